@@ -1,0 +1,24 @@
+# digitface: MNIST softmax networks and FaceScrub face classifiers, reproducibly.
+# Entry point only: configuration, includes and the default target.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/digits_data.smk"
+include: "rules/digits.smk"
+
+
+rule all:
+    input:
+        get_all_targets(),
+    default_target: True
+
+
+rule digits:
+    input:
+        get_digits_targets(),

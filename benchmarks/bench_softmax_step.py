@@ -1,0 +1,91 @@
+"""Benchmark: one full-batch training step of the softmax network on 60,000 MNIST images.
+
+    python benchmarks/bench_softmax_step.py [--mnist-dir ../shared/data/mnist] [--repeats 15]
+
+Prints the median time of
+  ours      SoftmaxStep (float32, examples as rows, in-place softmax, no cost),
+  gemm      the bare GEMM pair on the same arrays: X·W and Xᵀ·G,
+  seed      the course seed's formulation: float64, x as 784×N, one-hot y, and the forward
+            pass recomputed for each of dW and db,
+and the ratios ours/gemm (target <= 1.3) and seed/ours (target >= 3). Without the MNIST files
+it uses random pixels of the same shape (timings do not depend on pixel values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digitface.digits import softmax
+from digitface.digits.idx import read_idx
+
+
+def interleaved_times(fns: dict, repeats: int) -> dict[str, float]:
+    """Median time of each function, run in turn within every repeat so that background load
+    on a shared machine hits all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for name, fn in fns.items():
+        fn()  # warm-up: page in arrays, let BLAS spin up its threads
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def load_images(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray, str]:
+    images = mnist_dir / "train-images-idx3-ubyte.gz"
+    if images.exists():
+        x = read_idx(images).reshape(-1, 784)
+        y = read_idx(mnist_dir / "train-labels-idx1-ubyte.gz")
+        return x, y, f"MNIST training set from {mnist_dir}"
+    rng = np.random.default_rng(0)
+    return (rng.integers(0, 256, (60000, 784), dtype=np.uint8), rng.integers(0, 10, 60000),
+            "random pixels (MNIST files not found)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mnist-dir", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared/data/mnist")
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+
+    pixels, labels, what = load_images(args.mnist_dir)
+    x = pixels.astype(np.float32) / np.float32(255)
+    rng = np.random.default_rng(1)
+    W = rng.normal(0, 0.01, (784, 10)).astype(np.float32)
+    b = np.zeros(10, np.float32)
+    step = softmax.SoftmaxStep(x, labels)
+    g = np.empty((len(x), 10), np.float32)
+
+    def gemm_pair():
+        np.matmul(x, W, out=g)
+        return x.T @ g
+
+    x64_cols = np.ascontiguousarray(x.T, dtype=np.float64)
+    W64, b64 = W.astype(np.float64), b.astype(np.float64)[:, None]
+    y_cols = np.eye(10)[labels].T
+
+    t = interleaved_times({
+        "ours": lambda: step(W, b),
+        "gemm": gemm_pair,
+        "seed": lambda: softmax.seed_gradients(x64_cols, W64, b64, y_cols),
+    }, args.repeats)
+    t_ours, t_gemm, t_seed = t["ours"], t["gemm"], t["seed"]
+    print(f"data: {what}; {x.shape[0]} images; numpy {np.__version__}; python {sys.version.split()[0]}")
+    print(f"ours  (SoftmaxStep, float32)         {1e3 * t_ours:8.2f} ms")
+    print(f"gemm  (X·W and Xᵀ·G only)            {1e3 * t_gemm:8.2f} ms")
+    print(f"seed  (float64, 784×N, forward ×2)   {1e3 * t_seed:8.2f} ms")
+    print(f"ours / gemm = {t_ours / t_gemm:.2f}  (target <= 1.3)")
+    print(f"seed / ours = {t_seed / t_ours:.1f}  (target >= 3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+# Configuration validation, wildcard constraints and input functions shared by every stage.
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+
+DIGITS = config["digits"]
+OPTIMIZERS = ["gd", "momentum"]
+IDX_STEMS = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+]
+
+
+wildcard_constraints:
+    optimizer="|".join(OPTIMIZERS),
+    stem="|".join(IDX_STEMS),
+
+
+def _idx_file(folder, stem):
+    """The .gz file if present, else the plain one (a missing folder fails at parse time)."""
+    gz = Path(folder) / f"{stem}.gz"
+    return str(gz) if gz.exists() else str(Path(folder) / stem)
+
+
+def get_mnist_source(wildcards):
+    """Named inputs of prepare_mnist for the configured source."""
+    source = DIGITS["source"]
+    if source == "sample":
+        return {"sample": DIGITS["sample"]}
+    if source == "mat":
+        return {"mat": DIGITS["mat"]}
+    if source == "idx_dir":
+        if not DIGITS["idx_dir"]:
+            raise ValueError("digits.source is 'idx_dir' but digits.idx_dir is empty")
+        return {s: _idx_file(DIGITS["idx_dir"], s) for s in IDX_STEMS}
+    return {s: f"results/digits/raw/{s}.gz" for s in IDX_STEMS}
+
+
+def get_digits_targets():
+    targets = [
+        "results/digits/figures/gallery.png",
+        "results/digits/gradcheck.tsv",
+        "results/digits/metrics.tsv",
+    ]
+    for opt in OPTIMIZERS:
+        targets += [
+            f"results/digits/figures/curves_{opt}.png",
+            f"results/digits/figures/weights_{opt}.png",
+        ]
+    return targets
+
+
+def get_snapshot_metrics(wildcards):
+    """The snapshot evaluation joins the summary only when a snapshot path is configured."""
+    return (
+        {"snapshot": "results/digits/snapshot/metrics.json"}
+        if DIGITS["snapshot"]
+        else {}
+    )
+
+
+def get_all_targets():
+    return get_digits_targets()

@@ -1,0 +1,117 @@
+# MNIST experiments: gallery, gradient check, GD and momentum training, figures, summary.
+
+
+rule plot_digit_gallery:
+    input:
+        data=rules.prepare_mnist.output.data,
+    output:
+        png="results/digits/figures/gallery.png",
+    params:
+        gallery=DIGITS["gallery"],
+    log:
+        "logs/plot_digit_gallery/plot_digit_gallery.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/plot_digit_gallery.py"
+
+
+rule check_gradients:
+    input:
+        data=rules.prepare_mnist.output.data,
+    output:
+        table="results/digits/gradcheck.tsv",
+        verdict="results/digits/gradcheck.json",
+    params:
+        gradcheck=DIGITS["gradcheck"],
+        init=DIGITS["init"],
+    log:
+        "logs/check_gradients/check_gradients.log",
+    benchmark:
+        "benchmarks/check_gradients/check_gradients.tsv"
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/check_gradients.py"
+
+
+rule train_softmax:
+    input:
+        data=rules.prepare_mnist.output.data,
+    output:
+        history="results/digits/{optimizer}/history.tsv",
+        metrics="results/digits/{optimizer}/metrics.json",
+        weights="results/digits/{optimizer}/weights.npz",
+    params:
+        schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
+        init=DIGITS["init"],
+    log:
+        "logs/train_softmax/{optimizer}.log",
+    benchmark:
+        "benchmarks/train_softmax/{optimizer}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/train_softmax.py"
+
+
+rule plot_learning_curves:
+    input:
+        history=rules.train_softmax.output.history,
+        metrics=rules.train_softmax.output.metrics,
+    output:
+        png="results/digits/figures/curves_{optimizer}.png",
+        svg="results/digits/figures/curves_{optimizer}.svg",
+    log:
+        "logs/plot_learning_curves/{optimizer}.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/plot_learning_curves.py"
+
+
+rule plot_weights:
+    input:
+        weights=rules.train_softmax.output.weights,
+    output:
+        png="results/digits/figures/weights_{optimizer}.png",
+    log:
+        "logs/plot_weights/{optimizer}.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/plot_weights.py"
+
+
+rule evaluate_snapshot:
+    input:
+        data=rules.prepare_mnist.output.data,
+        snapshot=DIGITS["snapshot"] or [],
+    output:
+        metrics="results/digits/snapshot/metrics.json",
+    log:
+        "logs/evaluate_snapshot/evaluate_snapshot.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/evaluate_snapshot.py"
+
+
+rule summarize_digits:
+    input:
+        unpack(get_snapshot_metrics),
+        split=rules.prepare_mnist.output.summary,
+        gradcheck=rules.check_gradients.output.verdict,
+        gd="results/digits/gd/metrics.json",
+        momentum="results/digits/momentum/metrics.json",
+    output:
+        table="results/digits/metrics.tsv",
+    log:
+        "logs/summarize_digits/summarize_digits.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/summarize_digits.py"

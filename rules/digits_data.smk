@@ -1,0 +1,36 @@
+# MNIST data: download (optional), then one npz with a deterministic train/validation/test split.
+
+
+rule download_mnist:
+    output:
+        gz="results/digits/raw/{stem}.gz",
+    params:
+        mirrors=DIGITS["mirrors"],
+        settings=DIGITS["download"],
+    log:
+        "logs/download_mnist/{stem}.log",
+    localrule: True
+    retries: 2
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/download_mnist.py"
+
+
+rule prepare_mnist:
+    input:
+        unpack(get_mnist_source),
+    output:
+        data="results/digits/data/mnist.npz",
+        summary="results/digits/data/split.json",
+    params:
+        source=DIGITS["source"],
+        split=DIGITS["split"],
+    log:
+        "logs/prepare_mnist/prepare_mnist.log",
+    benchmark:
+        "benchmarks/prepare_mnist/prepare_mnist.tsv"
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/prepare_mnist.py"

@@ -1,0 +1,23 @@
+"""Snakemake script: learning curves (accuracy and cost per iteration) of one optimizer."""
+
+import csv
+import json
+
+from digitface.digits.figures import learning_curves
+from digitface.logs import log_to_file
+from digitface.plotting import save_figure
+
+log_to_file(snakemake.log[0])
+with open(snakemake.input.history, newline="") as fh:
+    history = [
+        {"iteration": int(r["iteration"]), "split": r["split"], "accuracy": float(r["accuracy"]),
+         "mean_cost": float(r["mean_cost"])}
+        for r in csv.DictReader(fh, delimiter="\t")
+    ]
+with open(snakemake.input.metrics) as fh:
+    metrics = json.load(fh)
+s = metrics["settings"]
+title = (f"Softmax network, {'momentum γ=' + str(s['gamma']) if s['gamma'] else 'gradient descent'}"
+         f", lr {s['learning_rate']:g}")
+fig = learning_curves(history, metrics["chosen_iteration"], title)
+save_figure(fig, snakemake.output.png, snakemake.output.svg)

@@ -1,0 +1,1 @@
+"""MNIST digits: data sources, the softmax network, gradient check, training, figures."""

@@ -1,0 +1,122 @@
+"""The softmax network with no hidden layer: ``p = softmax(x W + b)``.
+
+Conventions: examples are ROWS (``x`` is ``(n, 784)``), so the forward pass is one GEMM and the
+weight gradient another (``xᵀ (p - y)``); ``W`` is ``(784, 10)``, ``b`` is ``(10,)``. The cost is
+the SUM of negative log-probabilities of the true classes (the reference's definition, which
+is why its learning rates look tiny). Labels are integer class indices, not one-hot matrices:
+``p - y`` is ``p`` with 1 subtracted at each true class.
+
+:class:`SoftmaxStep` is the training hot path: preallocated buffers, in-place softmax, and no
+cost computation, so one step costs the two GEMMs plus an O(n·10) pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logits(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return x @ W + b
+
+
+def softmax(o: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, shifted by the row maximum so ``exp`` never overflows."""
+    e = np.exp(o - o.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Class probabilities ``(n, 10)``."""
+    return softmax(logits(x, W, b))
+
+
+def cost_from_logits(o: np.ndarray, y: np.ndarray) -> float:
+    """Sum over examples of ``-log p[true class]``, via log-sum-exp (no ``log(0)``)."""
+    m = o.max(axis=1)
+    lse = m + np.log(np.exp(o - m[:, None]).sum(axis=1))
+    return float(np.sum(lse - o[np.arange(len(y)), y], dtype=np.float64))
+
+
+def cost(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
+    return cost_from_logits(logits(x, W, b), y)
+
+
+def gradients(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(dC/dW, dC/db)`` of the summed cost: ``xᵀ (p - y)`` and ``Σ (p - y)``."""
+    g = forward(x, W, b)
+    g[np.arange(len(y)), y] -= 1
+    return x.T @ g, g.sum(axis=0)
+
+
+def accuracy(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(np.argmax(logits(x, W, b), axis=1) == y))
+
+
+def init_params(
+    kind: str, n_in: int = 784, n_out: int = 10, seed: int = 0, scale: float = 0.01
+) -> tuple[np.ndarray, np.ndarray]:
+    """``zeros`` or ``normal`` (seeded, standard deviation ``scale``) weights; zero biases."""
+    if kind == "zeros":
+        W = np.zeros((n_in, n_out), dtype=np.float32)
+    elif kind == "normal":
+        W = np.random.default_rng(seed).normal(0.0, scale, (n_in, n_out)).astype(np.float32)
+    else:
+        raise ValueError(f"unknown init {kind!r}: expected 'zeros' or 'normal'")
+    return W, np.zeros(n_out, dtype=np.float32)
+
+
+class SoftmaxStep:
+    """Gradients of the summed cost for one fixed training set, with reused buffers.
+
+    The row-wise max shift that makes softmax safe is the slowest part of a naive step (a
+    reduction over 10-wide rows); it is needed only when some logit could overflow ``exp``.
+    Softmax is invariant to the shift, so when every logit lies in [-SAFE, SAFE] (float32
+    ``exp`` neither overflows nor underflows there, and 10 terms cannot overflow the row sum)
+    the shift is skipped; otherwise the stable path runs. Row sums are a GEMV with a ones vector.
+    """
+
+    SAFE = 80.0
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, n_out: int = 10):
+        self.x = np.ascontiguousarray(x)
+        y = np.asarray(y, dtype=np.intp)
+        self._g = np.empty((len(y), n_out), dtype=x.dtype)
+        self._flat_true = np.arange(len(y)) * n_out + y
+        self._rowbuf = np.empty(len(y), dtype=x.dtype)
+        self._ones = np.ones(n_out, dtype=x.dtype)
+
+    def __call__(self, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        g, row = self._g, self._rowbuf
+        np.matmul(self.x, W, out=g)
+        g += b
+        if g.max() > self.SAFE or g.min() < -self.SAFE:
+            g -= g.max(axis=1, keepdims=True)
+        np.exp(g, out=g)
+        np.matmul(g, self._ones, out=row)
+        np.reciprocal(row, out=row)
+        g *= row[:, None]
+        flat = g.reshape(-1)
+        flat[self._flat_true] -= 1
+        return self.x.T @ g, g.sum(axis=0)
+
+
+def seed_gradients(
+    x_cols: np.ndarray, W: np.ndarray, b_col: np.ndarray, y_onehot_cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The course seed's formulation, kept as a baseline for tests and the benchmark.
+
+    ``x`` is ``784 x n`` (examples as columns), one-hot ``y`` is ``10 x n``, ``b`` is ``10 x 1``,
+    float64, and the forward pass is recomputed separately for ``dW`` and for ``db``, exactly as
+    ``gradient_simple_network_w`` and ``gradient_simple_network_b`` did.
+    """
+
+    def network(x, W, b):
+        o = W.T @ x + b
+        e = np.exp(o - o.max(axis=0, keepdims=True))
+        return e / e.sum(axis=0, keepdims=True)
+
+    dW = x_cols @ (network(x_cols, W, b_col) - y_onehot_cols).T
+    db = np.sum(network(x_cols, W, b_col) - y_onehot_cols, axis=1).reshape(-1, 1)
+    return dW, db

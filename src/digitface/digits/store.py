@@ -1,0 +1,32 @@
+"""Reading and writing the digits stage's files (npz arrays only, never pickles)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+
+SPLIT_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+#: Names used in tables and figures for the three parts of a split.
+SPLIT_NAMES = {"train": ("x_train", "y_train"), "validation": ("x_val", "y_val"), "test": ("x_test", "y_test")}
+
+
+def save_arrays(path: str | Path, **arrays: np.ndarray) -> None:
+    """Compressed npz, written atomically; byte-identical for identical arrays."""
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, **arrays)
+
+
+def load_arrays(path: str | Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def load_split(path: str | Path) -> dict[str, np.ndarray]:
+    arrays = load_arrays(path)
+    missing = [k for k in SPLIT_KEYS if k not in arrays]
+    if missing:
+        raise KeyError(f"{path}: missing arrays {missing}")
+    return arrays

@@ -1,0 +1,99 @@
+"""Gradient descent, with or without momentum, on the softmax network.
+
+One update rule covers both: ``v ← γ v + α ∇C``; ``θ ← θ - v`` (γ = 0 is plain gradient descent).
+Every ``eval_every`` iterations the accuracy and cost of each evaluation split are recorded;
+the iteration kept is the one with the best VALIDATION accuracy (ties: the earlier one), so the
+test set never influences a choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import softmax
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    learning_rate: float
+    iterations: int
+    gamma: float = 0.0
+    eval_every: int = 10
+
+
+@dataclass
+class TrainResult:
+    W: np.ndarray
+    b: np.ndarray
+    best_iteration: int
+    history: list[dict] = field(default_factory=list)
+
+    def at(self, iteration: int) -> dict[str, dict[str, float]]:
+        """``{split: {accuracy, cost, mean_cost}}`` recorded at ``iteration``."""
+        rows = [r for r in self.history if r["iteration"] == iteration]
+        return {r["split"]: {k: r[k] for k in ("accuracy", "cost", "mean_cost")} for r in rows}
+
+
+def evaluate(x: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    o = softmax.logits(x, W, b)
+    total = softmax.cost_from_logits(o, y)
+    acc = float(np.mean(np.argmax(o, axis=1) == y))
+    return {"accuracy": acc, "cost": total, "mean_cost": total / len(y)}
+
+
+def train(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    splits: dict[str, tuple[np.ndarray, np.ndarray]],
+    W0: np.ndarray,
+    b0: np.ndarray,
+    settings: TrainSettings,
+) -> TrainResult:
+    """Train from ``(W0, b0)``; ``splits`` must contain ``"validation"`` and is evaluated
+    (with ``"train"`` meaning the training set if present) at iteration 0, every
+    ``eval_every`` iterations, and at the last iteration."""
+    if "validation" not in splits:
+        raise ValueError("a 'validation' split is required to choose the iteration")
+    step = softmax.SoftmaxStep(x_train, y_train, n_out=W0.shape[1])
+    W, b = W0.copy(), b0.copy()
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    alpha = W.dtype.type(settings.learning_rate)
+    gamma = W.dtype.type(settings.gamma)
+    history: list[dict] = []
+    best = (-1.0, 0, W.copy(), b.copy())
+    start = time.perf_counter()
+
+    def record(it: int) -> None:
+        nonlocal best
+        for name, (x, y) in splits.items():
+            history.append({"iteration": it, "split": name, **evaluate(x, y, W, b)})
+        val_acc = history[-len(splits) :][list(splits).index("validation")]["accuracy"]
+        if val_acc > best[0]:
+            best = (val_acc, it, W.copy(), b.copy())
+
+    record(0)
+    for it in range(1, settings.iterations + 1):
+        dW, db = step(W, b)
+        vW *= gamma
+        vW += alpha * dW
+        vb *= gamma
+        vb += alpha * db
+        W -= vW
+        b -= vb
+        if it % settings.eval_every == 0 or it == settings.iterations:
+            record(it)
+            elapsed = time.perf_counter() - start
+            eta = elapsed / it * (settings.iterations - it)
+            log.info(
+                "iteration %d/%d (%.1f it/s, ETA %.0fs): validation accuracy %.4f",
+                it, settings.iterations, it / elapsed, eta,
+                next(r["accuracy"] for r in history[::-1] if r["split"] == "validation"),
+            )
+    _, best_it, best_W, best_b = best
+    return TrainResult(best_W, best_b, best_it, history)

@@ -1,0 +1,38 @@
+"""One configured ``requests.Session`` for every download: retries with backoff, no surprises.
+
+urllib3's ``Retry`` handles connection errors and 5xx answers with exponential backoff, so no
+download code writes its own retry loop.
+"""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
+def make_session(
+    retries: int = 2, backoff: float = 0.2, pool_size: int = 10, max_redirects: int = 5
+) -> requests.Session:
+    """A session that retries connection errors and 5xx ``retries`` times with backoff."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        redirect=max_redirects,
+        backoff_factor=backoff,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+        raise_on_redirect=True,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    session = requests.Session()
+    session.max_redirects = max_redirects
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = "digitface/0.1 (+reproducible workflow)"
+    return session

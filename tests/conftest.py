@@ -1,0 +1,34 @@
+"""Shared fixtures: where the course data lives, and skipping cleanly when it does not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DIGITFACE_SHARED", REPO.parent / "shared")).resolve()
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared course data beside the clone; set DIGITFACE_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo_dir() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_mnist_dir() -> Path:
+    """../shared/data/mnist: full MNIST IDX gz files and snapshot50.pkl."""
+    return _require(SHARED / "data" / "mnist")
+
+
+@pytest.fixture(scope="session")
+def shared_facescrub_dir() -> Path:
+    """../shared/data/facescrub: the course lists and replica/ (2018 responses)."""
+    return _require(SHARED / "data" / "facescrub")

@@ -1,0 +1,103 @@
+"""MNIST download from mirrors, against HTTP servers on 127.0.0.1 serving ../shared/data/mnist."""
+
+import functools
+import gzip
+import http.server
+import socket
+import threading
+
+import pytest
+
+from digitface.digits.download import DownloadSettings, MirrorsExhausted, download_idx
+from digitface.digits.idx import read_idx
+
+STEM = "t10k-labels-idx1-ubyte"
+FAST = DownloadSettings(timeout_connect=1, timeout_read=2, retries=1, backoff=0.01)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    hits: list
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.hits.append(self.path)
+        super().do_GET()
+
+
+@pytest.fixture
+def serve():
+    """serve(folder) -> base URL of a static server on 127.0.0.1; records requested paths."""
+    servers = []
+
+    def start(folder):
+        handler = functools.partial(type("H", (_QuietHandler,), {"hits": []}), directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}", handler.func.hits
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def dead_mirror():
+    """A URL on a port where nothing listens (connection refused)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/mnist"
+
+
+@pytest.fixture
+def corrupt_dir(tmp_path, shared_mnist_dir):
+    """A mirror whose file is a valid gzip of the WRONG content (one label changed)."""
+    raw = bytearray(gzip.decompress((shared_mnist_dir / f"{STEM}.gz").read_bytes()))
+    raw[100] = (raw[100] + 1) % 10
+    folder = tmp_path / "corrupt"
+    folder.mkdir()
+    (folder / f"{STEM}.gz").write_bytes(gzip.compress(bytes(raw)))
+    return folder
+
+
+def test_falls_through_dead_and_corrupt_mirrors(tmp_path, serve, dead_mirror, corrupt_dir, shared_mnist_dir):
+    bad, bad_hits = serve(corrupt_dir)
+    good, good_hits = serve(shared_mnist_dir)
+    missing, _ = serve(tmp_path / "empty_does_not_exist")  # answers 404
+    dest = tmp_path / "out" / f"{STEM}.gz"
+    used = download_idx(STEM, [dead_mirror, missing, bad, good], dest, settings=FAST)
+    assert used == f"{good}/{STEM}.gz"
+    assert bad_hits == [f"/{STEM}.gz"] and good_hits == [f"/{STEM}.gz"]
+    assert read_idx(dest).shape == (10000,)
+    assert dest.read_bytes() == (shared_mnist_dir / f"{STEM}.gz").read_bytes()
+    assert [p.name for p in dest.parent.iterdir()] == [dest.name]  # no temp files left
+
+
+def test_all_mirrors_failing_names_each_failure(tmp_path, serve, dead_mirror, corrupt_dir):
+    bad, _ = serve(corrupt_dir)
+    dest = tmp_path / f"{STEM}.gz"
+    with pytest.raises(MirrorsExhausted) as err:
+        download_idx(STEM, [dead_mirror, bad], dest, settings=FAST)
+    message = str(err.value)
+    assert "ConnectionError" in message and dead_mirror in message
+    assert "md5 of decompressed content" in message
+    assert not dest.exists()
+
+
+def test_truncated_gzip_and_oversized_body_are_failures(tmp_path, serve, shared_mnist_dir):
+    folder = tmp_path / "trunc"
+    folder.mkdir()
+    body = (shared_mnist_dir / f"{STEM}.gz").read_bytes()
+    (folder / f"{STEM}.gz").write_bytes(body[: len(body) // 2])
+    url, _ = serve(folder)
+    with pytest.raises(MirrorsExhausted, match="EOFError"):
+        download_idx(STEM, [url], tmp_path / "x.gz", settings=FAST)
+    small = DownloadSettings(timeout_connect=1, timeout_read=2, retries=0, max_bytes=1000)
+    good, _ = serve(shared_mnist_dir)
+    with pytest.raises(MirrorsExhausted, match="exceeds 1000 bytes"):
+        download_idx(STEM, [good], tmp_path / "y.gz", settings=small)

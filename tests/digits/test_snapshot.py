@@ -1,0 +1,59 @@
+import io
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from digitface.digits.idx import read_idx
+from digitface.digits.snapshot import (
+    UnsafePickleError,
+    load_array_pickle,
+    load_snapshot,
+    tanh_network_logits,
+)
+
+
+def test_real_snapshot_loads_and_is_a_weak_classifier(shared_mnist_dir):
+    params = load_snapshot(shared_mnist_dir / "snapshot50.pkl")
+    assert {k: v.shape for k, v in params.items()} == {
+        "W0": (784, 300), "b0": (300,), "W1": (300, 10), "b1": (10,)}
+    x = read_idx(shared_mnist_dir / "t10k-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0
+    y = read_idx(shared_mnist_dir / "t10k-labels-idx1-ubyte.gz")
+    acc = np.mean(np.argmax(tanh_network_logits(x.astype(np.float32), params), axis=1) == y)
+    # shared/data/mnist/README.txt measured 44.2% with x/255 on the full test set.
+    assert acc == pytest.approx(0.442, abs=0.001)
+
+
+def test_python3_array_pickles_load():
+    arrays = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.array([1, 2], np.int64)}
+    for protocol in (0, 2, 5):
+        out = load_array_pickle(pickle.dumps(arrays, protocol=protocol))
+        for k in arrays:
+            np.testing.assert_array_equal(out[k], arrays[k])
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (pickle.dumps({"W": _Evil()}), "posix.system|os.system"),
+        (pickle.dumps({"W": np.array([object()], dtype=object)}), "object dtype|builtins"),
+        (pickle.dumps([np.zeros(2)]), "dict of str"),
+        (pickle.dumps({"W": np.ma.masked_array([1.0])}), "numpy.ma"),
+    ],
+)
+def test_anything_but_arrays_is_refused(payload, message):
+    with pytest.raises(UnsafePickleError, match=message):
+        load_array_pickle(payload)
+
+
+def test_wrong_shapes_are_a_clear_error(tmp_path):
+    path = tmp_path / "w.pkl"
+    path.write_bytes(pickle.dumps({"W0": np.zeros((2, 2), np.float32)}))
+    with pytest.raises(ValueError, match=r"W0 should have shape \(784, 300\)"):
+        load_snapshot(path)

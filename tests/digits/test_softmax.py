@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from digitface.digits import gradcheck, softmax
+
+
+def _problem(n=64, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, 784)).astype(dtype) * (rng.random((n, 784)) < 0.2)
+    y = rng.integers(0, 10, n)
+    W = rng.normal(0, 0.05, (784, 10)).astype(dtype)
+    b = rng.normal(0, 0.1, 10).astype(dtype)
+    return x, y, W, b
+
+
+def test_softmax_is_stable_for_huge_logits():
+    p = softmax.softmax(np.array([[1000.0, 1000.0, -1000.0], [-5e4, 0.0, 5e4]]))
+    assert np.all(np.isfinite(p))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_allclose(p[0], [0.5, 0.5, 0.0])
+
+
+def test_cost_is_summed_negative_log_probability():
+    x, y, W, b = _problem()
+    p = softmax.forward(x, W, b)
+    assert softmax.cost(x, W, b, y) == pytest.approx(-np.log(p[np.arange(len(y)), y]).sum())
+    # No log(0) when a true class has probability 0 in floating point.
+    assert np.isfinite(softmax.cost_from_logits(np.array([[800.0, -800.0]]), np.array([1])))
+
+
+def test_gradients_match_the_seed_formulation():
+    x, y, W, b = _problem()
+    dW, db = softmax.gradients(x, W, b, y)
+    sW, sb = softmax.seed_gradients(x.T, W, b[:, None], np.eye(10)[y].T)
+    np.testing.assert_allclose(dW, sW, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(db, sb.ravel(), rtol=1e-10, atol=1e-12)
+
+
+def test_fast_step_matches_reference_gradients():
+    x, y, W, b = _problem(dtype=np.float32)
+    step = softmax.SoftmaxStep(x, y)
+    for _ in range(2):  # buffers are reused: the second call must be as right as the first
+        dW, db = step(W, b)
+        rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
+        np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-5)
+
+
+def test_gradient_check_passes_at_1e7():
+    x, y, W, b = _problem(n=100)
+    rows = gradcheck.check_gradients(x, y, W, b, n_coords=25, seed=1)
+    assert sum(r.param == "W" for r in rows) == 25
+    assert sum(r.param == "b" for r in rows) == 10
+    assert max(r.rel_error for r in rows) <= 1e-7
+    assert all(abs(r.analytic) > 1e-8 for r in rows if r.param == "W")
+
+
+def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
+    x, y, W, b = _problem(n=100)
+    right = softmax.gradients
+    monkeypatch.setattr(softmax, "gradients", lambda *a: tuple(g * 1.001 for g in right(*a)))
+    rows = gradcheck.check_gradients(x, y, W, b, n_coords=20, seed=1)
+    assert min(r.rel_error for r in rows) > 1e-4
+
+
+def test_init_kinds():
+    W, b = softmax.init_params("zeros")
+    assert not W.any() and not b.any() and W.shape == (784, 10)
+    W1, _ = softmax.init_params("normal", seed=5, scale=0.1)
+    W2, _ = softmax.init_params("normal", seed=5, scale=0.1)
+    np.testing.assert_array_equal(W1, W2)
+    assert 0.09 < W1.std() < 0.11
+    with pytest.raises(ValueError, match="zeros"):
+        softmax.init_params("xavier")
+
+
+def test_fast_step_stays_stable_when_logits_are_huge():
+    x, y, W, b = _problem(dtype=np.float32)
+    W *= 400  # logits far beyond float32 exp's range: the shifted path must take over
+    dW, db = softmax.SoftmaxStep(x, y)(W, b)
+    rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
+    assert np.all(np.isfinite(dW))
+    np.testing.assert_allclose(dW, rW, rtol=1e-3, atol=1e-2)
+    np.testing.assert_allclose(db, rb, rtol=1e-3, atol=1e-3)

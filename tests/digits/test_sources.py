@@ -1,0 +1,78 @@
+"""The three full-data sources give identical arrays; the bundled sample is what it claims."""
+
+import gzip
+import hashlib
+
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+from digitface.digits import sources
+from digitface.digits.download import OFFICIAL_MD5
+
+
+def _sorted_pairs(images, labels):
+    """A canonical order (by label, then bytes) so regrouped sources can be compared."""
+    keys = [labels.tobytes()[i : i + 1] + images[i].tobytes() for i in range(len(labels))]
+    order = np.argsort(np.array(keys, dtype=object))
+    return images[order], labels[order]
+
+
+@pytest.fixture(scope="module")
+def full_idx(shared_mnist_dir):
+    return sources.load_idx_dir(shared_mnist_dir)
+
+
+def test_shared_idx_is_the_official_data(shared_mnist_dir, full_idx):
+    for stem, md5 in OFFICIAL_MD5.items():
+        raw = gzip.decompress((shared_mnist_dir / f"{stem}.gz").read_bytes())
+        assert hashlib.md5(raw).hexdigest() == md5
+    assert full_idx.train_images.shape == (60000, 28, 28)
+    assert full_idx.test_images.shape == (10000, 28, 28)
+    assert np.bincount(full_idx.test_labels).sum() == 10000
+
+
+def test_plain_idx_equals_gzip_idx(tmp_path, shared_mnist_dir, full_idx):
+    for stem in sources.IDX_FILES.values():
+        raw = gzip.decompress((shared_mnist_dir / f"{stem}.gz").read_bytes())
+        (tmp_path / stem).write_bytes(raw)
+    plain = sources.load_idx_dir(tmp_path)
+    for field in ("train_images", "train_labels", "test_images", "test_labels"):
+        np.testing.assert_array_equal(getattr(plain, field), getattr(full_idx, field))
+
+
+def test_mat_source_equals_idx_source(tmp_path, full_idx):
+    path = tmp_path / "mnist_all.mat"
+    savemat(path, sources.to_mat_dict(full_idx), do_compression=True)
+    mat = sources.load_mat(path)
+    for part in ("train", "test"):
+        a = _sorted_pairs(getattr(mat, f"{part}_images"), getattr(mat, f"{part}_labels"))
+        b = _sorted_pairs(getattr(full_idx, f"{part}_images"), getattr(full_idx, f"{part}_labels"))
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_mat_missing_key_is_a_clear_error(tmp_path):
+    path = tmp_path / "partial.mat"
+    savemat(path, {"train0": np.zeros((1, 784), np.uint8)})
+    with pytest.raises(KeyError, match="train1"):
+        sources.load_mat(path)
+
+
+def test_bundled_sample_counts_and_provenance(repo_dir, full_idx):
+    sample = sources.load_sample(repo_dir / "data" / "mnist-sample.npz")
+    counts = np.bincount(sample.train_labels, minlength=10).tolist()
+    assert counts == [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+    assert sample.test_images is None
+    # Every sample digit is an official training image with the same label (spot-check 200).
+    index = {img.tobytes(): lab for img, lab in zip(full_idx.train_images, full_idx.train_labels)}
+    rng = np.random.default_rng(0)
+    for i in rng.choice(len(sample.train_labels), 200, replace=False):
+        assert index[sample.train_images[i].tobytes()] == sample.train_labels[i]
+
+
+def test_digits_rejects_inconsistent_arrays():
+    with pytest.raises(ValueError, match="labels"):
+        sources.Digits(np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
+    with pytest.raises(ValueError, match="0..9"):
+        sources.Digits(np.zeros((1, 28, 28), np.uint8), np.array([12], np.uint8))

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from digitface.digits.sources import Digits
+from digitface.digits.split import split_digits, to_features
+
+
+def _digits(n=1000, with_test=False, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    images[:, 0, :4] = np.arange(n)[:, None].view(np.uint8)[:, :4]  # unique per image
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    if with_test:
+        return Digits(images, labels, images[:50].copy(), labels[:50].copy())
+    return Digits(images, labels)
+
+
+def test_split_is_deterministic_disjoint_and_complete():
+    d = _digits()
+    a, b = split_digits(d, 100, 200, seed=3), split_digits(d, 100, 200, seed=3)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    assert (len(a["y_train"]), len(a["y_val"]), len(a["y_test"])) == (700, 100, 200)
+    seen = [img.tobytes() for key in ("x_train", "x_val", "x_test") for img in a[key]]
+    assert len(set(seen)) == len(seen) == 1000
+    other = split_digits(d, 100, 200, seed=4)
+    assert not np.array_equal(other["y_val"], a["y_val"])
+
+
+def test_split_is_stratified():
+    d = _digits(2000)
+    s = split_digits(d, 200, 400, seed=0)
+    overall = np.bincount(d.train_labels, minlength=10) / 2000
+    for key, n in (("y_val", 200), ("y_test", 400)):
+        counts = np.bincount(s[key], minlength=10)
+        assert counts.sum() == n
+        assert np.all(np.abs(counts - overall * n) <= 1)
+
+
+def test_official_test_set_is_kept():
+    d = _digits(with_test=True)
+    s = split_digits(d, 100, 999, seed=0)
+    np.testing.assert_array_equal(s["x_test"], d.test_images)
+    assert len(s["y_train"]) == 900
+
+
+def test_impossible_sizes_fail():
+    with pytest.raises(ValueError, match="cannot take"):
+        split_digits(_digits(100), 50, 60, seed=0)
+
+
+def test_features_are_scaled_rows():
+    x = to_features(np.full((2, 28, 28), 255, np.uint8))
+    assert x.shape == (2, 784) and x.dtype == np.float32 and np.all(x == 1.0)

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from digitface.digits import softmax
+from digitface.digits.train import TrainSettings, train
+
+
+def _blobs(n, seed):
+    """Ten Gaussian clusters in 784-d: learnable, not trivially separable."""
+    rng = np.random.default_rng(seed)
+    centers = np.random.default_rng(99).random((10, 784)).astype(np.float32)
+    y = rng.integers(0, 10, n)
+    x = centers[y] + rng.normal(0, 2.0, (n, 784)).astype(np.float32)
+    return x.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def data():
+    return {"train": _blobs(300, 0), "validation": _blobs(200, 1)}
+
+
+def test_gradient_descent_lowers_the_cost(data):
+    W0, b0 = softmax.init_params("zeros")
+    result = train(*data["train"], data, W0, b0, TrainSettings(1e-4, 50, eval_every=10))
+    costs = [r["cost"] for r in result.history if r["split"] == "train"]
+    assert costs[-1] < 0.5 * costs[0]
+    assert [r["iteration"] for r in result.history if r["split"] == "train"] == [0, 10, 20, 30, 40, 50]
+
+
+def test_chosen_iteration_is_the_best_on_validation(data):
+    W0, b0 = softmax.init_params("zeros")
+    result = train(*data["train"], data, W0, b0, TrainSettings(3e-4, 60, gamma=0.9, eval_every=5))
+    val = [(r["accuracy"], -r["iteration"]) for r in result.history if r["split"] == "validation"]
+    assert result.best_iteration == -max(val)[1]
+    # The returned weights are the ones of that iteration, not the last ones.
+    x, y = data["validation"]
+    assert softmax.accuracy(x, result.W, result.b, y) == pytest.approx(max(val)[0])
+
+
+def test_momentum_zero_is_gradient_descent_and_momentum_differs(data):
+    W0, b0 = softmax.init_params("normal", seed=1)
+    runs = {g: train(*data["train"], data, W0, b0, TrainSettings(1e-4, 20, gamma=g, eval_every=20)) for g in (0.0, 0.9)}
+    plain = train(*data["train"], data, W0, b0, TrainSettings(1e-4, 20, eval_every=20))
+    assert [r["cost"] for r in runs[0.0].history] == [r["cost"] for r in plain.history]
+    assert runs[0.9].history[-1]["cost"] != plain.history[-1]["cost"]
+
+
+def test_validation_split_is_required(data):
+    W0, b0 = softmax.init_params("zeros")
+    with pytest.raises(ValueError, match="validation"):
+        train(*data["train"], {"train": data["train"]}, W0, b0, TrainSettings(1e-4, 2))

@@ -1,0 +1,97 @@
+"""End to end: the workflow on a tiny config, incremental reruns, config validation, lint, format."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from workflow_helpers import REPO, copy_workflow, planned_outputs, snakemake, write_config
+
+TINY = {
+    "digits": {
+        "split": {"validation_size": 300, "test_size": 300},
+        "train": {
+            "gd": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10},
+            "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
+        },
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
+    config = write_config(workdir / "tiny.yaml", TINY)
+    snakemake(workdir, "--configfile", str(config))
+    return workdir, config
+
+
+def test_every_digits_output_is_produced(finished_run):
+    workdir, _ = finished_run
+    digits = workdir / "results" / "digits"
+    for rel in ["figures/gallery.png", "gradcheck.tsv", "metrics.tsv", "data/split.json"]:
+        assert (digits / rel).stat().st_size > 0, rel
+    for opt in ("gd", "momentum"):
+        for rel in [f"figures/curves_{opt}.png", f"figures/curves_{opt}.svg",
+                    f"figures/weights_{opt}.png", f"{opt}/history.tsv", f"{opt}/weights.npz"]:
+            assert (digits / rel).stat().st_size > 0, rel
+        metrics = json.loads((digits / opt / "metrics.json").read_text())
+        assert metrics["chosen_on"] == "validation accuracy"
+        assert metrics["at_chosen"]["test"]["accuracy"] > 0.8
+    split = json.loads((digits / "data/split.json").read_text())
+    assert split["counts"] == {"train": 9400, "val": 300, "test": 300}
+    verdict = json.loads((digits / "gradcheck.json").read_text())
+    assert verdict["passed"] and verdict["max_rel_error"] <= 1e-7
+    with open(digits / "metrics.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    refs = {(r["experiment"].split(" (")[0], r["split"]): r["reference"] for r in rows}
+    assert refs[("softmax gd", "test")] == "92.57%"
+    assert refs[("softmax momentum", "test")] == "92.67%"
+    for log in ("train_softmax/gd.log", "prepare_mnist/prepare_mnist.log"):
+        assert (workdir / "logs" / log).exists()
+
+
+def test_second_run_has_nothing_to_do(finished_run):
+    workdir, config = finished_run
+    proc = snakemake(workdir, "--configfile", str(config), "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_gamma_reruns_only_momentum(finished_run):
+    workdir, _ = finished_run
+    changed = json.loads(json.dumps(TINY))
+    changed["digits"]["train"]["momentum"]["gamma"] = 0.5
+    config = write_config(workdir / "gamma.yaml", changed)
+    outputs = planned_outputs(snakemake(workdir, "--configfile", str(config), "-n").stdout)
+    assert "results/digits/momentum/metrics.json" in outputs
+    assert "results/digits/figures/curves_momentum.png" in outputs
+    assert "results/digits/metrics.tsv" in outputs
+    assert not [o for o in outputs if "gd" in o or "gallery" in o or "gradcheck" in o or "data/" in o]
+
+
+def test_bad_config_value_fails_before_any_job(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = write_config(workdir / "bad.yaml", {"digits": {"source": "floppy"}})
+    proc = snakemake(workdir, "--configfile", str(config), check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "'floppy' is not one of ['sample', 'idx_dir', 'download', 'mat']" in message
+    assert "source" in message
+    assert not (workdir / "results").exists()
+
+
+def test_lint_is_clean():
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_snakefmt_is_clean():
+    proc = subprocess.run(["snakefmt", "--check", "Snakefile", "rules"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
