@@ -1,0 +1,1 @@
+"""FaceScrub faces: lists, download, verification, crops, synthetic sample."""
