@@ -11,6 +11,7 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 include: "rules/digits_data.smk"
 include: "rules/digits.smk"
+include: "rules/faces_data.smk"
 
 
 rule all:
@@ -22,3 +23,8 @@ rule all:
 rule digits:
     input:
         get_digits_targets(),
+
+
+rule faces_data:
+    input:
+        get_faces_data_targets(),

@@ -3,10 +3,31 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from digitface.faces.lists import slugify
+
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 
 DIGITS = config["digits"]
+FACES = config["faces"]
+
+
+def _actor_slugs(names):
+    """Folder-safe slugs of the configured actors; two names may not share one."""
+    slugs = {}
+    for name in names:
+        slug = slugify(name)
+        if slug in slugs:
+            raise ValueError(
+                f"faces.actors: '{name}' and '{slugs[slug]}' share the slug '{slug}'"
+            )
+        slugs[slug] = name
+    return slugs
+
+
+ACTOR_NAMES = _actor_slugs(FACES["actors"])
+FACE_LISTS = {src["name"]: src for src in FACES["lists"]}
+ACTORS = sorted(ACTOR_NAMES)
 OPTIMIZERS = ["gd", "momentum"]
 IDX_STEMS = [
     "train-images-idx3-ubyte",
@@ -19,6 +40,9 @@ IDX_STEMS = [
 wildcard_constraints:
     optimizer="|".join(OPTIMIZERS),
     stem="|".join(IDX_STEMS),
+    actor="[a-z0-9_-]+",
+    list_name="[A-Za-z0-9_-]+",
+    size="[0-9]+",
 
 
 def _idx_file(folder, stem):
@@ -64,5 +88,17 @@ def get_snapshot_metrics(wildcards):
     )
 
 
+def get_face_lists():
+    """Every configured list: its local path, or where fetch_face_list puts the download."""
+    return [
+        src["path"] if "path" in src else f"results/faces/lists/{name}.txt"
+        for name, src in FACE_LISTS.items()
+    ]
+
+
+def get_faces_data_targets():
+    return ["results/faces/summary.tsv"]
+
+
 def get_all_targets():
-    return get_digits_targets()
+    return get_digits_targets() + get_faces_data_targets()

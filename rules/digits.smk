@@ -44,6 +44,7 @@ rule train_softmax:
         weights="results/digits/{optimizer}/weights.npz",
     params:
         schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
+        refit=DIGITS["train"]["refit"],
         init=DIGITS["init"],
     log:
         "logs/train_softmax/{optimizer}.log",

@@ -5,7 +5,9 @@ from digitface.atomic import write_json, write_tsv
 from digitface.digits import softmax
 from digitface.digits.split import to_features
 from digitface.digits.store import SPLIT_NAMES, load_split, save_arrays
-from digitface.digits.train import TrainSettings, train
+import numpy as np
+
+from digitface.digits.train import TrainSettings, evaluate, refit, train
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
@@ -15,10 +17,16 @@ init = snakemake.params.init
 W0, b0 = softmax.init_params(init["kind"], seed=init["seed"], scale=init["scale"])
 settings = TrainSettings(**{"gamma": 0.0, **snakemake.params.schedule})
 result = train(*splits["train"], splits, W0, b0, settings)
+W, b, final = result.W, result.b, result.at(result.best_iteration)
+if snakemake.params.refit:
+    x = np.concatenate([splits["train"][0], splits["validation"][0]])
+    y = np.concatenate([splits["train"][1], splits["validation"][1]])
+    W, b = refit(x, y, W0, b0, settings, result.best_iteration)
+    final = {"train": evaluate(x, y, W, b), "test": evaluate(*splits["test"], W, b)}
 
 columns = ["iteration", "split", "accuracy", "cost", "mean_cost"]
 write_tsv(snakemake.output.history, columns, [[r[c] for c in columns] for r in result.history])
-save_arrays(snakemake.output.weights, W=result.W, b=result.b)
+save_arrays(snakemake.output.weights, W=W, b=b)
 write_json(snakemake.output.metrics, {
     "optimizer": snakemake.wildcards.optimizer,
     "settings": vars(settings),
@@ -27,4 +35,6 @@ write_json(snakemake.output.metrics, {
     "chosen_on": "validation accuracy",
     "at_chosen": result.at(result.best_iteration),
     "at_last": result.at(settings.iterations),
+    "model": "refit on train + validation" if snakemake.params.refit else "selection run",
+    "final": final,
 })

@@ -55,6 +55,24 @@ def test_every_digits_output_is_produced(finished_run):
         assert (workdir / "logs" / log).exists()
 
 
+def test_synthetic_faces_flow_through_download_verify_crop(finished_run):
+    import numpy as np
+
+    workdir, _ = finished_run
+    faces = workdir / "results" / "faces"
+    with open(faces / "summary.tsv") as fh:
+        summary = list(csv.DictReader(fh, delimiter="\t"))
+    assert [r["actor"] for r in summary] == [f"Synthetic Person {c}" for c in "ABCDEF"]
+    assert all(r["listed"] == r["verified"] == r["cropped"] == "60" for r in summary)
+    for size in (64, 227):
+        crops = np.load(faces / "arrays" / f"synthetic_person_a_{size}.npy", mmap_mode="r")
+        assert crops.shape == (60, size, size, 3) and crops.dtype == np.uint8
+    with open(faces / "manifests" / "synthetic_person_a.tsv") as fh:
+        manifest = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(manifest) == 60 and {r["outcome"] for r in manifest} == {"ok"}
+    assert (faces / "lists" / "rejects.tsv").read_text().startswith("source\tline\treason")
+
+
 def test_second_run_has_nothing_to_do(finished_run):
     workdir, config = finished_run
     proc = snakemake(workdir, "--configfile", str(config), "-n")

@@ -49,3 +49,29 @@ def test_validation_split_is_required(data):
     W0, b0 = softmax.init_params("zeros")
     with pytest.raises(ValueError, match="validation"):
         train(*data["train"], {"train": data["train"]}, W0, b0, TrainSettings(1e-4, 2))
+
+
+def test_refit_is_plain_momentum_descent_on_the_given_data(data):
+    from digitface.digits.train import refit
+
+    x, y = data["train"]
+    W0, b0 = softmax.init_params("normal", seed=2)
+    settings = TrainSettings(1e-4, 999, gamma=0.5)
+    W, b = refit(x, y, W0, b0, settings, iterations=7)
+    eW, eb = W0.astype(np.float64), b0.astype(np.float64)
+    vW, vb = 0.0, 0.0
+    for _ in range(7):
+        dW, db = softmax.gradients(x.astype(np.float64), eW, eb, y)
+        vW, vb = 0.5 * vW + 1e-4 * dW, 0.5 * vb + 1e-4 * db
+        eW, eb = eW - vW, eb - vb
+    np.testing.assert_allclose(W, eW, rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(b, eb, rtol=1e-3, atol=1e-5)
+
+
+def test_l2_penalty_shrinks_the_weights(data):
+    W0, b0 = softmax.init_params("zeros")
+    norms = {}
+    for l2 in (0.0, 300.0):
+        result = train(*data["train"], data, W0, b0, TrainSettings(1e-4, 40, eval_every=40, l2=l2))
+        norms[l2] = np.linalg.norm(result.W)
+    assert norms[300.0] < 0.9 * norms[0.0]

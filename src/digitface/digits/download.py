@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 from ..atomic import write_bytes
-from ..http import make_session
+from ..http import fetch_bytes, make_session
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,6 @@ class DownloadSettings:
     backoff: float = 0.5
 
 
-def _fetch(session: requests.Session, url: str, settings: DownloadSettings) -> bytes:
-    with session.get(
-        url, stream=True, timeout=(settings.timeout_connect, settings.timeout_read)
-    ) as resp:
-        resp.raise_for_status()
-        body = bytearray()
-        for chunk in resp.iter_content(chunk_size=1 << 16):
-            body += chunk
-            if len(body) > settings.max_bytes:
-                raise ValueError(f"body exceeds {settings.max_bytes} bytes")
-        return bytes(body)
-
-
 def _decompressed_md5(body: bytes) -> str:
     raw = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
     return hashlib.md5(raw).hexdigest()
@@ -80,7 +67,9 @@ def download_idx(
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{stem}.gz"
         try:
-            body = _fetch(session, url, settings)
+            body = fetch_bytes(
+                session, url, (settings.timeout_connect, settings.timeout_read), settings.max_bytes
+            )
             got = _decompressed_md5(body)
         except (requests.RequestException, ValueError, OSError, EOFError, zlib.error) as exc:
             failures.append(f"{url}: {type(exc).__name__}: {exc}")

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from .. import reference
 
-HEADER = ["experiment", "metric", "split", "ours", "reference", "data"]
+HEADER = ["experiment", "metric", "split", "ours", "reference", "difference", "data"]
 
 
 def _pct(x: float | None) -> str:
     return "" if x is None else f"{100 * x:.2f}%"
+
+
+def _difference(ours: float, ref: float | None, n: int) -> str:
+    """Ours minus the reference in percentage points, with our estimate's binomial standard
+    error, so a reader can tell a real gap from the noise of a finite test set."""
+    if ref is None:
+        return ""
+    se = (ours * (1 - ours) / n) ** 0.5
+    return f"{100 * (ours - ref):+.2f} pts (1 SE = {100 * se:.2f} pts, n = {n})"
 
 
 def summary_rows(
@@ -21,21 +30,30 @@ def summary_rows(
         if split_info["sample"]
         else f"full MNIST ({split_info['source']}; official test set)"
     )
+    counts = split_info["counts"]
     rows = []
     for opt, metrics in runs.items():
-        it = metrics["chosen_iteration"]
-        for split, values in metrics["at_chosen"].items():
+        refit = "refit" in metrics["model"]
+        name = f"softmax {opt} (iteration {metrics['chosen_iteration']} of "
+        name += f"{metrics['settings']['iterations']}"
+        name += ", refit on train + validation)" if refit else ")"
+        measured = {
+            "train": (metrics["final"]["train"], counts["train"] + refit * counts["val"]),
+            "validation": (metrics["at_chosen"]["validation"], counts["val"]),
+            "test": (metrics["final"]["test"], counts["test"]),
+        }
+        for split, (values, n) in measured.items():
+            ref = reference.DIGITS.get((opt, split))
             rows.append([
-                f"softmax {opt} (iteration {it} of {metrics['settings']['iterations']})",
-                "accuracy", split, _pct(values["accuracy"]),
-                _pct(reference.DIGITS.get((opt, split))), data,
+                name, "accuracy", split, _pct(values["accuracy"]), _pct(ref),
+                _difference(values["accuracy"], ref, n), data,
             ])
     rows.append([
         "gradient check (central differences, float64)", "max relative error",
         f"{gradcheck['coordinates']} coordinates", f"{gradcheck['max_rel_error']:.2e}",
-        "agreement to 4-5 decimal places", "PASS" if gradcheck["passed"] else "FAIL",
+        "agreement to 4-5 decimal places", "", "PASS" if gradcheck["passed"] else "FAIL",
     ])
     if snapshot:
         for split, acc in snapshot["accuracy"].items():
-            rows.append(["snapshot50.pkl tanh network", "accuracy", split, _pct(acc), "", data])
+            rows.append(["snapshot50.pkl tanh network", "accuracy", split, _pct(acc), "", "", data])
     return rows

@@ -1,6 +1,8 @@
 """Gradient descent, with or without momentum, on the softmax network.
 
 One update rule covers both: ``v ← γ v + α ∇C``; ``θ ← θ - v`` (γ = 0 is plain gradient descent).
+An optional L2 penalty ``(λ/2)‖W‖²`` (biases exempt) adds ``λW`` to the weight gradient; the
+recorded costs stay the data cost (summed negative log-probabilities) so runs compare.
 Every ``eval_every`` iterations the accuracy and cost of each evaluation split are recorded;
 the iteration kept is the one with the best VALIDATION accuracy (ties: the earlier one), so the
 test set never influences a choice.
@@ -25,6 +27,7 @@ class TrainSettings:
     iterations: int
     gamma: float = 0.0
     eval_every: int = 10
+    l2: float = 0.0
 
 
 @dataclass
@@ -47,6 +50,32 @@ def evaluate(x: np.ndarray, y: np.ndarray, W: np.ndarray, b: np.ndarray) -> dict
     return {"accuracy": acc, "cost": total, "mean_cost": total / len(y)}
 
 
+def _descend(step, W, b, settings: TrainSettings, iterations: int):
+    """Apply ``iterations`` updates to ``W`` and ``b`` in place, yielding after each one."""
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    alpha = W.dtype.type(settings.learning_rate)
+    gamma = W.dtype.type(settings.gamma)
+    l2 = W.dtype.type(settings.l2)
+    start = time.perf_counter()
+    for it in range(1, iterations + 1):
+        dW, db = step(W, b)
+        if l2:
+            dW += l2 * W
+        vW *= gamma
+        vW += alpha * dW
+        vb *= gamma
+        vb += alpha * db
+        W -= vW
+        b -= vb
+        if it % max(1, iterations // 20) == 0 or it == iterations:
+            elapsed = time.perf_counter() - start
+            log.info(
+                "iteration %d/%d (%.1f it/s, ETA %.0fs)",
+                it, iterations, it / elapsed, elapsed / it * (iterations - it),
+            )
+        yield it
+
+
 def train(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -55,45 +84,42 @@ def train(
     b0: np.ndarray,
     settings: TrainSettings,
 ) -> TrainResult:
-    """Train from ``(W0, b0)``; ``splits`` must contain ``"validation"`` and is evaluated
-    (with ``"train"`` meaning the training set if present) at iteration 0, every
-    ``eval_every`` iterations, and at the last iteration."""
+    """Train from ``(W0, b0)``; ``splits`` must contain ``"validation"`` and is evaluated at
+    iteration 0, every ``eval_every`` iterations, and at the last iteration."""
     if "validation" not in splits:
         raise ValueError("a 'validation' split is required to choose the iteration")
     step = softmax.SoftmaxStep(x_train, y_train, n_out=W0.shape[1])
     W, b = W0.copy(), b0.copy()
-    vW, vb = np.zeros_like(W), np.zeros_like(b)
-    alpha = W.dtype.type(settings.learning_rate)
-    gamma = W.dtype.type(settings.gamma)
     history: list[dict] = []
     best = (-1.0, 0, W.copy(), b.copy())
-    start = time.perf_counter()
 
     def record(it: int) -> None:
         nonlocal best
         for name, (x, y) in splits.items():
             history.append({"iteration": it, "split": name, **evaluate(x, y, W, b)})
-        val_acc = history[-len(splits) :][list(splits).index("validation")]["accuracy"]
-        if val_acc > best[0]:
-            best = (val_acc, it, W.copy(), b.copy())
+            if name == "validation" and history[-1]["accuracy"] > best[0]:
+                best = (history[-1]["accuracy"], it, W.copy(), b.copy())
 
     record(0)
-    for it in range(1, settings.iterations + 1):
-        dW, db = step(W, b)
-        vW *= gamma
-        vW += alpha * dW
-        vb *= gamma
-        vb += alpha * db
-        W -= vW
-        b -= vb
+    for it in _descend(step, W, b, settings, settings.iterations):
         if it % settings.eval_every == 0 or it == settings.iterations:
             record(it)
-            elapsed = time.perf_counter() - start
-            eta = elapsed / it * (settings.iterations - it)
-            log.info(
-                "iteration %d/%d (%.1f it/s, ETA %.0fs): validation accuracy %.4f",
-                it, settings.iterations, it / elapsed, eta,
-                next(r["accuracy"] for r in history[::-1] if r["split"] == "validation"),
-            )
     _, best_it, best_W, best_b = best
+    log.info("best validation accuracy %.4f at iteration %d", best[0], best_it)
     return TrainResult(best_W, best_b, best_it, history)
+
+
+def refit(
+    x: np.ndarray,
+    y: np.ndarray,
+    W0: np.ndarray,
+    b0: np.ndarray,
+    settings: TrainSettings,
+    iterations: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Retrain from ``(W0, b0)`` on ``(x, y)`` (training + validation) for the number of
+    iterations chosen on validation; no evaluation, so nothing here can peek at the test set."""
+    W, b = W0.copy(), b0.copy()
+    for _ in _descend(softmax.SoftmaxStep(x, y, n_out=W0.shape[1]), W, b, settings, iterations):
+        pass
+    return W, b

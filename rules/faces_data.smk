@@ -1,0 +1,101 @@
+# FaceScrub data: lists -> one download job per actor -> one crop job per actor -> summary.
+# Verified bodies live in a content store (results/faces/store/<actor>/<sha256>.<ext>) and
+# crops in results/faces/crops/<size>/: caches that jobs reuse, so a rerun after a kill or a
+# partial failure fetches and decodes only what is missing. The declared outputs are the
+# per-actor manifests (every list row and its outcome) and the crop arrays built from them
+# (results/faces/arrays/<actor>_<size>.npy).
+
+
+rule fetch_face_list:
+    output:
+        txt="results/faces/lists/{list_name}.txt",
+    params:
+        url=lambda wildcards: FACE_LISTS[wildcards.list_name]["url"],
+        sha256=lambda wildcards: FACE_LISTS[wildcards.list_name]["sha256"],
+    log:
+        "logs/fetch_face_list/{list_name}.log",
+    localrule: True
+    retries: 2
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/fetch_face_list.py"
+
+
+rule check_face_lists:
+    input:
+        lists=get_face_lists(),
+    output:
+        rejects="results/faces/lists/rejects.tsv",
+    params:
+        actors=FACES["actors"],
+    log:
+        "logs/check_face_lists/check_face_lists.log",
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/check_face_lists.py"
+
+
+rule download_actor:
+    input:
+        lists=get_face_lists(),
+    output:
+        manifest="results/faces/download/{actor}.tsv",
+    params:
+        store=lambda wildcards: f"results/faces/store/{wildcards.actor}",
+        journal=lambda wildcards: f"results/faces/store/{wildcards.actor}.journal.jsonl",
+        settings=FACES["download"],
+    log:
+        "logs/download_actor/{actor}.log",
+    benchmark:
+        "benchmarks/download_actor/{actor}.tsv"
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/download_actor.py"
+
+
+rule crop_actor:
+    input:
+        manifest=rules.download_actor.output.manifest,
+    output:
+        manifest="results/faces/manifests/{actor}.tsv",
+        arrays=expand(
+            "results/faces/arrays/{{actor}}_{size}.npy", size=FACES["crop"]["sizes"]
+        ),
+    params:
+        store=rules.download_actor.params.store,
+        crops="results/faces/crops",
+        settings=FACES["crop"],
+    log:
+        "logs/crop_actor/{actor}.log",
+    benchmark:
+        "benchmarks/crop_actor/{actor}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/crop_actor.py"
+
+
+rule summarize_faces_data:
+    input:
+        manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
+        rejects=rules.check_face_lists.output.rejects,
+    output:
+        summary="results/faces/summary.tsv",
+    params:
+        actors=[ACTOR_NAMES[a] for a in ACTORS],
+    log:
+        "logs/summarize_faces_data/summarize_faces_data.log",
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/summarize_faces_data.py"

@@ -1,0 +1,20 @@
+"""Snakemake script: record every list row that does not parse, and check the actors exist."""
+
+import logging
+
+from digitface.atomic import write_tsv
+from digitface.faces.lists import read_list
+
+from digitface.logs import log_to_file
+log_to_file(snakemake.log[0])
+rejects, names = [], set()
+for path in snakemake.input.lists:
+    rows, bad = read_list(path)
+    rejects += bad
+    names.update(r.name for r in rows)
+    logging.info("%s: %d rows, %d rejected", path, len(rows), len(bad))
+missing = sorted(set(snakemake.params.actors) - names)
+if missing:
+    raise SystemExit(f"faces.actors not found in any list: {', '.join(missing)}")
+write_tsv(snakemake.output.rejects, ["source", "line", "reason", "text"],
+          [[r.source, r.line, r.reason, r.text.replace("\t", "\\t")] for r in rejects])

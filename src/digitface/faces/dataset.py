@@ -1,0 +1,41 @@
+"""Per-actor crop arrays: the declared hand-over from the data stage to the models stage.
+
+Row ``i`` of ``<actor>_<size>.npy`` is the ``i``-th record of the actor's final manifest that
+has a crop (manifest order: image_id, face_id). Plain ``.npy`` (uint8, N x S x S x 3) so a
+consumer can memory-map it and read only the rows it needs (AlexNet chunk jobs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from ..atomic import atomic_path
+from .manifest import FaceRecord, sort_key
+
+
+def cropped(records: Sequence[FaceRecord]) -> list[FaceRecord]:
+    """The records that have a crop, in array-row order."""
+    return [r for r in sorted(records, key=sort_key) if r.crop]
+
+
+def stack_crops(records: Sequence[FaceRecord], folder: str | Path, size: int) -> np.ndarray:
+    """Load the crops of ``records`` from ``folder`` (one size) into one uint8 array."""
+    rows = cropped(records)
+    out = np.empty((len(rows), size, size, 3), dtype=np.uint8)
+    for i, record in enumerate(rows):
+        with Image.open(Path(folder) / record.crop) as image:
+            pixels = np.asarray(image.convert("RGB"))
+        if pixels.shape != (size, size, 3):
+            raise ValueError(f"{record.crop}: shape {pixels.shape}, expected {(size, size, 3)}")
+        out[i] = pixels
+    return out
+
+
+def save_array(path: str | Path, array: np.ndarray) -> None:
+    """``np.save`` atomically (the array's bytes are deterministic, so reruns are identical)."""
+    with atomic_path(path) as tmp:
+        np.save(tmp, array, allow_pickle=False)

@@ -1,0 +1,440 @@
+"""Download stage: fetch each listed image once, verify its SHA-256, keep it in a content store.
+
+Why this shape: FaceScrub URLs point at ~thousands of third-party hosts, most of them dead,
+slow or hostile, so the stage is concurrent (a thread pool, at most ``per_host`` requests
+to one host at a time), bounded per URL (connect/read timeouts, a total-time cap enforced
+while streaming, a size cap, a redirect cap), and resumable (a journal and a store keyed by
+content, so a killed run loses at most its in-flight URLs).
+
+Time: the total cap is checked between body reads, each of which returns as soon as any
+bytes arrive (``read1``, needs urllib3 >= 2.3), so a trickle ends within about one read of the
+cap. The header phase is bounded only by the timeouts, (retries + 1) x (connect + read) at
+worst: a host that trickles its *headers* is not cut at the cap.
+
+Store: a body whose sha256 equals the list's is written atomically to
+``<store>/<sha256>.<ext>``; ``ext`` comes from the body's magic bytes (jpg, png, gif, bmp,
+webp, tif, else bin), never from the URL, so a list cannot choose file names. A sha256
+already in the store (and re-hashed correct) is not fetched again. Rows sharing a sha256
+are one download: their URLs are tried in order until one verifies.
+
+Local sources (the bundled synthetic sample): with "file" in ``schemes`` and a ``base_dir``
+given, a URL without a scheme, or a ``file:`` URL, is a path relative to ``base_dir``, and
+it must stay inside ``base_dir``.
+
+Outcome vocabulary of this stage (per row):
+  ok                      body verified and stored by this row's URL (now or by an earlier run)
+  duplicate_of:<face_id>  another row (that face_id) has the same sha256 and its body is stored
+  http_<status>           final non-2xx status (5xx after the configured retries)
+  connection_error        refused, reset, DNS failure, broken transfer
+  timeout                 connect/read timeout, or the total-time cap hit while streaming
+  too_large               Content-Length or the streamed body exceeds ``max_bytes``
+  redirect_loop           more than ``max_redirects`` redirects
+  scheme_not_allowed      a scheme outside ``schemes`` (also a redirect to one)
+  bad_url                 unparsable URL, or a local path escaping ``base_dir``
+  file_not_found          a local path that is not a file
+  sha_mismatch            a complete image body whose sha256 differs from the list's
+  not_an_image            a complete body whose sha256 differs and that is no image
+                          (an HTML error page, an empty body)
+Transient outcomes (timeout, connection_error, http_5xx, http_408, http_429) are retried
+by the next run; the others are permanent and reused from the journal unless
+``retry_permanent`` is set.
+
+Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds"}), appended
+with one ``os.write`` on an O_APPEND descriptor by the workers: the one output not written by
+temp-file-and-rename, because rewriting it per URL would be quadratic. A torn last line from
+a kill is ignored on reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+from urllib.parse import unquote, urlsplit
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from digitface.atomic import write_bytes
+from digitface.faces.lists import ListRow
+from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
+from digitface.faces.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT = "timeout"
+CONNECTION_ERROR = "connection_error"
+TOO_LARGE = "too_large"
+REDIRECT_LOOP = "redirect_loop"
+SCHEME_NOT_ALLOWED = "scheme_not_allowed"
+BAD_URL = "bad_url"
+FILE_NOT_FOUND = "file_not_found"
+SHA_MISMATCH = "sha_mismatch"
+NOT_AN_IMAGE = "not_an_image"
+
+_CHUNK = 64 * 1024
+_LOCAL = "file"  # the scheme name that enables local paths and file: URLs
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Download knobs; the defaults suit the live FaceScrub hosts."""
+
+    workers: int = 16
+    per_host: int = 4
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    total_timeout: float = 30.0  # per URL attempt, from the request to the body's end
+    max_bytes: int = 20_000_000
+    retries: int = 2  # for connect errors and status_forcelist answers
+    backoff_factor: float = 0.2
+    status_forcelist: tuple[int, ...] = (500, 502, 503, 504)
+    max_redirects: int = 5
+    schemes: tuple[str, ...] = ("http", "https")  # add "file" to admit local paths (with base_dir)
+    retry_permanent: bool = False
+    progress_interval: float = 10.0
+    user_agent: str = "digitface-facescrub/0.1"
+
+
+def is_transient(outcome: str) -> bool:
+    """Whether a later run should try this URL again."""
+    if outcome in (TIMEOUT, CONNECTION_ERROR, "http_408", "http_429"):
+        return True
+    return outcome.startswith("http_5")
+
+
+def sniff_extension(data: bytes) -> str | None:
+    """The image type from magic bytes, as a file extension; None if not a known image format."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if data.startswith(b"BM"):
+        return "bmp"
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "webp"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "tif"
+    return None
+
+
+def verify(body: bytes, sha256: str) -> str:
+    """ok, sha_mismatch (another image) or not_an_image (no image at all)."""
+    if hashlib.sha256(body).hexdigest() == sha256:
+        return OK
+    return SHA_MISMATCH if sniff_extension(body) else NOT_AN_IMAGE
+
+
+def make_session(settings: FetchSettings) -> requests.Session:
+    """A session whose adapter retries connect errors and 5xx answers with backoff.
+
+    Read errors are not retried (a hung host would cost ``retries`` more read timeouts);
+    Retry-After is ignored (a host could park a worker for hours).
+    """
+    retry = Retry(
+        total=settings.retries, connect=settings.retries, read=False, status=settings.retries,
+        backoff_factor=settings.backoff_factor, status_forcelist=settings.status_forcelist,
+        allowed_methods=frozenset({"GET"}), raise_on_status=False, respect_retry_after_header=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=settings.workers, pool_maxsize=settings.workers)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.max_redirects = settings.max_redirects
+    session.headers["User-Agent"] = settings.user_agent
+    return session
+
+
+def _fetch_http(session: requests.Session, url: str, settings: FetchSettings) -> tuple[str, bytes | None]:
+    """GET with the caps; the body is read with read1 so a trickling host cannot outlast the cap."""
+    deadline = time.monotonic() + settings.total_timeout
+    try:
+        with session.get(url, stream=True, timeout=(settings.connect_timeout, settings.read_timeout)) as resp:
+            if not 200 <= resp.status_code < 300:
+                return f"http_{resp.status_code}", None
+            length = resp.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > settings.max_bytes:
+                return TOO_LARGE, None
+            chunks, size = [], 0
+            while True:
+                if time.monotonic() > deadline:
+                    return TIMEOUT, None
+                chunk = resp.raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    return OK, b"".join(chunks)
+                size += len(chunk)
+                if size > settings.max_bytes:
+                    return TOO_LARGE, None
+                chunks.append(chunk)
+    except requests.exceptions.TooManyRedirects:
+        return REDIRECT_LOOP, None
+    except requests.exceptions.InvalidSchema:
+        return SCHEME_NOT_ALLOWED, None
+    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, urllib3.exceptions.LocationParseError):
+        return BAD_URL, None
+    except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
+        return TIMEOUT, None
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
+        return CONNECTION_ERROR, None
+
+
+def _read_local(url: str, base_dir: Path, settings: FetchSettings) -> tuple[str, bytes | None]:
+    """A bundled file: ``url`` is a path (or file: URL) relative to ``base_dir``, and must stay inside it."""
+    parts = urlsplit(url)
+    relative = unquote(parts.path) if parts.scheme else url
+    root = base_dir.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        return BAD_URL, None
+    if not path.is_file():
+        return FILE_NOT_FOUND, None
+    if path.stat().st_size > settings.max_bytes:
+        return TOO_LARGE, None
+    return OK, path.read_bytes()
+
+
+def fetch(session: requests.Session, url: str, settings: FetchSettings,
+          base_dir: Path | None = None) -> tuple[str, bytes | None]:
+    """Fetch one URL: (``ok``, body) or (failure outcome, None). The sha256 is not checked here."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return BAD_URL, None
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") and scheme in settings.schemes:
+        return _fetch_http(session, url, settings)
+    local = scheme == "file" or (not scheme and not parts.netloc)
+    if local and _LOCAL in settings.schemes and base_dir is not None and parts.netloc in ("", "localhost"):
+        return _read_local(url, base_dir, settings)
+    return SCHEME_NOT_ALLOWED, None
+
+
+class Journal:
+    """Append-only JSONL of URL attempts: {"sha256", "url", "outcome", "seconds"}; thread-safe."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        size = os.fstat(self._fd).st_size
+        if size and os.pread(self._fd, 1, size - 1) != b"\n":
+            os.write(self._fd, b"\n")  # end a line torn by a kill, so the next record parses
+
+    def append(self, entry: dict) -> None:
+        line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
+        with self._lock:
+            os.write(self._fd, line)
+
+    def close(self) -> None:
+        os.fsync(self._fd)
+        os.close(self._fd)
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> dict[tuple[str, str], str]:
+        """The last outcome per (sha256, url); unparsable lines (a torn write) are skipped."""
+        outcomes: dict[tuple[str, str], str] = {}
+        path = Path(path)
+        if not path.exists():
+            return outcomes
+        for line in path.read_bytes().split(b"\n"):
+            try:
+                entry = json.loads(line)
+                outcomes[(entry["sha256"], entry["url"])] = entry["outcome"]
+            except (ValueError, KeyError, TypeError):
+                continue
+        return outcomes
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def stored_bodies(store_dir: Path, wanted: Iterable[str]) -> dict[str, Path]:
+    """sha256 -> store file for the ``wanted`` bodies already stored; a corrupt file is removed.
+
+    Only wanted files are hashed: the store is shared, and another actor's bodies are not ours to check.
+    """
+    wanted = set(wanted)
+    found: dict[str, Path] = {}
+    for path in sorted(store_dir.iterdir()):
+        sha = path.name.split(".", 1)[0]
+        if sha not in wanted or sha in found:
+            continue  # another run's body (or atomic_path's ".name.tmp" file), or a second copy
+        if _sha256_file(path) == sha:
+            found[sha] = path
+        else:
+            logger.warning("removing corrupt store file %s", path)
+            path.unlink()
+    return found
+
+
+def _host(url: str) -> str:
+    """The URL's host[:port], lowercased ("" for local paths and unparsable URLs)."""
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:
+        return ""
+
+
+class _HostLimiter:
+    """One semaphore per host (netloc), created on first use."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._lock = threading.Lock()
+        self._semaphores: dict[str, threading.Semaphore] = {}
+
+    def __call__(self, url: str) -> threading.Semaphore:
+        host = _host(url)
+        with self._lock:
+            if host not in self._semaphores:
+                self._semaphores[host] = threading.BoundedSemaphore(self._per_host)
+            return self._semaphores[host]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    url: str
+    outcome: str
+    body: str = ""  # store file name when the outcome is ok
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every download worker shares."""
+
+    session: requests.Session
+    settings: FetchSettings
+    base_dir: Path | None
+    store_dir: Path
+    journal: Journal
+    limit: _HostLimiter
+
+
+def _download_image(sha256: str, urls: Sequence[str], ctx: _Context) -> list[_Attempt]:
+    """Try ``urls`` in order until one gives the body with ``sha256``; store it; journal each try."""
+    attempts = []
+    for url in urls:
+        with ctx.limit(url):
+            start = time.monotonic()
+            outcome, body = fetch(ctx.session, url, ctx.settings, ctx.base_dir)
+            seconds = round(time.monotonic() - start, 3)
+        name = ""
+        if body is not None:
+            outcome = verify(body, sha256)
+            if outcome == OK:
+                name = f"{sha256}.{sniff_extension(body) or 'bin'}"
+                write_bytes(ctx.store_dir / name, body)
+        ctx.journal.append({"sha256": sha256, "url": url, "outcome": outcome, "seconds": seconds})
+        attempts.append(_Attempt(url, outcome, name))
+        if outcome == OK:
+            break
+    return attempts
+
+
+def _interleave_hosts(jobs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """Round-robin the jobs over hosts, so workers do not queue up behind one host's semaphore."""
+    by_host: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for job in jobs:
+        by_host[_host(job[1][0])].append(job)
+    queues = list(by_host.values())
+    order = []
+    for i in range(max((len(q) for q in queues), default=0)):
+        order.extend(q[i] for q in queues if i < len(q))
+    return order
+
+
+def _records(rows: list[ListRow], attempts: dict[str, _Attempt], stored: str) -> list[FaceRecord]:
+    """Rows of one sha256 -> records: the verifying row is ok, the others duplicates of it."""
+    if stored:
+        verified_by = {url for url, attempt in attempts.items() if attempt.outcome == OK}
+        owner = next((r for r in rows if r.url in verified_by), rows[0])
+        return [FaceRecord(r, OK, stored, OK) if r is owner else
+                FaceRecord(r, duplicate_of(owner.face_id), stored, duplicate_of(owner.face_id)) for r in rows]
+    return [FaceRecord(r, attempts[r.url].outcome, "", attempts[r.url].outcome) for r in rows]
+
+
+def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journal_path: str | os.PathLike,
+                   settings: FetchSettings = FetchSettings(),
+                   base_dir: str | os.PathLike | None = None) -> list[FaceRecord]:
+    """Download stage for some rows (typically one actor's): one record per row, sorted by ids.
+
+    Resumes from ``store_dir`` (verified bodies) and ``journal_path`` (permanent failures).
+    ``base_dir`` enables local paths in the url column (relative to it).
+    """
+    rows = sorted(rows, key=lambda r: (r.image_id, r.face_id))
+    if len({r.face_id for r in rows}) != len(rows):
+        raise ValueError("face_id values must be unique")
+    store_dir = Path(store_dir)
+    store_dir.mkdir(parents=True, exist_ok=True)
+    groups: dict[str, list[ListRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.sha256].append(row)
+
+    previous = Journal.load(journal_path)
+    in_store = stored_bodies(store_dir, groups)
+    attempts: dict[str, dict[str, _Attempt]] = defaultdict(dict)
+    stored: dict[str, str] = {}
+    jobs = []
+    for sha, group in groups.items():
+        path = in_store.get(sha)
+        urls = list(dict.fromkeys(r.url for r in group))
+        if path is not None:
+            stored[sha] = path.name
+            attempts[sha] = {u: _Attempt(u, OK) for u in urls if previous.get((sha, u)) == OK}
+            continue
+        todo = []
+        for url in urls:
+            old = previous.get((sha, url))
+            if old is None or old == OK or is_transient(old) or settings.retry_permanent:
+                todo.append(url)
+            else:
+                attempts[sha][url] = _Attempt(url, old)
+        if todo:
+            jobs.append((sha, todo))
+
+    logger.info("download: %d rows, %d images, %d already stored, %d to fetch",
+                len(rows), len(groups), len(stored), len(jobs))
+    progress = Progress(logger, "download", len(jobs), settings.progress_interval)
+    journal = Journal(journal_path)
+    ctx = _Context(make_session(settings), settings, Path(base_dir) if base_dir is not None else None,
+                   store_dir, journal, _HostLimiter(settings.per_host))
+    try:
+        with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="fetch") as pool:
+            futures = {pool.submit(_download_image, sha, urls, ctx): sha for sha, urls in _interleave_hosts(jobs)}
+            try:
+                for future in as_completed(futures):
+                    sha = futures[future]
+                    for attempt in future.result():
+                        attempts[sha][attempt.url] = attempt
+                        if attempt.outcome == OK:
+                            stored[sha] = attempt.body
+                    progress.advance()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    finally:
+        ctx.session.close()
+        journal.close()
+
+    records = []
+    for sha, group in groups.items():
+        records.extend(_records(group, attempts[sha], stored.get(sha, "")))
+    return sorted(records, key=sort_key)

@@ -1,0 +1,56 @@
+"""Where the FaceScrub lists come from: a local file, or a URL fetched once and checksummed.
+
+A downloaded list must match its configured SHA-256 exactly: the lists carry every image's
+checksum, so a silently changed list would silently change the data set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import requests
+
+from ..atomic import write_bytes
+from ..http import fetch_bytes, make_session
+from .lists import ListRow, Reject, read_list, slugify
+
+log = logging.getLogger(__name__)
+
+
+class ChecksumMismatch(ValueError):
+    """A downloaded list is not the configured one."""
+
+
+def fetch_list(
+    url: str,
+    sha256: str,
+    dest: str | Path,
+    session: requests.Session | None = None,
+    timeout: tuple[float, float] = (10.0, 60.0),
+    max_bytes: int = 64 * 1024 * 1024,
+) -> None:
+    """Download a list and write it to ``dest`` only if its SHA-256 is ``sha256``."""
+    body = fetch_bytes(session or make_session(), url, timeout, max_bytes)
+    got = hashlib.sha256(body).hexdigest()
+    if got != sha256.lower():
+        raise ChecksumMismatch(f"{url}: sha256 {got} does not match the configured {sha256}")
+    write_bytes(dest, body)
+    log.info("fetched %s (%d bytes, sha256 ok)", url, len(body))
+
+
+def actor_rows(
+    list_paths: list[str | Path], actor_slug: str
+) -> tuple[dict[Path, list[ListRow]], list[Reject]]:
+    """Rows of one actor (by slug), grouped by the list file they came from (local URLs are
+    relative to their own list's folder), plus every list's rejects."""
+    by_list: dict[Path, list[ListRow]] = {}
+    rejects: list[Reject] = []
+    for path in map(Path, list_paths):
+        rows, bad = read_list(path)
+        rejects += bad
+        mine = [r for r in rows if slugify(r.name) == actor_slug]
+        if mine:
+            by_list[path] = mine
+    return by_list, rejects

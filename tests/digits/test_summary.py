@@ -1,0 +1,24 @@
+from digitface.digits.summary import HEADER, summary_rows
+
+
+def _run(model, train_acc, test_acc):
+    return {
+        "chosen_iteration": 40, "settings": {"iterations": 100}, "model": model,
+        "at_chosen": {"validation": {"accuracy": 0.9}},
+        "final": {"train": {"accuracy": train_acc}, "test": {"accuracy": test_acc}},
+    }
+
+
+def test_rows_put_ours_beside_the_reference_with_standard_errors():
+    split = {"sample": False, "source": "idx_dir", "counts": {"train": 50000, "val": 10000, "test": 10000}}
+    gradcheck = {"coordinates": 30, "max_rel_error": 3e-9, "passed": True}
+    runs = {"gd": _run("refit on train + validation", 0.93, 0.9257),
+            "momentum": _run("selection run", 0.94, 0.9167)}
+    rows = [dict(zip(HEADER, r)) for r in summary_rows(split, gradcheck, runs)]
+    assert all(len(r) == len(HEADER) for r in rows)
+    gd_train = next(r for r in rows if r["experiment"].startswith("softmax gd") and r["split"] == "train")
+    assert "refit" in gd_train["experiment"] and gd_train["reference"] == "93.24%"
+    assert gd_train["difference"].startswith("-0.24 pts") and "n = 60000" in gd_train["difference"]
+    mom_test = next(r for r in rows if r["experiment"].startswith("softmax momentum") and r["split"] == "test")
+    assert mom_test["ours"] == "91.67%" and mom_test["difference"].startswith("-1.00 pts (1 SE = 0.28 pts")
+    assert rows[-1]["data"] == "PASS" and rows[-1]["ours"] == "3.00e-09"

@@ -1,0 +1,108 @@
+"""FaceScrub list parsing: the shipped files, bad rows, slugs, actor selection, speed."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+
+import pytest
+
+from digitface.faces.lists import ListRow, parse_list, read_list, select_actors, slugify
+
+SHA = hashlib.sha256(b"face").hexdigest()
+
+
+def line(name="Ann Example", image_id="1", face_id="2", url="http://h/a.jpg", box="1,2,3,4", sha=SHA) -> bytes:
+    return "\t".join([name, image_id, face_id, url, box, sha]).encode("utf-8")
+
+
+def test_shipped_lists_parse_with_the_truncated_row_rejected(shared_facescrub_dir):
+    actors, actor_rejects = read_list(shared_facescrub_dir / "facescrub_actors.txt")
+    actresses, rejects = read_list(shared_facescrub_dir / "facescrub_actresses.txt")
+    # Counts documented in the shared README.
+    assert (len(actors), len(actresses)) == (1549, 1555)
+    assert actor_rejects == []
+    assert len(rejects) == 1
+    bad = rejects[0]
+    assert (bad.source, bad.line) == ("facescrub_actresses.txt", 1556)
+    assert bad.reason == "expected 6 tab-separated fields, got 4"
+    assert bad.text.startswith("Angie Harmon\t71307\t32555\thttp://www.sawfirst.com/")
+    per_name = Counter(r.name for r in actors + actresses)
+    assert per_name["Angie Harmon"] == 256 and per_name["Steve Carell"] == 290
+    six = select_actors(actors + actresses, ["Lorraine Bracco", "Peri Gilpin", "Angie Harmon",
+                                             "Alec Baldwin", "Bill Hader", "Steve Carell"])
+    assert len(six) == 1492 and len({r.sha256 for r in six}) == 1487
+    first = actors[0]
+    assert isinstance(first, ListRow) and first.line == 1 and first.source == "facescrub_actors.txt"
+    assert len(first.bbox) == 4 and all(isinstance(v, int) for v in first.bbox)
+
+
+def test_valid_row_fields():
+    rows, rejects = parse_list(line(sha=SHA.upper(), box="-3,0,10,12") + b"\r\n", "x.txt")
+    assert rejects == []
+    assert rows == [ListRow("Ann Example", 1, 2, "http://h/a.jpg", (-3, 0, 10, 12), SHA, "x.txt", 1)]
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"Ann\t1\t2\thttp://h/a", "expected 6 tab-separated fields, got 4"),
+    (line(name="../.."), "has no ASCII letter or digit"),
+    (line(image_id="x1"), "are not integers"),
+    (line(face_id="-2"), "are not integers"),
+    (line(image_id="\u0663"), "are not integers"),  # an Arabic-Indic digit
+    (line(image_id="9" * 5000), "are not integers"),
+    (line(box="1,2,3," + "4" * 5000), "bbox"),
+    (line(url=""), "url"),
+    (line(box="1,2,3"), "bbox"),
+    (line(box="1,2,3,4.5"), "bbox"),
+    (line(sha=SHA[:-1]), "sha256"),
+    (line(sha="../" + SHA[3:]), "sha256"),
+    (b"\xff\xfe\t1", "not UTF-8"),
+])
+def test_bad_rows_are_rejects_with_reason(raw, reason):
+    rows, rejects = parse_list(line(face_id="99") + b"\n\n" + raw + b"\n", "x")
+    assert [r.face_id for r in rows] == [99]
+    assert len(rejects) == 1 and rejects[0].line == 3 and reason in rejects[0].reason
+
+
+def test_repeated_face_id_is_rejected():
+    rows, rejects = parse_list(line() + b"\n" + line(image_id="5") + b"\n", "x")
+    assert [r.image_id for r in rows] == [1]
+    assert rejects[0].reason == "duplicate face_id 2 (line 1)"
+
+
+@pytest.mark.parametrize("name, slug", [
+    ("Lorraine Bracco", "lorraine_bracco"),
+    ("Zoë Saldaña", "zoe_saldana"),
+    ("  Mary-Kate  O'Neil ", "mary-kate_o_neil"),
+    ("../../etc/passwd", "etc_passwd"),
+    ("a/b\\c..d", "a_b_c_d"),
+    ("Ｆｕｌｌ width", "full_width"),
+])
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("name", ["", "..", "/", "李小龍", "---"])
+def test_slugify_refuses_names_without_ascii(name):
+    with pytest.raises(ValueError):
+        slugify(name)
+
+
+def test_select_actors_keeps_order_and_refuses_unknown_names():
+    rows, _ = parse_list(b"\n".join([line("B B", face_id="1"), line("A A", face_id="2"),
+                                      line("B B", face_id="3")]), "x")
+    assert [r.face_id for r in select_actors(rows, ["B B"])] == [1, 3]
+    with pytest.raises(ValueError, match="C C"):
+        select_actors(rows, ["B B", "C C"])
+
+
+def test_facescrub_size_list_parses_fast():
+    """The full FaceScrub lists have ~107,000 rows; parsing them must not be a bottleneck."""
+    data = b"".join(line(f"Person Number{i % 530}", str(i), str(i), f"http://example.com/{i}.jpg",
+                         f"{i % 300},{i % 200},{i % 300 + 99},{i % 200 + 99}") + b"\n" for i in range(107_000))
+    start = time.perf_counter()
+    rows, rejects = parse_list(data, "big")
+    elapsed = time.perf_counter() - start
+    assert len(rows) == 107_000 and rejects == []
+    assert elapsed < 3.0, f"parsing 107k rows took {elapsed:.2f}s"

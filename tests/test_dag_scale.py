@@ -1,0 +1,25 @@
+"""The DAG is per actor, never per image: a FaceScrub-size list plans as 2 jobs per actor."""
+
+from workflow_helpers import copy_workflow, snakemake, write_config
+
+from digitface.faces.lists import read_list
+from digitface.faces.scale_list import scale_list_names, scale_list_text
+
+
+def test_facescrub_size_list_plans_per_actor(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    lst = workdir / "facescrub_size.txt"
+    lst.write_text(scale_list_text(identities=530, rows=107_000))
+    rows, rejects = read_list(lst)
+    assert len(rows) == 107_000 and not rejects and len({r.name for r in rows}) == 530
+    config = write_config(workdir / "scale.yaml", {
+        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530)}
+    })
+    proc = snakemake(workdir, "faces_data", "-n", "--quiet", "rules", "--configfile", str(config))
+    counts = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    assert counts["download_actor"] == 530 and counts["crop_actor"] == 530
+    assert counts["total"] == 530 * 2 + 3  # + check_face_lists, summarize_faces_data, faces_data
