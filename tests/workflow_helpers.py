@@ -14,6 +14,7 @@ WORKFLOW_PARTS = ["Snakefile", "config.yaml", "rules", "scripts", "schemas", "en
 
 
 def copy_workflow(dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         src = REPO / part
         if src.is_dir():

@@ -1,0 +1,79 @@
+"""The faces data branch of the workflow, run by Snakemake against the 2018 replica served on
+127.0.0.1: exactly the replica's good images come out, and every other row has its reason."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+
+import numpy as np
+import pytest
+from loopback import Route, serve_replica
+from workflow_helpers import copy_workflow, snakemake, write_config
+
+from digitface.faces.lists import slugify
+
+#: Good images per actor (replica README); Bracco has two hosts serving one photo with two
+#: checksums, which the crop stage keeps once.
+GOOD = {"Lorraine Bracco": 61, "Bill Hader": 57, "Angie Harmon": 57, "Steve Carell": 54,
+        "Alec Baldwin": 45, "Peri Gilpin": 35}
+
+
+def _list_line(row) -> str:
+    return "\t".join([row.name, str(row.image_id), str(row.face_id), row.url,
+                      ",".join(map(str, row.bbox)), row.sha256])
+
+
+@pytest.fixture
+def replica_run(server, replica, tmp_path):
+    dead = {url: Route("body", b"<html>gone</html>", status=404) for url in replica.dead_urls()}
+    refused = set(replica.dead_urls()[:25])
+    rows = serve_replica(server, replica, dead, refused)
+    workdir = copy_workflow(tmp_path / "wf")
+    listed = workdir / "replica_list.txt"
+    listed.write_text("\n".join(_list_line(r) for r in rows) + "\n")
+    config = write_config(workdir / "replica.yaml", {"faces": {
+        "lists": [{"name": "replica", "path": str(listed)}],
+        "actors": list(GOOD),
+        "download": {"workers": 8, "per_host": 8, "connect_timeout": 2, "read_timeout": 3,
+                     "total_timeout": 5, "retries": 1, "backoff_factor": 0.01},
+        "crop": {"workers": 2},
+    }})
+    snakemake(workdir, "faces_data", "--configfile", str(config))
+    return workdir, replica
+
+
+def test_replica_yields_exactly_the_good_images(replica_run):
+    workdir, replica = replica_run
+    faces = workdir / "results" / "faces"
+    with open(faces / "summary.tsv") as fh:
+        summary = {r["actor"]: r for r in csv.DictReader(fh, delimiter="\t")}
+    verified_images = {a: int(s["verified"]) for a, s in summary.items()}
+    list_url = {r.face_id: r.url for r in replica.rows}  # manifests hold the loopback URLs
+    good_sha = defaultdict(set)
+    for row in replica.rows:
+        kind = replica.responses.get(row.url, ("dead",))[0]
+        if kind == "ok":
+            good_sha[row.name].add(row.sha256)
+    assert {a: len(s) for a, s in good_sha.items()} == GOOD
+    assert sum(int(s["images"]) for s in summary.values()) == 309 - 1  # one re-hosted duplicate
+    for actor, stats in summary.items():
+        assert int(stats["listed"]) == sum(r.name == actor for r in replica.rows)
+        assert verified_images[actor] >= len(good_sha[actor])
+        manifest = list(csv.DictReader(open(faces / "manifests" / f"{slugify(actor)}.tsv"), delimiter="\t"))
+        assert len(manifest) == int(stats["listed"])
+        assert all(r["outcome"] for r in manifest)  # every row has its outcome or reason
+        ok = [r for r in manifest if r["outcome"] == "ok"]
+        assert {r["sha256"] for r in ok} <= good_sha[actor]
+        for r in manifest:
+            kind = replica.responses.get(list_url[int(r["face_id"])], ("dead",))[0]
+            if kind == "sha_mismatch":
+                assert r["outcome"] == "sha_mismatch"
+            elif kind == "unreadable":
+                assert r["outcome"] == "not_an_image"
+            elif kind == "dead":
+                assert r["outcome"] in ("http_404", "connection_error") or r["outcome"].startswith("duplicate_of:")
+        for size in (64, 227):
+            crops = np.load(faces / "arrays" / f"{slugify(actor)}_{size}.npy", mmap_mode="r")
+            assert crops.shape == (len(ok), size, size, 3)
+
