@@ -16,12 +16,12 @@ splits = {name: (to_features(data[x]), data[y].astype(int)) for name, (x, y) in 
 init = snakemake.params.init
 W0, b0 = softmax.init_params(init["kind"], seed=init["seed"], scale=init["scale"])
 settings = TrainSettings(**{"gamma": 0.0, **snakemake.params.schedule})
-result = train(*splits["train"], splits, W0, b0, settings)
+result = train(*splits["train"], splits, W0, b0, settings, threads=snakemake.threads)
 W, b, final = result.W, result.b, result.at(result.best_iteration)
 if snakemake.params.refit:
     x = np.concatenate([splits["train"][0], splits["validation"][0]])
     y = np.concatenate([splits["train"][1], splits["validation"][1]])
-    W, b = refit(x, y, W0, b0, settings, result.best_iteration)
+    W, b = refit(x, y, W0, b0, settings, result.best_iteration, threads=snakemake.threads)
     final = {"train": evaluate(x, y, W, b), "test": evaluate(*splits["test"], W, b)}
 
 columns = ["iteration", "split", "accuracy", "cost", "mean_cost"]

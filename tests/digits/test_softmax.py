@@ -82,3 +82,12 @@ def test_fast_step_stays_stable_when_logits_are_huge():
     assert np.all(np.isfinite(dW))
     np.testing.assert_allclose(dW, rW, rtol=1e-3, atol=1e-2)
     np.testing.assert_allclose(db, rb, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("block_rows, workers", [(7, 1), (7, 3), (64, 2), (1000, 2)])
+def test_blocked_step_is_independent_of_blocks_and_workers(block_rows, workers):
+    x, y, W, b = _problem(n=50, dtype=np.float32)  # 50 rows: the last block is partial
+    dW, db = softmax.SoftmaxStep(x, y, block_rows=block_rows, workers=workers)(W, b)
+    rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
+    np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-5)

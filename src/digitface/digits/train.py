@@ -83,12 +83,13 @@ def train(
     W0: np.ndarray,
     b0: np.ndarray,
     settings: TrainSettings,
+    threads: int | None = None,
 ) -> TrainResult:
     """Train from ``(W0, b0)``; ``splits`` must contain ``"validation"`` and is evaluated at
     iteration 0, every ``eval_every`` iterations, and at the last iteration."""
     if "validation" not in splits:
         raise ValueError("a 'validation' split is required to choose the iteration")
-    step = softmax.SoftmaxStep(x_train, y_train, n_out=W0.shape[1])
+    step = softmax.SoftmaxStep(x_train, y_train, n_out=W0.shape[1], workers=threads)
     W, b = W0.copy(), b0.copy()
     history: list[dict] = []
     best = (-1.0, 0, W.copy(), b.copy())
@@ -116,10 +117,12 @@ def refit(
     b0: np.ndarray,
     settings: TrainSettings,
     iterations: int,
+    threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Retrain from ``(W0, b0)`` on ``(x, y)`` (training + validation) for the number of
     iterations chosen on validation; no evaluation, so nothing here can peek at the test set."""
     W, b = W0.copy(), b0.copy()
-    for _ in _descend(softmax.SoftmaxStep(x, y, n_out=W0.shape[1]), W, b, settings, iterations):
+    step = softmax.SoftmaxStep(x, y, n_out=W0.shape[1], workers=threads)
+    for _ in _descend(step, W, b, settings, iterations):
         pass
     return W, b
