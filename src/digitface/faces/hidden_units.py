@@ -1,0 +1,99 @@
+"""Which hidden units of a trained MLP make it call an image a given actor (reference part 9).
+
+Rule: for input x and actor c, hidden unit j contributes
+
+    contribution_j = a_j(x) * W_out[c, j],     a_j = ReLU(W_hidden[j] . x + b_j),
+
+which is exactly unit j's additive share of actor c's logit (logit_c = sum_j contribution_j +
+b_out[c]). The units with the largest contributions are the ones that push the image towards c.
+
+Why not the reference's rule (top activations after a softmax over the hidden activations):
+the softmax is monotone, so that rule just ranks units by activation a_j. It ignores W_out, so a
+strongly active unit whose outgoing weight to c is negative, i.e. one that argues AGAINST the
+actor, ranks as high as one that argues for it; and a unit active for every face ranks high for
+every actor. Weighting by W_out[c, j] fixes both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import torch
+
+from digitface.faces.mlp import MLP, Rows
+
+
+@dataclass(frozen=True)
+class UnitContribution:
+    unit: int
+    contribution: float  # activation * outgoing weight to the actor
+    activation: float
+    weight: float  # W_out[actor, unit]
+
+
+def _model(model_or_state: MLP | Mapping[str, torch.Tensor]) -> MLP:
+    if isinstance(model_or_state, MLP):
+        return model_or_state
+    return MLP.from_state_dict(model_or_state)
+
+
+def contributions(model_or_state, image: np.ndarray, actor: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(contribution, activation, outgoing weight) of every hidden unit, each (H,), for one image.
+
+    ``image`` is prepared as in training: uint8 pixels (any shape) are scaled to [-1, 1],
+    float inputs are used as given.
+    """
+    model = _model(model_or_state)
+    p = next(model.parameters())
+    x = torch.from_numpy(Rows(np.asarray(image)[None]).take(np.array([0]))).to(p.device)
+    with torch.inference_mode():
+        act = model.hidden_activations(x)[0].double().cpu().numpy()
+        w = model.out.weight[actor].double().cpu().numpy()
+    return act * w, act, w
+
+
+def top_units(model_or_state, image: np.ndarray, actor: int, k: int = 10) -> list[UnitContribution]:
+    """The ``k`` units with the largest activation x outgoing weight to ``actor`` (largest first;
+    ties: lower unit index). Only units with a positive contribution are returned, so the list
+    may be shorter than ``k``: a unit that pushes away from the actor is never shown as evidence."""
+    contrib, act, w = contributions(model_or_state, image, actor)
+    order = np.lexsort((np.arange(len(contrib)), -contrib))
+    return [UnitContribution(int(j), float(contrib[j]), float(act[j]), float(w[j]))
+            for j in order[:k] if contrib[j] > 0]
+
+
+def reference_top_units(model_or_state, image: np.ndarray, k: int = 10) -> list[int]:
+    """The reference's rule, for comparison only: top-k of softmax(hidden activations)."""
+    _, act, _ = contributions(model_or_state, image, 0)
+    soft = np.exp(act - act.max())
+    soft /= soft.sum()
+    return [int(j) for j in np.lexsort((np.arange(len(soft)), -soft))[:k]]
+
+
+def weight_picture(weights: np.ndarray | torch.Tensor, size: int | None = None,
+                   scale: float | None = None) -> np.ndarray:
+    """A unit's incoming weights (S*S*3, pixel order of the flattened (S, S, 3) crop) as an RGB
+    picture (S, S, 3) in [0, 1], symmetric around 0.5: zero weight is mid-grey, and +w and -w
+    are equally far from it, so the sign stays readable. ``scale`` defaults to the unit's own
+    largest |w|; pass a shared value to compare units on one scale."""
+    w = weights.detach().cpu().numpy() if isinstance(weights, torch.Tensor) else np.asarray(weights)
+    w = w.astype(np.float64).ravel()
+    if size is None:
+        size = int(round(np.sqrt(w.size / 3)))
+    if size * size * 3 != w.size:
+        raise ValueError(f"{w.size} weights are not an RGB picture of {size}x{size}")
+    scale = float(np.abs(w).max()) if scale is None else float(scale)
+    pic = 0.5 + 0.5 * w / scale if scale > 0 else np.full_like(w, 0.5)
+    return np.clip(pic, 0.0, 1.0).reshape(size, size, 3)
+
+
+def unit_pictures(model_or_state, units: list[UnitContribution] | list[int],
+                  size: int | None = None, shared_scale: bool = False) -> list[np.ndarray]:
+    """Weight pictures of ``units`` (each normalised on its own, or on one shared scale)."""
+    model = _model(model_or_state)
+    idx = [u.unit if isinstance(u, UnitContribution) else int(u) for u in units]
+    w = model.hidden.weight.detach().cpu().numpy()[idx]
+    scale = float(np.abs(w).max()) if shared_scale and len(idx) else None
+    return [weight_picture(row, size, scale) for row in w]

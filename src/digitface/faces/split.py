@@ -1,0 +1,230 @@
+"""Per-actor train/validation/test split of face crops, after content deduplication.
+
+Why deduplicate first: FaceScrub lists the same photograph under several URLs, so a naive
+split can put one picture in train and a byte-identical copy in test, which inflates test
+accuracy. Two images are *the same content* when their source files have the same sha256
+or their crops have identical pixels; "sameness" is transitive (union-find), so chains of
+copies form one group.
+
+Policy, per duplicate group:
+
+* Members of one actor collapse to ONE representative (the smallest image_id); the others
+  get set ``duplicate`` and ``duplicate_of`` = the representative's image_id, so the table
+  records every collapse.
+* A group whose identical crop pixels are listed under two or more actors has contradictory
+  labels: all its rows get set ``conflict`` and are used nowhere.
+* A group spanning several actors with *different* crops (a group photo: same source file,
+  different faces) keeps one representative per actor, and all of them go to ``train``:
+  the held-out sets then never share a source file with anything else.
+
+Sizes: ``test_per_actor`` (reference protocol: 20) and ``validation_per_actor`` (ours: 10,
+used for every choice) unique images per actor are held out, the rest is train. An actor
+with fewer than ``test + validation + min_train`` usable images is an error by default
+(``too_few="error"``); ``too_few="scale"`` instead scales the held-out counts down in
+proportion (each at least 1) and warns, so small samples still run but say so.
+
+Determinism: each actor's images are shuffled by a generator seeded from (seed, actor), so
+the split of one actor depends neither on input order nor on which other actors are present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from digitface.atomic import write_tsv
+
+log = logging.getLogger(__name__)
+
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
+DUPLICATE, CONFLICT = "duplicate", "conflict"
+SETS = (TRAIN, VALIDATION, TEST)
+HEADER = ["actor", "image_id", "sha256", "set", "duplicate_of"]
+
+
+class SplitWarning(UserWarning):
+    """An actor had too few images and its held-out counts were scaled down."""
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    test_per_actor: int = 20
+    validation_per_actor: int = 10
+    min_train_per_actor: int = 10
+    too_few: str = "error"  # "error" | "scale"
+
+
+@dataclass(frozen=True)
+class SplitRow:
+    actor: str
+    image_id: int
+    sha256: str
+    set: str
+    duplicate_of: int | None = None  # representative's image_id for set == "duplicate"
+
+
+def pixel_digest(crop: np.ndarray) -> str:
+    """A hash of a crop's shape and pixels: equal digests = identical crops."""
+    crop = np.ascontiguousarray(crop)
+    h = hashlib.sha256(f"{crop.dtype.str}{crop.shape}".encode())
+    h.update(crop.tobytes())
+    return h.hexdigest()
+
+
+def _actor_seed(seed: int, actor: str) -> list[int]:
+    """Seed material for one actor: stable across runs and Python hash randomisation."""
+    return [int(seed), int.from_bytes(hashlib.sha256(actor.encode()).digest()[:8], "little")]
+
+
+class _UnionFind:
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def _groups(sha256s: Sequence[str], pixels: Sequence[str] | None) -> list[int]:
+    """Group id (smallest member index) of each image, joining same sha256 or same pixels."""
+    uf = _UnionFind(len(sha256s))
+    for keys in (sha256s, pixels):
+        if keys is None:
+            continue
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in first:
+                uf.union(first[key], i)
+            else:
+                first[key] = i
+    return [uf.find(i) for i in range(len(sha256s))]
+
+
+def held_out_counts(n_unique: int, actor: str, settings: SplitSettings) -> tuple[int, int]:
+    """(test, validation) counts for an actor with ``n_unique`` splittable images."""
+    test, val, train = settings.test_per_actor, settings.validation_per_actor, settings.min_train_per_actor
+    needed = test + val + train
+    if n_unique >= needed:
+        return test, val
+    what = (f"actor {actor!r} has {n_unique} unique images, fewer than the {needed} needed "
+            f"({test} test + {val} validation + at least {train} train)")
+    if settings.too_few != "scale":
+        raise ValueError(f"{what}; lower the per-actor sizes or set too_few='scale'")
+    wanted = [n for n in (test, val) if n > 0]
+    if n_unique < len(wanted) + 1:
+        raise ValueError(f"{what}; too few even to scale down (need {len(wanted) + 1})")
+    factor = n_unique / needed
+    t = max(1, int(test * factor)) if test else 0
+    v = max(1, int(val * factor)) if val else 0
+    msg = f"{what}: scaled down to {t} test + {v} validation + {n_unique - t - v} train"
+    log.warning(msg)
+    warnings.warn(msg, SplitWarning, stacklevel=3)
+    return t, v
+
+
+def split_table(actors: Sequence[str], image_ids: Sequence[int], sha256s: Sequence[str],
+                crops: np.ndarray | Sequence[np.ndarray] | None = None,
+                settings: SplitSettings = SplitSettings(), seed: int = 0) -> list[SplitRow]:
+    """One row per input image (same order): its set, after deduplication (module docstring).
+
+    ``crops`` (N, S, S, 3) are only hashed, to find pixel-identical copies; without them only
+    sha256 duplicates are found. (actor, image_id) must be unique.
+    """
+    n = len(actors)
+    if not (len(image_ids) == len(sha256s) == n) or (crops is not None and len(crops) != n):
+        raise ValueError("actors, image_ids, sha256s (and crops) must have the same length")
+    keys = list(zip(actors, (int(i) for i in image_ids)))
+    dup_keys = [k for k, c in Counter(keys).items() if c > 1]
+    if dup_keys:
+        raise ValueError(f"(actor, image_id) listed more than once: {dup_keys[:5]}")
+    pixels = [pixel_digest(c) for c in crops] if crops is not None else None
+    group = _groups(sha256s, pixels)
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(group):
+        members[g].append(i)
+
+    sets: list[str | None] = [None] * n
+    dup_of: list[int | None] = [None] * n
+    units: dict[str, list[int]] = defaultdict(list)  # actor -> representatives free to split
+    for idx in members.values():
+        by_actor: dict[str, list[int]] = defaultdict(list)
+        for i in idx:
+            by_actor[actors[i]].append(i)
+        if pixels is not None and len(by_actor) > 1:
+            per_pixels: dict[str, set[str]] = defaultdict(set)
+            for i in idx:
+                per_pixels[pixels[i]].add(actors[i])
+            if any(len(a) > 1 for a in per_pixels.values()):
+                for i in idx:
+                    sets[i] = CONFLICT
+                continue
+        for actor, rows in by_actor.items():
+            rows.sort(key=lambda i: keys[i][1])
+            rep = rows[0]
+            for i in rows[1:]:
+                sets[i], dup_of[i] = DUPLICATE, keys[rep][1]
+            if len(by_actor) > 1:
+                sets[rep] = TRAIN  # shared with another actor: never held out
+            else:
+                units[actor].append(rep)
+
+    all_actors = sorted(set(actors))
+    for actor in all_actors:
+        reps = sorted(units.get(actor, []), key=lambda i: keys[i][1])
+        n_test, n_val = held_out_counts(len(reps), actor, settings)
+        order = np.random.default_rng(_actor_seed(seed, actor)).permutation(len(reps))
+        for pos, k in enumerate(order):
+            i = reps[k]
+            sets[i] = TEST if pos < n_test else VALIDATION if pos < n_test + n_val else TRAIN
+
+    return [SplitRow(a, iid, s, st, d) for (a, iid), s, st, d in zip(keys, sha256s, sets, dup_of)]
+
+
+def set_indices(rows: Sequence[SplitRow], name: str) -> np.ndarray:
+    """Positions of the rows in set ``name`` (positions in the order the rows were given)."""
+    return np.array([i for i, r in enumerate(rows) if r.set == name], dtype=np.int64)
+
+
+def split_counts(rows: Iterable[SplitRow]) -> dict[str, dict[str, int]]:
+    """{actor: {set: count}} for every set name, zeros included (for reports)."""
+    out: dict[str, dict[str, int]] = {}
+    for r in rows:
+        out.setdefault(r.actor, {s: 0 for s in (*SETS, DUPLICATE, CONFLICT)})[r.set] += 1
+    return dict(sorted(out.items()))
+
+
+def write_split(path: str | os.PathLike, rows: Iterable[SplitRow]) -> None:
+    """Write the split TSV atomically, sorted by (actor, image_id) so bytes are stable."""
+    body = [[r.actor, r.image_id, r.sha256, r.set, "" if r.duplicate_of is None else r.duplicate_of]
+            for r in sorted(rows, key=lambda r: (r.actor, r.image_id))]
+    write_tsv(path, HEADER, body)
+
+
+def read_split(path: str | os.PathLike) -> list[SplitRow]:
+    """Read a table written by :func:`write_split`."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t") != HEADER:
+        raise ValueError(f"{path}: not a split table (expected header {HEADER})")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        f = line.split("\t")
+        if len(f) != len(HEADER) or f[3] not in (*SETS, DUPLICATE, CONFLICT):
+            raise ValueError(f"{path}:{n}: malformed split row {line!r}")
+        rows.append(SplitRow(f[0], int(f[1]), f[2], f[3], int(f[4]) if f[4] else None))
+    return rows

@@ -1,0 +1,277 @@
+"""AlexNet feature extraction: layer names, weights (offline), preprocessing, batching, chunk files."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from digitface.faces import alexnet as ax
+
+
+@pytest.fixture(scope="module")
+def random_model():
+    model, meta = ax.load_alexnet("random", seed=0)
+    return model, meta
+
+
+@pytest.fixture(scope="module")
+def crops():
+    return np.random.default_rng(0).integers(0, 256, (5, 227, 227, 3), dtype=np.uint8)
+
+
+# torchvision's AlexNet at 227x227: conv1 (k11, s4, p2) -> 56; pool 3/2 -> 27; conv2 keeps 27;
+# pool -> 13; conv3..conv5 keep 13; pool5 -> 6.
+EXPECTED = {
+    "conv1": (64, 56, 56), "conv2": (192, 27, 27), "conv3": (384, 13, 13),
+    "conv4": (256, 13, 13), "conv5": (256, 13, 13),
+}
+
+
+@pytest.fixture(scope="module")
+def full_features(random_model):
+    """Every intermediate output of the untouched torchvision features on one 227 input."""
+    model, _ = random_model
+    x = torch.randn(1, 3, 227, 227, generator=torch.Generator().manual_seed(1))
+    outs = []
+    with torch.inference_mode():
+        h = x.clone()
+        for module in model.features:
+            h = module(h.clone())  # clone: in-place ReLUs must not overwrite kept outputs
+            outs.append(h.clone())
+    return x, outs
+
+
+@pytest.mark.parametrize("layer", [f"conv{i}{r}" for i in range(1, 6) for r in ("", "_relu")])
+def test_layer_shape_and_equal_to_the_full_network_cut_there(layer, random_model, full_features):
+    model, _ = random_model
+    x, outs = full_features
+    net = ax.truncate(model, layer)
+    with torch.inference_mode():
+        out = net(x.clone())
+    assert tuple(out.shape[1:]) == EXPECTED[layer.split("_")[0]]
+    assert ax.output_shape(net) == EXPECTED[layer.split("_")[0]]
+    torch.testing.assert_close(out, outs[ax.LAYERS[layer]], rtol=0, atol=0)
+    if layer.endswith("_relu"):
+        assert out.min() >= 0
+    else:
+        assert out.min() < 0  # no ReLU applied
+
+
+def test_layer_map_points_at_the_right_module_kinds(random_model):
+    model, _ = random_model
+    for name, idx in ax.LAYERS.items():
+        kind = {"conv": torch.nn.Conv2d, "relu": torch.nn.ReLU, "pool": torch.nn.MaxPool2d}[
+            name.split("_")[1] if "_" in name else name.rstrip("12345")]
+        assert isinstance(model.features[idx], kind), name
+    conv_idx = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
+    assert [ax.LAYERS[f"conv{k}"] for k in range(1, 6)] == conv_idx
+    assert [ax.LAYERS[f"conv{k}_relu"] for k in range(1, 6)] == [i + 1 for i in conv_idx]
+    with pytest.raises(ValueError, match="unknown layer"):
+        ax.truncate(model, "fc6")
+
+
+def test_conv5_is_the_reference_43264_features():
+    _, meta = ax.build_extractor("conv5", "random", seed=0)
+    assert meta["n_features"] == 256 * 13 * 13 == 43264
+    assert meta["weights"] == "random" and meta["pretrained"] is False
+    assert "NOT ImageNet" in meta["description"]
+
+
+def test_random_weights_are_seeded_and_leave_the_global_rng_alone():
+    state = torch.get_rng_state()
+    a, _ = ax.load_alexnet("random", seed=3)
+    b, _ = ax.load_alexnet("random", seed=3)
+    c, _ = ax.load_alexnet("random", seed=4)
+    assert torch.equal(state, torch.get_rng_state())
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    assert not torch.equal(a.features[0].weight, c.features[0].weight)
+
+
+@pytest.fixture
+def hub_dir(tmp_path, monkeypatch):
+    """An empty torch hub folder, and any download attempt turned into a failure."""
+    old = torch.hub.get_dir()
+    torch.hub.set_dir(str(tmp_path / "hub"))
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("a download was attempted")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_download)
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", no_download)
+    yield tmp_path / "hub"
+    torch.hub.set_dir(old)
+
+
+def test_features_only_has_the_same_features_without_the_classifier(tmp_path):
+    full, _ = ax.load_alexnet("random", seed=5)
+    part, _ = ax.load_alexnet("random", seed=5, features_only=True)
+    assert isinstance(part, ax.AlexNetFeatures) and not hasattr(part, "classifier")
+    assert part.state_dict().keys() == {k for k in full.state_dict() if k.startswith("features.")}
+    assert all(torch.equal(v, full.state_dict()[k]) for k, v in part.state_dict().items())
+    for legacy in (False, True):  # zip files are memory-mapped, legacy ones read whole
+        path = tmp_path / f"w{legacy}.pth"
+        torch.save(full.state_dict(), path, _use_new_zipfile_serialization=not legacy)
+        loaded, _ = ax.load_alexnet("imagenet", path=path, features_only=True)
+        assert all(torch.equal(v, full.state_dict()[k]) for k, v in loaded.state_dict().items())
+
+
+def test_imagenet_without_the_file_names_file_and_folder(hub_dir):
+    name = os.path.basename(torchvision.models.AlexNet_Weights.IMAGENET1K_V1.url)
+    assert ax.weights_filename() == name
+    with pytest.raises(FileNotFoundError) as err:
+        ax.load_alexnet("imagenet")
+    assert name in str(err.value) and str(hub_dir / "checkpoints") in str(err.value)
+
+
+def _save_random_state(path, seed):
+    model, _ = ax.load_alexnet("random", seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return model
+
+
+def test_imagenet_from_the_hub_cache_checks_the_name_hash(hub_dir, monkeypatch, crops):
+    tmp = hub_dir / "checkpoints" / "tmp.pth"
+    model = _save_random_state(tmp, seed=9)
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+    good = tmp.with_name(f"alexnet-test-{digest[:8]}.pth")
+    tmp.rename(good)
+    monkeypatch.setattr(ax, "weights_filename", lambda: good.name)
+    loaded, meta = ax.load_alexnet("imagenet")
+    assert meta["pretrained"] is True and meta["file"] == str(good) and meta["sha256"] == digest
+    assert all(torch.equal(p, q) for p, q in zip(model.state_dict().values(), loaded.state_dict().values()))
+
+    bad = good.with_name("alexnet-test-00000000.pth")
+    good.rename(bad)
+    monkeypatch.setattr(ax, "weights_filename", lambda: bad.name)
+    with pytest.raises(ValueError, match="corrupt or incomplete"):
+        ax.load_alexnet("imagenet")
+
+
+def test_local_pth_loads_with_weights_only_and_gives_that_models_outputs(tmp_path, crops):
+    path = tmp_path / "weights" / "alexnet_local.pth"
+    model = _save_random_state(path, seed=11)
+    loaded, meta = ax.load_alexnet("imagenet", path=path)
+    assert meta["file"] == str(path) and meta["weights"] == "imagenet"
+    a = ax.extract_features(crops[:2], ax.truncate(model, "conv5"), batch_size=2, device="cpu")
+    b = ax.extract_features(crops[:2], ax.truncate(loaded, "conv5"), batch_size=2, device="cpu")
+    np.testing.assert_array_equal(a, b)
+
+    evil = tmp_path / "evil.pth"  # arbitrary pickled objects are refused by weights_only
+    torch.save({"x": argparse.Namespace(a=1)}, evil)
+    with pytest.raises(Exception, match="[Ww]eights only"):
+        ax.load_alexnet("imagenet", path=evil)
+    with pytest.raises(FileNotFoundError):
+        ax.load_alexnet("imagenet", path=tmp_path / "missing.pth")
+    with pytest.raises(ValueError):
+        ax.load_alexnet("random", path=path)
+    with pytest.raises(ValueError, match="unknown AlexNet weights"):
+        ax.load_alexnet("vgg")
+
+
+def test_preprocessing_ranges_and_channel_order():
+    img = np.zeros((1, 4, 4, 3), dtype=np.uint8)
+    img[..., 0] = 255  # pure red
+    ref = ax.preprocess_crops(torch.from_numpy(img), "reference")
+    assert ref.shape == (1, 3, 4, 4) and ref.dtype == torch.float32
+    assert torch.all(ref[:, 0] == 1) and torch.all(ref[:, 1:] == -1)
+    net = ax.preprocess_crops(torch.from_numpy(img), "imagenet")
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    expected = [(1 - mean[0]) / std[0], -mean[1] / std[1], -mean[2] / std[2]]
+    for c in range(3):
+        torch.testing.assert_close(net[:, c], torch.full((1, 4, 4), expected[c]))
+    full = torch.arange(256, dtype=torch.uint8).view(1, 16, 16, 1).expand(1, 16, 16, 3)
+    x = ax.preprocess_crops(full, "reference")
+    assert x.min() == -1 and x.max() == 1
+    with pytest.raises(ValueError):
+        ax.preprocess_crops(full, "zscore")
+
+
+def test_batched_extraction_equals_one_big_batch(random_model, crops):
+    net = ax.truncate(random_model[0], "conv5")
+    one = ax.extract_features(crops, net, "imagenet", batch_size=len(crops), device="cpu")
+    assert one.shape == (5, 43264) and one.dtype == np.float32
+    batched = ax.extract_features(crops, net, "imagenet", batch_size=2, device="cpu")
+    np.testing.assert_allclose(batched, one, rtol=1e-5, atol=1e-5 * np.abs(one).max())
+    with torch.inference_mode():
+        direct = net(ax.preprocess_crops(torch.from_numpy(crops[:1]), "imagenet")).reshape(1, -1).numpy()
+    np.testing.assert_allclose(one[:1], direct, rtol=1e-5, atol=1e-5 * np.abs(one).max())
+    with pytest.raises(ValueError, match="uint8"):
+        ax.extract_features(crops.astype(np.float32), net)
+    assert ax.extract_features(crops[:0], net, device="cpu").shape == (0, 43264)
+    into = np.zeros((5, 43264), dtype=np.float16)
+    assert ax.extract_features(crops, net, "imagenet", batch_size=3, device="cpu", out=into) is into
+    np.testing.assert_allclose(into.astype(np.float32), one, rtol=1e-3, atol=1e-3 * np.abs(one).max())
+    with pytest.raises(ValueError, match="out has shape"):
+        ax.extract_features(crops, net, device="cpu", out=np.zeros((5, 10), dtype=np.float32))
+
+
+def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops):
+    net = ax.truncate(random_model[0], "conv4_relu")
+    path = tmp_path / "chunks" / "chunk_000.npy"
+    info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu")
+    assert info["shape"] == [3, 256 * 13 * 13] and info["dtype"] == "float32"
+    mm = np.load(path, mmap_mode="r")
+    assert isinstance(mm, np.memmap) and mm.shape == (3, 43264)
+    np.testing.assert_array_equal(mm, ax.extract_features(crops[:3], net, batch_size=2, device="cpu"))
+
+    half = tmp_path / "chunks" / "chunk_half.npy"
+    ax.extract_chunk_to_file(crops[:3], half, net, batch_size=2, device="cpu", dtype="float16")
+    h = np.load(half, mmap_mode="r")
+    assert h.dtype == np.float16 and path.stat().st_size > 1.9 * half.stat().st_size
+    np.testing.assert_allclose(h.astype(np.float32), mm, rtol=1e-3, atol=1e-3 * float(np.abs(mm).max()))
+
+    empty = tmp_path / "chunks" / "empty.npy"
+    assert ax.extract_chunk_to_file(crops[:0], empty, net, device="cpu")["shape"] == [0, 43264]
+    assert np.load(empty, mmap_mode="r").shape == (0, 43264)
+    empty.unlink()
+
+    # a job killed part-way (here: failing on its second batch) leaves the old file untouched
+    # and no partial file behind
+    before = path.read_bytes()
+    calls = {"n": 0}
+
+    def failing(x):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("killed")
+        return net(x)
+
+    class Failing(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return failing(x)
+
+    with pytest.raises(RuntimeError, match="killed"):
+        ax.extract_chunk_to_file(crops[:3], path, Failing(), batch_size=2, device="cpu")
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["chunk_000.npy", "chunk_half.npy"]
+
+
+def test_chunk_bounds_and_loading(tmp_path):
+    assert ax.chunk_bounds(250, 100) == [(0, 100), (100, 200), (200, 250)]
+    assert ax.chunk_bounds(0, 100) == []
+    with pytest.raises(ValueError):
+        ax.chunk_bounds(10, 0)
+    for k in range(2):
+        np.save(tmp_path / f"c{k}.npy", np.full((2, 3), k, dtype=np.float16))
+    chunks = ax.load_chunks([tmp_path / "c0.npy", tmp_path / "c1.npy"])
+    assert [float(c[0, 0]) for c in chunks] == [0.0, 1.0] and all(isinstance(c, np.memmap) for c in chunks)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_extraction_matches_cpu(random_model, crops):
+    net = ax.truncate(random_model[0], "conv5")
+    cpu = ax.extract_features(crops[:2], net, batch_size=2, device="cpu")
+    gpu = ax.extract_features(crops[:2], net, batch_size=2, device="cuda")
+    net.to("cpu")
+    np.testing.assert_allclose(gpu, cpu, rtol=1e-3, atol=1e-3 * np.abs(cpu).max())

@@ -1,0 +1,95 @@
+"""Hidden units that push an image towards an actor: activation x outgoing weight."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from digitface.faces import hidden_units as hu
+from digitface.faces.mlp import MLP
+from digitface.faces.model_figures import hidden_units_figure
+from digitface.plotting import save_figure
+
+
+def constructed():
+    """2x2x3 inputs; unit j copies input j (j < 4); activations for IMAGE are (3, 5, 1, 2, 0, 0)."""
+    model = MLP(12, 6, 2)
+    with torch.no_grad():
+        model.hidden.weight.zero_()
+        model.hidden.bias.zero_()
+        for j in range(4):
+            model.hidden.weight[j, j] = 1.0
+        model.hidden.weight[4, 0] = -1.0  # inactive (ReLU of -3)
+        model.out.weight.copy_(torch.tensor([
+            [1.0, -2.0, 2.5, 0.5, 9.0, 0.0],  # actor 0: unit 1 is the most active but argues against
+            [0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        ]))
+        model.out.bias.copy_(torch.tensor([0.25, 0.0]))
+    image = np.zeros((2, 2, 3), dtype=np.float32)
+    image.ravel()[:4] = [3, 5, 1, 2]
+    return model, image
+
+
+def test_top_units_are_largest_activation_times_weight():
+    model, image = constructed()
+    contrib, act, w = hu.contributions(model, image, actor=0)
+    np.testing.assert_allclose(act, [3, 5, 1, 2, 0, 0])
+    np.testing.assert_allclose(contrib, [3, -10, 2.5, 1, 0, 0])
+    top = hu.top_units(model, image, actor=0, k=2)
+    assert [u.unit for u in top] == [0, 2]
+    assert [(u.contribution, u.activation, u.weight) for u in top] == [(3.0, 3.0, 1.0), (2.5, 1.0, 2.5)]
+    # unit 1 has the largest activation but a negative weight to actor 0: never selected;
+    # unit 4 has the largest weight but is inactive: contributes nothing
+    assert [u.unit for u in hu.top_units(model, image, actor=0, k=6)] == [0, 2, 3]
+    assert [u.unit for u in hu.top_units(model, image, actor=1, k=2)] == [1]
+    # the reference's rule (softmax of activations) would have picked unit 1 first
+    assert hu.reference_top_units(model, image, k=2) == [1, 0]
+
+
+def test_contributions_add_up_to_the_logit_on_a_random_network():
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = MLP(4 * 4 * 3, 20, 3).eval()
+    image = np.random.default_rng(0).integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    x = torch.from_numpy(image.reshape(1, -1).astype(np.float32) / 127.5 - 1)  # training's scaling
+    with torch.no_grad():
+        logits = model(x)[0].double().numpy()
+    for actor in range(3):
+        contrib, _, _ = hu.contributions(model.state_dict(), image, actor)
+        bias = float(model.out.bias.detach()[actor])
+        assert contrib.sum() + bias == pytest.approx(logits[actor], rel=1e-5, abs=1e-6)
+        top = hu.top_units(model, image, actor, k=5)
+        expected = np.argsort(-contrib, kind="stable")[:5]
+        assert [u.unit for u in top] == [int(j) for j in expected if contrib[j] > 0]
+
+
+def test_weight_picture_is_symmetric_and_in_pixel_order():
+    rng = np.random.default_rng(0)
+    pic = rng.uniform(-1, 1, (3, 3, 3))
+    pic[1, 2, 0] = -1.0  # the largest |w|
+    out = hu.weight_picture(pic.ravel() * 0.2)
+    assert out.shape == (3, 3, 3)
+    np.testing.assert_allclose(out, 0.5 + 0.5 * pic)
+    assert out[1, 2, 0] == 0.0
+    assert np.all(hu.weight_picture(np.zeros(27)) == 0.5)
+    shared = hu.weight_picture(pic.ravel() * 0.2, scale=0.4)
+    np.testing.assert_allclose(shared, 0.5 + 0.25 * pic)
+    with pytest.raises(ValueError, match="RGB picture"):
+        hu.weight_picture(np.zeros(20))
+
+
+def test_unit_pictures_and_figure(tmp_path):
+    model, image = constructed()
+    top = hu.top_units(model, image, actor=0, k=3)
+    pics = hu.unit_pictures(model, top, size=2)
+    assert len(pics) == 3 and pics[0].shape == (2, 2, 3)
+    assert pics[0].ravel()[0] == 1.0 and np.all(np.delete(pics[0].ravel(), 0) == 0.5)
+    shown = (np.clip(image, 0, 1) * 255).astype(np.uint8)
+    fig = hidden_units_figure(shown, top, pics, "Actor Zero")
+    assert len(fig.axes[0].images) == 1 and sum(len(a.images) for a in fig.axes) == 4
+    assert "unit 0" in fig.axes[1].get_title() and "+3" in fig.axes[1].get_title()
+    save_figure(fig, tmp_path / "units.png")
+    assert (tmp_path / "units.png").stat().st_size > 0
+    with pytest.raises(ValueError):
+        hidden_units_figure(shown, top, pics[:2], "Actor Zero")

@@ -1,0 +1,228 @@
+"""The face MLP: learning, determinism, validation-chosen iteration, chunked inputs, seeds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from digitface.faces import mlp
+from digitface.faces.model_figures import learning_curve_figure
+from digitface.plotting import save_figure
+
+FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, iterations=120, eval_every=10, threads=1)
+
+
+def blobs(n, C=3, D=48, sep=1.0, seed=0, label_noise=0.0):
+    """Gaussian blobs around fixed class centres; ``label_noise`` relabels that share at random."""
+    rng = np.random.default_rng(seed)
+    centers = np.random.default_rng(12345).normal(0, 3 * sep, (C, D)) / np.sqrt(D) * 3
+    y = rng.integers(0, C, n)
+    x = (centers[y] + rng.normal(0, 1, (n, D))).astype(np.float32)
+    if label_noise:
+        y = np.where(rng.random(n) < label_noise, rng.integers(0, C, n), y)
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return {"train": blobs(150, seed=1), "validation": blobs(60, seed=2), "test": blobs(60, seed=3)}
+
+
+def _splits(data):
+    return {"validation": data["validation"], "test": data["test"]}
+
+
+def _rows(result, split):
+    return [r for r in result.history if r["split"] == split]
+
+
+def test_learns_a_separable_problem_and_loss_decreases(toy):
+    result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    train = _rows(result, "train")
+    assert [r["iteration"] for r in train] == list(range(0, 121, 10))
+    assert train[-1]["loss"] < 0.2 * train[0]["loss"]
+    assert train[0]["accuracy"] < 0.8
+    assert result.last["train"]["accuracy"] >= 0.98
+    assert result.metrics["validation"]["accuracy"] >= 0.95
+    assert result.metrics["test"]["accuracy"] >= 0.9
+    assert result.device == "cpu" and all(t.device.type == "cpu" for t in result.state_dict.values())
+    assert result.state_dict["hidden.weight"].shape == (32, 48)
+
+
+def test_pixels_are_scaled_to_minus_one_one():
+    x = np.array([[[[0, 255, 51]]]], dtype=np.uint8)
+    np.testing.assert_allclose(mlp.Rows(x).take(np.array([0])), [[-1.0, 1.0, 51 / 127.5 - 1]], rtol=1e-6)
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, (90, 6, 6, 3), dtype=np.uint8)
+    y = (imgs[:, :3].mean(axis=(1, 2, 3)) > imgs[:, 3:].mean(axis=(1, 2, 3))).astype(int)
+    result = mlp.train_mlp(imgs[:60], y[:60], {"validation": (imgs[60:], y[60:])}, FAST, seed=0)
+    assert result.state_dict["hidden.weight"].shape[1] == 6 * 6 * 3
+
+
+def test_same_seed_same_run_other_seed_other_run(toy):
+    a = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
+    b = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
+    c = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=6)
+    assert a.history == b.history and a.chosen_iteration == b.chosen_iteration
+    assert all(torch.equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)
+    assert not torch.equal(a.state_dict["hidden.weight"], c.state_dict["hidden.weight"])
+
+
+def test_global_rng_and_flags_are_left_alone(toy):
+    state, det = torch.get_rng_state(), torch.are_deterministic_algorithms_enabled()
+    threads = torch.get_num_threads()
+    mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    assert torch.equal(state, torch.get_rng_state())
+    assert torch.are_deterministic_algorithms_enabled() == det and torch.get_num_threads() == threads
+
+
+def test_minibatches_cover_each_epoch_without_replacement():
+    g = torch.Generator().manual_seed(0)
+    batches = list(mlp.minibatches(45, 20, 7, g))
+    assert [len(b) for b in batches] == [20, 20, 5, 20, 20, 5, 20]
+    for epoch in (batches[0:3], batches[3:6]):
+        assert sorted(np.concatenate(epoch).tolist()) == list(range(45))
+    assert not np.array_equal(np.concatenate(batches[0:3]), np.concatenate(batches[3:6]))
+
+
+def test_choose_iteration_rule():
+    h = [{"iteration": i, "split": "validation", "accuracy": a, "loss": l}
+         for i, a, l in [(0, 0.5, 1.0), (10, 0.8, 0.6), (20, 0.8, 0.5), (30, 0.8, 0.5), (40, 0.7, 0.1)]]
+    h += [{"iteration": 40, "split": "test", "accuracy": 1.0, "loss": 0.0}]
+    assert mlp.choose_iteration(h) == 20  # best accuracy; tie -> lower loss; then earlier; test ignored
+
+
+def test_keeps_the_validation_best_state_not_the_last(tmp_path):
+    # noisy training labels: the network memorises them and validation accuracy falls later on
+    x, y = blobs(120, seed=1, sep=0.17, label_noise=0.5)
+    data = {"validation": blobs(60, seed=2, sep=0.17), "test": blobs(60, seed=3, sep=0.17)}
+    settings = mlp.MLPSettings(hidden=64, learning_rate=3e-3, iterations=300, eval_every=10, threads=1)
+    result = mlp.train_mlp(x, y, data, settings, seed=0)
+    val = {r["iteration"]: r for r in _rows(result, "validation")}
+    assert result.chosen_iteration == mlp.choose_iteration(result.history)
+    assert result.chosen_iteration < 300
+    assert result.last["validation"]["accuracy"] < val[result.chosen_iteration]["accuracy"]
+    assert max(r["accuracy"] for r in val.values()) == result.metrics["validation"]["accuracy"]
+    # the returned weights are those of the chosen iteration: they reproduce its numbers, also
+    # after a save and load
+    mlp.save_state(tmp_path / "w.pt", result.state_dict)
+    model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "w.pt"))
+    assert json.loads(json.dumps(result.summary()))["chosen_iteration"] == result.chosen_iteration
+    for split, (xs, ys) in data.items():
+        acc = float(np.mean(mlp.predict(model, xs).argmax(1) == ys))
+        assert acc == result.metrics[split]["accuracy"]
+
+
+def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
+    x, y = toy["train"]
+    bounds = [0, 37, 87, 100, 150]  # uneven chunks, minibatches straddle their borders
+    for dtype in (np.float32, np.float16):
+        paths = []
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            paths.append(tmp_path / f"{dtype.__name__}_{k}.npy")
+            np.save(paths[-1], x[a:b].astype(dtype))
+        chunks = [np.load(p, mmap_mode="r") for p in paths]
+        assert all(isinstance(c, np.memmap) for c in chunks)
+        xv, yv = toy["validation"]
+        np.save(tmp_path / "val.npy", xv.astype(dtype))
+        val_chunks = [np.load(tmp_path / "val.npy", mmap_mode="r")]
+
+        idx = np.array([149, 0, 36, 37, 99, 100, 5])
+        np.testing.assert_array_equal(mlp.Rows(chunks).take(idx), x.astype(dtype).astype(np.float32)[idx])
+        np.testing.assert_array_equal(mlp.Rows(chunks).range(30, 120), x.astype(dtype).astype(np.float32)[30:120])
+
+        split = {"validation": (val_chunks, yv), "test": toy["test"]}
+        chunked = mlp.train_mlp(chunks, y, split, FAST, seed=2)
+        whole = mlp.train_mlp(x.astype(dtype), y, {"validation": (xv.astype(dtype), yv), "test": toy["test"]},
+                              FAST, seed=2)
+        assert chunked.history == whole.history
+        assert all(torch.equal(chunked.state_dict[k], whole.state_dict[k]) for k in whole.state_dict)
+
+
+def test_rejects_bad_inputs(toy):
+    x, y = toy["train"]
+    with pytest.raises(ValueError, match="validation"):
+        mlp.train_mlp(x, y, {"test": toy["test"]}, FAST)
+    with pytest.raises(ValueError, match="labels"):
+        mlp.train_mlp(x, y[:-1], _splits(toy), FAST)
+    with pytest.raises(ValueError, match="features"):
+        mlp.Rows([x[:10], x[:10, :5]])
+
+
+def test_multi_seed_summary_and_band(toy, tmp_path):
+    settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, iterations=40, eval_every=10, threads=1)
+    results = mlp.train_seeds(*toy["train"], _splits(toy), settings, seeds=[0, 1, 2, 3, 4])
+    assert [r.seed for r in results] == [0, 1, 2, 3, 4]
+    summary = mlp.summarize_runs(results)
+    for split in ("train", "validation", "test"):
+        for metric in ("accuracy", "loss"):
+            v = np.array([r.metrics[split][metric] for r in results])
+            assert summary[split][metric]["mean"] == pytest.approx(v.mean())
+            assert summary[split][metric]["sd"] == pytest.approx(v.std(ddof=1))
+            assert summary[split][metric]["n"] == 5
+    band = mlp.history_band(results)
+    row = next(r for r in band if r["iteration"] == 20 and r["split"] == "validation")
+    v = [next(h["accuracy"] for h in r.history if h["iteration"] == 20 and h["split"] == "validation")
+         for r in results]
+    assert row["mean"] == pytest.approx(np.mean(v)) and row["sd"] == pytest.approx(np.std(v, ddof=1))
+    with pytest.raises(ValueError, match="two seeds"):
+        mlp.train_seeds(*toy["train"], _splits(toy), settings, seeds=[0])
+
+    fig = learning_curve_figure(results[0].history, results[0].chosen_iteration, band=band,
+                                title="toy", note="synthetic blobs")
+    ax = fig.axes[0]
+    assert len(ax.lines) == 4  # three splits and the chosen-iteration marker
+    assert len(ax.collections) == 3  # one band per split
+    save_figure(fig, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_trains_on_cuda_when_present(toy):
+    result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    assert result.device.startswith("cuda")
+    assert all(t.device.type == "cpu" for t in result.state_dict.values())
+    assert result.metrics["validation"]["accuracy"] >= 0.95
+
+
+SAMPLE = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "synthetic_faces"
+
+
+@pytest.mark.skipif(not (SAMPLE / "synthetic_faces.txt").exists(), reason="needs data/synthetic_faces")
+def test_synthetic_sample_split_train_and_explain(tmp_path):
+    """The committed synthetic sample (6 identities x 60), cropped with Pillow at 32x32:
+    split -> MLP -> hidden units -> figures, end to end."""
+    from PIL import Image
+
+    from digitface.faces import hidden_units as hu
+    from digitface.faces import split as sp
+    from digitface.faces.model_figures import hidden_units_figure
+
+    actors, ids, shas, crops = [], [], [], []
+    for line in (SAMPLE / "synthetic_faces.txt").read_text().splitlines():
+        name, image_id, _, url, box, sha = line.split("\t")
+        with Image.open(SAMPLE / url) as im:
+            face = im.convert("RGB").crop(tuple(int(v) for v in box.split(",")))
+            crops.append(np.asarray(face.resize((32, 32), Image.Resampling.LANCZOS)))
+        actors.append(name), ids.append(int(image_id)), shas.append(sha)
+    crops = np.stack(crops)
+    rows = sp.split_table(actors, ids, shas, crops, seed=0)
+    names = sorted(set(actors))
+    labels = np.array([names.index(a) for a in actors])
+    ix = {s: sp.set_indices(rows, s) for s in sp.SETS}
+    assert [len(ix[s]) for s in sp.SETS] == [6 * 30, 6 * 10, 6 * 20]
+    settings = mlp.MLPSettings(hidden=32, learning_rate=1e-3, iterations=100, eval_every=10, threads=1)
+    result = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]],
+                           {s: (crops[ix[s]], labels[ix[s]]) for s in ("validation", "test")}, settings, seed=0)
+    # chance is 1/6
+    assert result.metrics["validation"]["accuracy"] >= 0.6 and result.metrics["test"]["accuracy"] >= 0.6
+
+    image = crops[ix["test"][0]]
+    actor = int(labels[ix["test"][0]])
+    top = hu.top_units(result.state_dict, image, actor, k=5)
+    assert top and all(u.contribution > 0 for u in top)
+    fig = hidden_units_figure(image, top, hu.unit_pictures(result.state_dict, top), names[actor])
+    save_figure(fig, tmp_path / "units.png")
