@@ -12,6 +12,7 @@ include: "rules/common.smk"
 include: "rules/digits_data.smk"
 include: "rules/digits.smk"
 include: "rules/faces_data.smk"
+include: "rules/faces_models.smk"
 
 
 rule all:
@@ -28,3 +29,9 @@ rule digits:
 rule faces_data:
     input:
         get_faces_data_targets(),
+
+
+rule faces:
+    input:
+        get_faces_data_targets(),
+        get_faces_models_targets(),

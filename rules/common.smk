@@ -27,6 +27,27 @@ def _actor_slugs(names):
 
 ACTOR_NAMES = _actor_slugs(FACES["actors"])
 FACE_LISTS = {src["name"]: src for src in FACES["lists"]}
+# Synthetic when every list is the bundled synthetic sample: said in every table that uses it.
+FACES_SYNTHETIC = all("synthetic" in src.get("path", "") for src in FACES["lists"])
+
+MODELS = config["face_models"]
+SEEDS = MODELS["seeds"]
+ALEXNET = MODELS["alexnet"]
+# Layer, weights, preprocessing and chunk size name the feature set: changing any of them
+# makes new chunk jobs (and only those, and what depends on them).
+FEATURES = "{layer}-{w}-{preprocess}-c{chunk_size}".format(
+    w=(
+        "random{}".format(ALEXNET["seed"])
+        if ALEXNET["weights"] == "random"
+        else "imagenet"
+    ),
+    **ALEXNET,
+)
+HIDDEN_UNIT_IMAGES = {
+    slugify(item["actor"]): item["image_id"]
+    for item in MODELS["hidden_units"]["actors"]
+}
+GPU = bool(config.get("gpu", False))
 ACTORS = sorted(ACTOR_NAMES)
 OPTIMIZERS = ["gd", "momentum"]
 IDX_STEMS = [
@@ -43,6 +64,10 @@ wildcard_constraints:
     actor="[a-z0-9_-]+",
     list_name="[A-Za-z0-9_-]+",
     size="[0-9]+",
+    seed="[0-9]+",
+    chunk="[0-9]+",
+    features="[A-Za-z0-9_.-]+",
+    run="results/faces/(mlp|alexnet/[A-Za-z0-9_.-]+/mlp)",
 
 
 def _idx_file(folder, stem):
@@ -100,5 +125,35 @@ def get_faces_data_targets():
     return ["results/faces/summary.tsv"]
 
 
+def get_alexnet_chunks(wildcards):
+    """One feature file per chunk of the split's used faces (known once the split exists)."""
+    from digitface.faces.face_index import read_index, used
+
+    index = checkpoints.split_faces.get().output.index
+    n = len(used(read_index(index)))
+    chunks = max(1, -(-n // ALEXNET["chunk_size"]))
+    return expand(
+        "results/faces/alexnet/{features}/chunk_{chunk:04d}.npy",
+        features=wildcards.features,
+        chunk=range(chunks),
+    )
+
+
+def run_title(wildcards):
+    if wildcards.run == "results/faces/mlp":
+        return "MLP on 64x64 RGB crops"
+    return f"MLP on AlexNet {ALEXNET['layer']} features ({ALEXNET['weights']} weights)"
+
+
+def get_faces_models_targets():
+    unknown = sorted(set(HIDDEN_UNIT_IMAGES) - set(ACTORS))
+    if unknown:
+        raise ValueError(f"face_models.hidden_units: {unknown} not among faces.actors")
+    return ["results/faces/metrics.tsv", "results/faces/mlp/curves.png"] + expand(
+        "results/faces/figures/hidden_units_{actor}.png",
+        actor=sorted(HIDDEN_UNIT_IMAGES),
+    )
+
+
 def get_all_targets():
-    return get_digits_targets() + get_faces_data_targets()
+    return get_digits_targets() + get_faces_data_targets() + get_faces_models_targets()

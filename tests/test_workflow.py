@@ -18,7 +18,12 @@ TINY = {
             "gd": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10},
             "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
         },
-    }
+    },
+    "face_models": {
+        "seeds": [0, 1],
+        "mlp": {"iterations": 40, "eval_every": 10},
+        "alexnet": {"chunk_size": 150, "mlp": {"iterations": 20, "eval_every": 10}},
+    },
 }
 
 
@@ -71,6 +76,28 @@ def test_synthetic_faces_flow_through_download_verify_crop(finished_run):
         manifest = list(csv.DictReader(fh, delimiter="\t"))
     assert len(manifest) == 60 and {r["outcome"] for r in manifest} == {"ok"}
     assert (faces / "lists" / "rejects.tsv").read_text().startswith("source\tline\treason")
+
+
+def test_face_classifiers_and_figures(finished_run):
+    workdir, _ = finished_run
+    faces = workdir / "results" / "faces"
+    with open(faces / "metrics.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert {r["split"] for r in rows} == {"train", "validation", "test"}
+    assert all("SYNTHETIC" in r["data"] for r in rows)
+    alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
+    assert alexnet and all("random AlexNet weights" in r["weights"] for r in alexnet)
+    # 360 synthetic faces -> 3 chunk jobs of 150 (the last one partial), each its own file.
+    chunks = sorted((faces / "alexnet").glob("*/chunk_*.npy"))
+    assert [c.name for c in chunks] == ["chunk_0000.npy", "chunk_0001.npy", "chunk_0002.npy"]
+    import numpy as np
+
+    assert [np.load(c, mmap_mode="r").shape for c in chunks] == [(150, 43264), (150, 43264), (60, 43264)]
+    for png in ["mlp/curves.png", "figures/hidden_units_synthetic_person_a.png",
+                "figures/hidden_units_synthetic_person_d.png"]:
+        assert (faces / png).stat().st_size > 0, png
+    index = (faces / "split.tsv").read_text().splitlines()
+    assert len(index) == 361 and index[0].startswith("actor\tlabel\tface_id")
 
 
 def test_second_run_has_nothing_to_do(finished_run):

@@ -114,6 +114,25 @@ class Rows:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+class RowSubset(Rows):
+    """Rows ``index`` of another :class:`Rows`, in that order: one split set of memory-mapped
+    crops or chunked features, read on demand, never copied as a whole."""
+
+    def __init__(self, base: Rows, index: Sequence[int] | np.ndarray):
+        self.base = base
+        self.index = np.asarray(index, dtype=np.int64)
+        if len(self.index) and (self.index.min() < 0 or self.index.max() >= len(base)):
+            raise IndexError(f"row index outside 0..{len(base) - 1}")
+        self.chunks, self.dim = base.chunks, base.dim
+        self.offsets = np.array([0, len(self.index)])
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        return self.base.take(self.index[np.asarray(idx, dtype=np.int64)])
+
+    def range(self, start: int, stop: int) -> np.ndarray:
+        return self.base.take(self.index[start:stop])
+
+
 def as_rows(data) -> Rows:
     return data if isinstance(data, Rows) else Rows(data)
 
@@ -354,7 +373,7 @@ def train_seeds(x_train, y_train, splits, settings: MLPSettings = MLPSettings(),
     return [train_mlp(x_train, y_train, splits, settings, seed=s, device=device) for s in seeds]
 
 
-def _mean_sd(values: Sequence[float]) -> dict:
+def mean_sd(values: Sequence[float]) -> dict:
     v = np.asarray(values, dtype=np.float64)
     return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
             "n": int(len(v)), "values": [float(x) for x in v]}
@@ -365,9 +384,9 @@ def summarize_runs(results: Sequence[MLPResult]) -> dict:
     iteration, and of the chosen iteration itself."""
     splits = results[0].metrics.keys()
     out = {"seeds": [r.seed for r in results],
-           "chosen_iteration": _mean_sd([r.chosen_iteration for r in results])}
+           "chosen_iteration": mean_sd([r.chosen_iteration for r in results])}
     for split in splits:
-        out[split] = {m: _mean_sd([r.metrics[split][m] for r in results]) for m in ("accuracy", "loss")}
+        out[split] = {m: mean_sd([r.metrics[split][m] for r in results]) for m in ("accuracy", "loss")}
     return out
 
 
@@ -377,5 +396,5 @@ def history_band(results: Sequence[MLPResult], metric: str = "accuracy") -> list
     for r in results:
         for row in r.history:
             values.setdefault((row["iteration"], row["split"]), []).append(row[metric])
-    return [{"iteration": it, "split": split, **{k: v for k, v in _mean_sd(vals).items() if k != "values"}}
+    return [{"iteration": it, "split": split, **{k: v for k, v in mean_sd(vals).items() if k != "values"}}
             for (it, split), vals in sorted(values.items())]

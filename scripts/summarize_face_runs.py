@@ -1,0 +1,33 @@
+"""Snakemake script: mean ± sd over seeds of one classifier, and its learning curves."""
+
+import csv
+import json
+from types import SimpleNamespace
+
+from digitface.atomic import write_json
+from digitface.faces.mlp import history_band, mean_sd
+from digitface.faces.model_figures import learning_curve_figure
+from digitface.logs import log_to_file
+from digitface.plotting import save_figure
+
+log_to_file(snakemake.log[0])
+runs = [json.load(open(p)) for p in snakemake.input.metrics]
+histories = []
+for path in snakemake.input.histories:
+    with open(path, newline="") as fh:
+        histories.append([{"iteration": int(r["iteration"]), "split": r["split"],
+                           "accuracy": float(r["accuracy"]), "loss": float(r["loss"])}
+                          for r in csv.DictReader(fh, delimiter="\t")])
+
+
+summary = {"seeds": [r["seed"] for r in runs], "n": runs[0]["n"], "device": runs[0]["device"],
+           "chosen_iteration": mean_sd([r["chosen_iteration"] for r in runs])}
+for split in runs[0]["metrics"]:
+    summary[split] = {m: mean_sd([r["metrics"][split][m] for r in runs]) for m in ("accuracy", "loss")}
+write_json(snakemake.output.summary, summary)
+
+band = history_band([SimpleNamespace(history=h) for h in histories])
+note = f"mean ± sd over seeds {summary['seeds']}; iteration chosen on validation"
+fig = learning_curve_figure(histories[0], runs[0]["chosen_iteration"], band=band,
+                            title=snakemake.params.title, note=note)
+save_figure(fig, snakemake.output.png)

@@ -1,0 +1,25 @@
+"""Snakemake script: train one seed of an MLP on 64x64 crops or on AlexNet feature chunks,
+choosing the iteration on validation; the rows are read on demand from memory maps."""
+
+import numpy as np
+
+from digitface.atomic import write_json, write_tsv
+from digitface.faces.face_index import crop_sets, feature_sets, read_index
+from digitface.faces.mlp import MLPSettings, save_state, train_mlp
+from digitface.logs import log_to_file
+
+log_to_file(snakemake.log[0])
+rows = read_index(snakemake.input.index)
+if "chunks" in snakemake.input.keys():
+    sets = feature_sets(rows, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
+else:
+    actors = sorted({r.actor for r in rows})
+    arrays = {a: np.load(p, mmap_mode="r") for a, p in zip(actors, snakemake.input.crops)}
+    sets = crop_sets(rows, arrays)
+settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)
+result = train_mlp(*sets["train"], {"validation": sets["validation"], "test": sets["test"]},
+                   settings, seed=int(snakemake.wildcards.seed))
+columns = ["iteration", "split", "accuracy", "loss"]
+write_tsv(snakemake.output.history, columns, [[r[c] for c in columns] for r in result.history])
+write_json(snakemake.output.metrics, {**result.summary(), "n": {k: len(v[1]) for k, v in sets.items()}})
+save_state(snakemake.output.model, result.state_dict)

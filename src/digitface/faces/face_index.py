@@ -1,0 +1,143 @@
+"""The face index: one row per cropped face of every actor, with its class label, where its
+pixels are (its row in its actor's crop array) and its split set.
+
+It is the one table everything downstream of the crops reads, written once by the split job.
+Labels follow the sorted actor slugs. ``used(rows)`` (train, validation and test, in index
+order) is also the order of the AlexNet feature rows, so chunk ``k`` of size ``c`` holds the
+features of ``used(rows)[k*c:(k+1)*c]``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..atomic import write_tsv
+from .dataset import cropped
+from .manifest import FaceRecord
+from .mlp import Rows, RowSubset
+from .split import SETS, SplitSettings, split_table
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    actor: str  # slug
+    label: int
+    face_id: int
+    image_id: int
+    sha256: str
+    array_row: int
+    set: str
+    duplicate_of: str = ""
+
+
+COLUMNS = [f.name for f in fields(IndexRow)]
+
+
+def build_index(
+    manifests: Mapping[str, Sequence[FaceRecord]],
+    crops: Mapping[str, np.ndarray],
+    settings: SplitSettings = SplitSettings(),
+    seed: int = 0,
+) -> list[IndexRow]:
+    """Index every cropped face (actors in sorted slug order) and split it per actor after
+    deduplication by source checksum and crop pixels (:mod:`digitface.faces.split`).
+    ``crops`` are each actor's crop arrays (any size), used only to find identical pixels."""
+    actors = sorted(manifests)
+    entries = []
+    for label, actor in enumerate(actors):
+        records = cropped(manifests[actor])
+        if len(records) != len(crops[actor]):
+            raise ValueError(f"{actor}: {len(records)} cropped rows but {len(crops[actor])} crops")
+        entries += [(actor, label, i, r) for i, r in enumerate(records)]
+    # face_id, not image_id, identifies a face: one image can hold two listed faces.
+    split = split_table(
+        [a for a, *_ in entries],
+        [r.row.face_id for *_, r in entries],
+        [r.row.sha256 for *_, r in entries],
+        crops=[crops[a][i] for a, _, i, _ in entries],
+        settings=settings,
+        seed=seed,
+    )
+    return [
+        IndexRow(a, label, r.row.face_id, r.row.image_id, r.row.sha256, i, s.set,
+                 "" if s.duplicate_of is None else str(s.duplicate_of))
+        for (a, label, i, r), s in zip(entries, split)
+    ]
+
+
+def write_index(path: str | os.PathLike, rows: Sequence[IndexRow]) -> None:
+    write_tsv(path, COLUMNS, [[getattr(r, c) for c in COLUMNS] for r in rows])
+
+
+def read_index(path: str | os.PathLike) -> list[IndexRow]:
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t") != COLUMNS:
+        raise ValueError(f"{path}: not a face index (expected header {COLUMNS})")
+    out = []
+    for line in lines[1:]:
+        a, label, face, image, sha, row, st, dup = line.split("\t")
+        out.append(IndexRow(a, int(label), int(face), int(image), sha, int(row), st, dup))
+    return out
+
+
+def used(rows: Sequence[IndexRow]) -> list[IndexRow]:
+    """The rows in a train/validation/test set (duplicates and conflicts are used nowhere)."""
+    return [r for r in rows if r.set in SETS]
+
+
+def actor_names(rows: Sequence[IndexRow]) -> list[str]:
+    """Slugs by label."""
+    return [a for _, a in sorted({(r.label, r.actor) for r in rows})]
+
+
+def crop_sets(
+    rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]
+) -> dict[str, tuple[RowSubset, np.ndarray]]:
+    """``{set: (rows of crops, labels)}`` over the actors' (memory-mapped) crop arrays."""
+    actors = actor_names(rows)
+    base = Rows([arrays[a] for a in actors])
+    offset = dict(zip(actors, base.offsets[:-1]))
+    return {
+        name: (
+            RowSubset(base, [offset[r.actor] + r.array_row for r in rows if r.set == name]),
+            np.array([r.label for r in rows if r.set == name], dtype=np.int64),
+        )
+        for name in SETS
+    }
+
+
+def feature_sets(
+    rows: Sequence[IndexRow], chunks: Sequence[np.ndarray]
+) -> dict[str, tuple[RowSubset, np.ndarray]]:
+    """``{set: (feature rows, labels)}`` over the chunk files, whose rows follow :func:`used`."""
+    kept = used(rows)
+    base = Rows(list(chunks))
+    if len(base) != len(kept):
+        raise ValueError(f"{len(base)} feature rows for {len(kept)} used faces")
+    return {
+        name: (
+            RowSubset(base, [i for i, r in enumerate(kept) if r.set == name]),
+            np.array([r.label for r in kept if r.set == name], dtype=np.int64),
+        )
+        for name in SETS
+    }
+
+
+def gather_crops(rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The crops of ``rows`` (in that order) as one uint8 array, reading from each actor's
+    (memory-mapped) array only the rows asked for."""
+    first = next(iter(arrays.values()))
+    out = np.empty((len(rows), *first.shape[1:]), dtype=np.uint8)
+    by_actor: dict[str, list[int]] = {}
+    for pos, r in enumerate(rows):
+        by_actor.setdefault(r.actor, []).append(pos)
+    for actor, positions in by_actor.items():
+        src = np.array([rows[p].array_row for p in positions])
+        order = np.argsort(src, kind="stable")  # read front to back
+        out[np.array(positions)[order]] = arrays[actor][src[order]]
+    return out
