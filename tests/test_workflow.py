@@ -118,6 +118,22 @@ def test_changing_gamma_reruns_only_momentum(finished_run):
     assert not [o for o in outputs if "gd" in o or "gallery" in o or "gradcheck" in o or "data/" in o]
 
 
+@pytest.mark.parametrize("change, tag", [({"chunk_size": 100}, "conv5-random0-reference-c100"),
+                                         ({"layer": "conv4"}, "conv4-random0-reference-c150")])
+def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, change, tag):
+    workdir, _ = finished_run
+    changed = json.loads(json.dumps(TINY))
+    changed["face_models"]["alexnet"].update(change)
+    config = write_config(workdir / "alexnet.yaml", changed)
+    outputs = planned_outputs(snakemake(workdir, "--configfile", str(config), "-n").stdout)
+    chunks = {o for o in outputs if "/chunk_" in o}
+    n_chunks = -(-360 // change.get("chunk_size", 150))
+    assert chunks == {f"results/faces/alexnet/{tag}/chunk_{k:04d}.npy" for k in range(n_chunks)}
+    others = outputs - chunks
+    assert all(o.startswith(f"results/faces/alexnet/{tag}/") or o == "results/faces/metrics.tsv"
+               for o in others), others
+
+
 def test_bad_config_value_fails_before_any_job(tmp_path):
     workdir = copy_workflow(tmp_path)
     config = write_config(workdir / "bad.yaml", {"digits": {"source": "floppy"}})
