@@ -259,11 +259,8 @@ class Journal:
 
 
 def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def stored_bodies(store_dir: Path, wanted: Iterable[str]) -> dict[str, Path]:
