@@ -13,7 +13,8 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
     rows, rejects = read_list(lst)
     assert len(rows) == 107_000 and not rejects and len({r.name for r in rows}) == 530
     config = write_config(workdir / "scale.yaml", {
-        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530)}
+        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530)},
+        "face_models": {"hidden_units": {"actors": [{"actor": name} for name in scale_list_names(2)]}},
     })
     proc = snakemake(workdir, "faces_data", "-n", "--quiet", "rules", "--configfile", str(config))
     counts = {}

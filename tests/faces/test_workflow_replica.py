@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from loopback import Route, serve_replica
+from loopback import LoopbackServer, Route, serve_replica
 from workflow_helpers import copy_workflow, snakemake, write_config
 
 from digitface.faces.lists import slugify
@@ -24,12 +24,19 @@ def _list_line(row) -> str:
                       ",".join(map(str, row.bbox)), row.sha256])
 
 
-@pytest.fixture
-def replica_run(server, replica, tmp_path):
+@pytest.fixture(scope="module")
+def replica_run(replica, tmp_path_factory):
     dead = {url: Route("body", b"<html>gone</html>", status=404) for url in replica.dead_urls()}
     refused = set(replica.dead_urls()[:25])
-    rows = serve_replica(server, replica, dead, refused)
-    workdir = copy_workflow(tmp_path / "wf")
+    with LoopbackServer(hang_seconds=10.0) as server, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+        mp.setenv("no_proxy", "127.0.0.1,localhost")
+        rows = serve_replica(server, replica, dead, refused)
+        yield _run_workflow(copy_workflow(tmp_path_factory.mktemp("wf")), rows), replica
+
+
+def _run_workflow(workdir, rows):
+    """The faces branch on a list whose URLs point at the loopback server."""
     listed = workdir / "replica_list.txt"
     listed.write_text("\n".join(_list_line(r) for r in rows) + "\n")
     config = write_config(workdir / "replica.yaml", {"faces": {
@@ -38,9 +45,30 @@ def replica_run(server, replica, tmp_path):
         "download": {"workers": 8, "per_host": 8, "connect_timeout": 2, "read_timeout": 3,
                      "total_timeout": 5, "retries": 1, "backoff_factor": 0.01},
         "crop": {"workers": 2},
+    }, "face_models": {
+        # Peri Gilpin has 35 good images: fewer than 20 test + 10 validation + 10 train.
+        "split": {"too_few": "scale"},
+        "seeds": [0, 1],
+        "mlp": {"iterations": 30, "eval_every": 10},
+        "hidden_units": {"actors": [{"actor": "Lorraine Bracco"}, {"actor": "Alec Baldwin"}]},
+        "alexnet": {"weights": "random", "mlp": {"iterations": 10, "eval_every": 5}},
     }})
-    snakemake(workdir, "faces_data", "--configfile", str(config))
-    return workdir, replica
+    snakemake(workdir, "faces", "--configfile", str(config))
+    return workdir
+
+
+def test_face_models_run_on_the_replica_crops(replica_run):
+    workdir, _ = replica_run
+    faces = workdir / "results" / "faces"
+    with open(faces / "metrics.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) == 6 and all(r["data"] == "FaceScrub crops (real photographs)" for r in rows)
+    used = [line.split("\t") for line in (faces / "split.tsv").read_text().splitlines()[1:]]
+    assert sum(r[6] in ("train", "validation", "test") for r in used) == 308
+    chunks = sorted((faces / "alexnet").glob("*/chunk_*.npy"))
+    assert len(chunks) == 4  # 308 faces in chunks of 100
+    for actor in ("lorraine_bracco", "alec_baldwin"):
+        assert (faces / "figures" / f"hidden_units_{actor}.png").stat().st_size > 0
 
 
 def test_replica_yields_exactly_the_good_images(replica_run):
