@@ -25,17 +25,19 @@ from digitface.digits import softmax
 from digitface.digits.idx import read_idx
 
 
-def interleaved_times(fns: dict, repeats: int) -> dict[str, float]:
-    """Median time of each function, run in turn within every repeat so that background load
-    on a shared machine hits all of them alike."""
+def block_times(fns: dict, repeats: int, rounds: int = 3) -> dict[str, float]:
+    """Median time of each function. Each runs ``repeats`` times back to back, as training steps
+    do (so a variant finds the caches as its own previous call left them), and the variants
+    take turns over ``rounds`` rounds so that background load on a shared machine hits all of
+    them alike."""
     times: dict[str, list[float]] = {name: [] for name in fns}
-    for name, fn in fns.items():
-        fn()  # warm-up: page in arrays, let BLAS spin up its threads
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
+            fn()  # warm-up: page in arrays, let BLAS spin up its threads
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
     return {name: statistics.median(t) for name, t in times.items()}
 
 
@@ -54,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist-dir", type=Path,
                         default=Path(__file__).resolve().parents[2] / "shared/data/mnist")
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
     pixels, labels, what = load_images(args.mnist_dir)
@@ -73,7 +75,7 @@ def main() -> None:
     W64, b64 = W.astype(np.float64), b.astype(np.float64)[:, None]
     y_cols = np.eye(10)[labels].T
 
-    t = interleaved_times({
+    t = block_times({
         "ours": lambda: step(W, b),
         "gemm": gemm_pair,
         "seed": lambda: softmax.seed_gradients(x64_cols, W64, b64, y_cols),
