@@ -11,11 +11,11 @@ test set never influences a choice.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..progress import Progress
 from . import softmax
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _descend(step, W, b, settings: TrainSettings, iterations: int):
     alpha = W.dtype.type(settings.learning_rate)
     gamma = W.dtype.type(settings.gamma)
     l2 = W.dtype.type(settings.l2)
-    start = time.perf_counter()
+    progress = Progress(log, "iterations", iterations, interval=10.0)
     for it in range(1, iterations + 1):
         dW, db = step(W, b)
         if l2:
@@ -67,12 +67,7 @@ def _descend(step, W, b, settings: TrainSettings, iterations: int):
         vb += alpha * db
         W -= vW
         b -= vb
-        if it % max(1, iterations // 20) == 0 or it == iterations:
-            elapsed = time.perf_counter() - start
-            log.info(
-                "iteration %d/%d (%.1f it/s, ETA %.0fs)",
-                it, iterations, it / elapsed, elapsed / it * (iterations - it),
-            )
+        progress.advance()
         yield it
 
 

@@ -57,7 +57,7 @@ from PIL import Image, PngImagePlugin, UnidentifiedImageError
 from digitface.atomic import atomic_path
 from digitface.faces.lists import ListRow, slugify
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
-from digitface.faces.progress import Progress
+from digitface.progress import Progress
 
 logger = logging.getLogger(__name__)
 

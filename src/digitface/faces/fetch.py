@@ -68,7 +68,7 @@ from urllib3.util.retry import Retry
 from digitface.atomic import write_bytes
 from digitface.faces.lists import ListRow
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
-from digitface.faces.progress import Progress
+from digitface.progress import Progress
 
 logger = logging.getLogger(__name__)
 

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 from digitface.atomic import atomic_path
+from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +330,7 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
 
         record(0)
         it = 0
+        progress = Progress(log, f"seed {seed}: iterations", settings.iterations, interval=10.0)
         model.train()
         for idx in minibatches(len(train), settings.batch_size, settings.iterations, g_batch):
             xb = torch.from_numpy(train.take(idx)).to(device)
@@ -339,6 +341,7 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
             it += 1
             if it % settings.eval_every == 0 or it == settings.iterations:
                 record(it)
+            progress.advance()
 
     result = MLPResult(
         state_dict=best_state, history=history, chosen_iteration=best_it,
