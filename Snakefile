@@ -13,6 +13,7 @@ include: "rules/digits_data.smk"
 include: "rules/digits.smk"
 include: "rules/faces_data.smk"
 include: "rules/faces_models.smk"
+include: "rules/backprop.smk"
 
 
 rule all:

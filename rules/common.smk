@@ -156,4 +156,9 @@ def get_faces_models_targets():
 
 
 def get_all_targets():
-    return get_digits_targets() + get_faces_data_targets() + get_faces_models_targets()
+    return (
+        get_digits_targets()
+        + get_faces_data_targets()
+        + get_faces_models_targets()
+        + ["results/backprop/backprop_cost.png"]
+    )

@@ -19,6 +19,14 @@ TINY = {
             "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
         },
     },
+    "backprop": {
+        "repeats": 1,
+        "grid": {
+            "paths": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
+            "finite differences": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
+            "backprop": {"K": {"depth": 3, "widths": [8, 16, 32]}, "N": {"width": 8, "depths": [3, 4, 5]}},
+        },
+    },
     "face_models": {
         "seeds": [0, 1],
         "mlp": {"iterations": 40, "eval_every": 10},
@@ -98,6 +106,15 @@ def test_face_classifiers_and_figures(finished_run):
         assert (faces / png).stat().st_size > 0, png
     index = (faces / "split.tsv").read_text().splitlines()
     assert len(index) == 361 and index[0].startswith("actor\tlabel\tface_id")
+
+
+def test_backprop_cost_experiment(finished_run):
+    workdir, _ = finished_run
+    out = workdir / "results" / "backprop"
+    summary = json.loads((out / "summary.json").read_text())
+    assert max(summary["agreement"]["max_rel_diff"].values()) < 1e-6
+    assert {f["method"] for f in summary["fits"]} == {"paths", "finite differences", "backprop"}
+    assert (out / "backprop_cost.png").stat().st_size > 0
 
 
 def test_second_run_has_nothing_to_do(finished_run):

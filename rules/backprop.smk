@@ -1,0 +1,33 @@
+# Backpropagation versus per-weight gradients: agreement, timings over N and K, fitted exponents.
+
+
+rule measure_backprop_cost:
+    output:
+        timings="results/backprop/timings.tsv",
+        fits="results/backprop/fits.tsv",
+        summary="results/backprop/summary.json",
+    params:
+        backprop=config["backprop"],
+    log:
+        "logs/measure_backprop_cost/measure_backprop_cost.log",
+    benchmark:
+        "benchmarks/measure_backprop_cost/measure_backprop_cost.tsv"
+    threads: 1
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/measure_backprop_cost.py"
+
+
+rule plot_backprop_cost:
+    input:
+        timings=rules.measure_backprop_cost.output.timings,
+        fits=rules.measure_backprop_cost.output.fits,
+    output:
+        png="results/backprop/backprop_cost.png",
+    log:
+        "logs/plot_backprop_cost/plot_backprop_cost.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/plot_backprop_cost.py"

@@ -1,0 +1,1 @@
+"""Backpropagation versus computing each weight's gradient separately, measured."""
