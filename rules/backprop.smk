@@ -4,7 +4,12 @@
 rule measure_backprop_cost:
     output:
         timings="results/backprop/timings.tsv",
-        fits="results/backprop/fits.tsv",
+        fits=report(
+            "results/backprop/fits.tsv",
+            caption="../report/backprop_fits.rst",
+            category="Performance",
+            labels={"table": "backprop cost exponents"},
+        ),
         summary="results/backprop/summary.json",
     params:
         backprop=config["backprop"],
@@ -24,7 +29,12 @@ rule plot_backprop_cost:
         timings=rules.measure_backprop_cost.output.timings,
         fits=rules.measure_backprop_cost.output.fits,
     output:
-        png="results/backprop/backprop_cost.png",
+        png=report(
+            "results/backprop/backprop_cost.png",
+            caption="../report/backprop.rst",
+            category="Performance",
+            labels={"figure": "backprop vs per-weight gradients"},
+        ),
     log:
         "logs/plot_backprop_cost/plot_backprop_cost.log",
     conda:

@@ -5,7 +5,12 @@ rule plot_digit_gallery:
     input:
         data=rules.prepare_mnist.output.data,
     output:
-        png="results/digits/figures/gallery.png",
+        png=report(
+            "results/digits/figures/gallery.png",
+            caption="../report/digits_gallery.rst",
+            category="Digits",
+            labels={"figure": "digit gallery"},
+        ),
     params:
         gallery=DIGITS["gallery"],
     log:
@@ -20,7 +25,12 @@ rule check_gradients:
     input:
         data=rules.prepare_mnist.output.data,
     output:
-        table="results/digits/gradcheck.tsv",
+        table=report(
+            "results/digits/gradcheck.tsv",
+            caption="../report/gradcheck.rst",
+            category="Digits",
+            labels={"table": "gradient check"},
+        ),
         verdict="results/digits/gradcheck.json",
     params:
         gradcheck=DIGITS["gradcheck"],
@@ -64,7 +74,12 @@ rule plot_learning_curves:
         history=rules.train_softmax.output.history,
         metrics=rules.train_softmax.output.metrics,
     output:
-        png="results/digits/figures/curves_{optimizer}.png",
+        png=report(
+            "results/digits/figures/curves_{optimizer}.png",
+            caption="../report/digits_curves.rst",
+            category="Digits",
+            labels={"figure": "learning curves", "optimizer": "{optimizer}"},
+        ),
         svg="results/digits/figures/curves_{optimizer}.svg",
     log:
         "logs/plot_learning_curves/{optimizer}.log",
@@ -78,7 +93,12 @@ rule plot_weights:
     input:
         weights=rules.train_softmax.output.weights,
     output:
-        png="results/digits/figures/weights_{optimizer}.png",
+        png=report(
+            "results/digits/figures/weights_{optimizer}.png",
+            caption="../report/digits_weights.rst",
+            category="Digits",
+            labels={"figure": "weights", "optimizer": "{optimizer}"},
+        ),
     log:
         "logs/plot_weights/{optimizer}.log",
     conda:
@@ -109,7 +129,12 @@ rule summarize_digits:
         gd="results/digits/gd/metrics.json",
         momentum="results/digits/momentum/metrics.json",
     output:
-        table="results/digits/metrics.tsv",
+        table=report(
+            "results/digits/metrics.tsv",
+            caption="../report/digits_metrics.rst",
+            category="Digits",
+            labels={"table": "metrics vs reference"},
+        ),
     log:
         "logs/summarize_digits/summarize_digits.log",
     conda:

@@ -50,7 +50,12 @@ rule plot_hidden_units:
         crops=expand("results/faces/arrays/{actor}_64.npy", actor=ACTORS),
         model=f"results/faces/mlp/seed_{SEEDS[0]}/model.pt",
     output:
-        png="results/faces/figures/hidden_units_{actor}.png",
+        png=report(
+            "results/faces/figures/hidden_units_{actor}.png",
+            caption="../report/hidden_units.rst",
+            category="Faces models",
+            labels={"figure": "hidden units", "actor": "{actor}"},
+        ),
     params:
         image_id=lambda wildcards: HIDDEN_UNIT_IMAGES[wildcards.actor],
         top=MODELS["hidden_units"]["top"],
@@ -115,7 +120,12 @@ rule summarize_face_runs:
         histories=expand("{{run}}/seed_{seed}/history.tsv", seed=SEEDS),
     output:
         summary="{run}/summary.json",
-        png="{run}/curves.png",
+        png=report(
+            "{run}/curves.png",
+            caption="../report/faces_curves.rst",
+            category="Faces models",
+            labels={"figure": "learning curves", "model": "{run}"},
+        ),
     params:
         title=run_title,
     log:
@@ -133,7 +143,12 @@ rule summarize_faces:
         index=rules.split_faces.output.index,
         data=rules.summarize_faces_data.output.summary,
     output:
-        table="results/faces/metrics.tsv",
+        table=report(
+            "results/faces/metrics.tsv",
+            caption="../report/faces_metrics.rst",
+            category="Faces models",
+            labels={"table": "metrics vs reference"},
+        ),
     params:
         synthetic=FACES_SYNTHETIC,
         alexnet=ALEXNET,
