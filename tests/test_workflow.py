@@ -232,3 +232,17 @@ def test_snakefmt_is_clean():
     proc = subprocess.run(["snakefmt", "--check", "Snakefile", "rules"], cwd=REPO,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("profile", ["local", "slurm"])
+def test_profiles_plan_the_workflow(tmp_path, profile):
+    """Both profiles load (the slurm one through the executor plugin) and plan every job;
+    downloads stay local rules for the head node."""
+    workdir = copy_workflow(tmp_path)
+    proc = snakemake(workdir, "--profile", f"profiles/{profile}", "-n", "--quiet", "rules")
+    counts = {p[0]: int(p[1]) for p in (line.split() for line in proc.stdout.splitlines())
+              if len(p) == 2 and p[1].isdigit()}
+    assert counts["download_actor"] == 6 and counts["train_softmax"] == 2
+    if profile == "slurm":
+        rules_text = (workdir / "rules" / "faces_data.smk").read_text()
+        assert rules_text.count("localrule: True") == 2
