@@ -246,3 +246,14 @@ def test_profiles_plan_the_workflow(tmp_path, profile):
     if profile == "slurm":
         rules_text = (workdir / "rules" / "faces_data.smk").read_text()
         assert rules_text.count("localrule: True") == 2
+
+
+def test_committed_rule_graph_is_current():
+    """docs/rulegraph.svg shows exactly the rules `snakemake --rulegraph` has now."""
+    import re
+
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--rulegraph"], cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    rules_now = set(re.findall(r'label = "([a-z_]+)"', proc.stdout))
+    drawn = set(re.findall(r">([a-z_]+)</text>", (REPO / "docs" / "rulegraph.svg").read_text()))
+    assert rules_now and drawn == rules_now, "regenerate docs/rulegraph.* (see docs/README.md)"
