@@ -11,17 +11,12 @@ import pytest
 from loopback import LoopbackServer, Route, serve_replica
 from workflow_helpers import copy_workflow, snakemake, write_config
 
-from digitface.faces.lists import slugify
+from digitface.faces.lists import format_row, slugify
 
 #: Good images per actor (replica README); Bracco has two hosts serving one photo with two
 #: checksums, which the crop stage keeps once.
 GOOD = {"Lorraine Bracco": 61, "Bill Hader": 57, "Angie Harmon": 57, "Steve Carell": 54,
         "Alec Baldwin": 45, "Peri Gilpin": 35}
-
-
-def _list_line(row) -> str:
-    return "\t".join([row.name, str(row.image_id), str(row.face_id), row.url,
-                      ",".join(map(str, row.bbox)), row.sha256])
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +33,7 @@ def replica_run(replica, tmp_path_factory):
 def _run_workflow(workdir, rows):
     """The faces branch on a list whose URLs point at the loopback server."""
     listed = workdir / "replica_list.txt"
-    listed.write_text("\n".join(_list_line(r) for r in rows) + "\n")
+    listed.write_text("\n".join(format_row(r) for r in rows) + "\n")
     config = write_config(workdir / "replica.yaml", {"faces": {
         "lists": [{"name": "replica", "path": str(listed)}],
         "actors": list(GOOD),

@@ -127,6 +127,12 @@ def parse_list(data: bytes, source: str) -> tuple[list[ListRow], list[Reject]]:
     return rows, rejects
 
 
+def format_row(row: ListRow) -> str:
+    """The row as a list line (the inverse of :func:`parse_list` for one valid row)."""
+    box = ",".join(str(v) for v in row.bbox)
+    return "\t".join([row.name, str(row.image_id), str(row.face_id), row.url, box, row.sha256])
+
+
 def read_list(path: str | os.PathLike) -> tuple[list[ListRow], list[Reject]]:
     """:func:`parse_list` on a file; ``source`` is the file's name."""
     path = Path(path)

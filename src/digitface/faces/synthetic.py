@@ -25,6 +25,8 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from .lists import ListRow, format_row
+
 DEFAULT_SEED = 20180301
 LIST_NAME = "synthetic_faces.txt"
 IMAGE_DIR = "images"
@@ -90,21 +92,19 @@ class Photo:
 
 @dataclass(frozen=True)
 class SyntheticRow:
-    """One line of a FaceScrub list, plus the file bytes it describes."""
+    """One row of the synthetic FaceScrub list, plus the file bytes it describes."""
 
-    name: str
-    image_id: int
-    face_id: int
-    url: str
-    bbox: tuple[int, int, int, int]
-    sha256: str
+    row: ListRow
     data: bytes
     fmt: str  # as Photo.fmt
 
+    @property
+    def url(self) -> str:
+        return self.row.url
+
     def line(self) -> str:
         """The row in FaceScrub's format: 6 tab-separated fields, bbox as "x1,y1,x2,y2"."""
-        box = ",".join(str(v) for v in self.bbox)
-        return "\t".join([self.name, str(self.image_id), str(self.face_id), self.url, box, self.sha256])
+        return format_row(self.row)
 
 
 # --------------------------------------------------------------------------- identities
@@ -411,9 +411,10 @@ def make_row(seed: int, ident: Identity, index: int, per_identity: int) -> Synth
     photo = render_photo(seed, ident, index)
     data = encode_photo(photo)
     serial = ident.index * per_identity + index
-    return SyntheticRow(name=ident.name, image_id=1 + serial, face_id=100001 + serial,
-                   url=f"{IMAGE_DIR}/{photo.filename}", bbox=photo.bbox,
-                   sha256=hashlib.sha256(data).hexdigest(), data=data, fmt=photo.fmt)
+    row = ListRow(name=ident.name, image_id=1 + serial, face_id=100001 + serial,
+                  url=f"{IMAGE_DIR}/{photo.filename}", bbox=photo.bbox,
+                  sha256=hashlib.sha256(data).hexdigest(), source=LIST_NAME, line=1 + serial)
+    return SyntheticRow(row, data, photo.fmt)
 
 
 def generate(seed: int = DEFAULT_SEED, identities: int = 6, per_identity: int = 60) -> Iterator[SyntheticRow]:
