@@ -257,3 +257,20 @@ def test_committed_rule_graph_is_current():
     rules_now = set(re.findall(r'label = "([a-z_]+)"', proc.stdout))
     drawn = set(re.findall(r">([a-z_]+)</text>", (REPO / "docs" / "rulegraph.svg").read_text()))
     assert rules_now and drawn == rules_now, "regenerate docs/rulegraph.* (see docs/README.md)"
+
+
+def test_failed_job_shows_a_useful_message(tmp_path):
+    """--show-failed-logs prints the job's own explanation, not just 'job failed'."""
+    import socket
+
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = copy_workflow(tmp_path)
+    config = write_config(workdir / "dead.yaml", {"digits": {
+        "source": "download", "mirrors": [f"http://127.0.0.1:{port}/mnist"],
+        "download": {"retries": 0, "timeout_connect": 1, "timeout_read": 1}}})
+    proc = snakemake(workdir, "digits", "--configfile", str(config), "--show-failed-logs", check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "no mirror served a valid" in out and f"127.0.0.1:{port}" in out
