@@ -248,15 +248,19 @@ def test_profiles_plan_the_workflow(tmp_path, profile):
         assert rules_text.count("localrule: True") == 2
 
 
-def test_committed_rule_graph_is_current():
-    """docs/rulegraph.svg shows exactly the rules `snakemake --rulegraph` has now."""
+def test_committed_rule_graph_is_current(tmp_path):
+    """docs/rulegraph.svg shows exactly the rules `snakemake --rulegraph` has. Before the
+    split checkpoint has run, Snakemake cannot know the chunk jobs yet, so a fresh checkout's
+    graph lacks extract_alexnet_chunk; the committed picture is drawn after a run."""
     import re
 
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--rulegraph"], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    workdir = copy_workflow(tmp_path)
+    proc = snakemake(workdir, "--rulegraph")
     rules_now = set(re.findall(r'label = "([a-z_]+)"', proc.stdout))
     drawn = set(re.findall(r">([a-z_]+)</text>", (REPO / "docs" / "rulegraph.svg").read_text()))
-    assert rules_now and drawn == rules_now, "regenerate docs/rulegraph.* (see docs/README.md)"
+    message = "regenerate docs/rulegraph.* after a run (see docs/README.md)"
+    assert rules_now and drawn - rules_now == {"extract_alexnet_chunk"}, message
+    assert rules_now <= drawn, message
 
 
 def test_failed_job_shows_a_useful_message(tmp_path):
