@@ -4,8 +4,8 @@ import logging
 
 from digitface.atomic import write_tsv
 from digitface.faces.lists import read_list
-
 from digitface.logs import log_to_file
+
 log_to_file(snakemake.log[0])
 rejects, names = [], set()
 for path in snakemake.input.lists:

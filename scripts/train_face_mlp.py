@@ -4,7 +4,7 @@ choosing the iteration on validation; the rows are read on demand from memory ma
 import numpy as np
 
 from digitface.atomic import write_json, write_tsv
-from digitface.faces.face_index import crop_sets, feature_sets, read_index
+from digitface.faces.face_index import crop_sets, feature_sets, open_crop_arrays, read_index
 from digitface.faces.mlp import MLPSettings, save_state, train_mlp
 from digitface.logs import log_to_file
 
@@ -13,9 +13,7 @@ rows = read_index(snakemake.input.index)
 if "chunks" in snakemake.input.keys():
     sets = feature_sets(rows, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
 else:
-    actors = sorted({r.actor for r in rows})
-    arrays = {a: np.load(p, mmap_mode="r") for a, p in zip(actors, snakemake.input.crops)}
-    sets = crop_sets(rows, arrays)
+    sets = crop_sets(rows, open_crop_arrays(rows, snakemake.input.crops))
 settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)
 result = train_mlp(*sets["train"], {"validation": sets["validation"], "test": sets["test"]},
                    settings, seed=int(snakemake.wildcards.seed))

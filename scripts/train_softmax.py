@@ -1,12 +1,12 @@
 """Snakemake script: train the softmax network with GD or momentum; keep the best-validation
 iteration."""
 
+import numpy as np
+
 from digitface.atomic import write_json, write_tsv
 from digitface.digits import softmax
 from digitface.digits.split import to_features
 from digitface.digits.store import SPLIT_NAMES, load_split, save_arrays
-import numpy as np
-
 from digitface.digits.train import TrainSettings, evaluate, refit, train
 from digitface.logs import log_to_file
 

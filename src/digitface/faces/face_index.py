@@ -95,6 +95,12 @@ def actor_names(rows: Sequence[IndexRow]) -> list[str]:
     return [a for _, a in sorted({(r.label, r.actor) for r in rows})]
 
 
+def open_crop_arrays(rows: Sequence[IndexRow], paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
+    """Memory-map each actor's crop array; ``paths`` follow the actors' label order (the
+    sorted slugs, as the rules list them)."""
+    return {a: np.load(p, mmap_mode="r") for a, p in zip(actor_names(rows), paths)}
+
+
 def crop_sets(
     rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]
 ) -> dict[str, tuple[RowSubset, np.ndarray]]:
