@@ -17,6 +17,7 @@ include: "rules/digits.smk"
 include: "rules/faces_data.smk"
 include: "rules/faces_models.smk"
 include: "rules/backprop.smk"
+include: "rules/summary.smk"
 
 
 rule all:

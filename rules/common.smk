@@ -125,17 +125,30 @@ def get_faces_data_targets():
     return ["results/faces/summary.tsv"]
 
 
-def get_alexnet_chunks(wildcards):
-    """One feature file per chunk of the split's used faces (known once the split exists)."""
-    from digitface.faces.face_index import read_index, used
+def _chunk_plan():
+    """The AlexNet chunks of the split's used faces (known once the split checkpoint ran)."""
+    from digitface.faces.face_index import chunk_plan, read_index
 
     index = checkpoints.split_faces.get().output.index
-    n = len(used(read_index(index)))
-    chunks = max(1, -(-n // ALEXNET["chunk_size"]))
-    return expand(
-        "results/faces/alexnet/{features}/chunk_{chunk:04d}.npy",
-        features=wildcards.features,
-        chunk=range(chunks),
+    return chunk_plan(read_index(index), ALEXNET["chunk_size"])
+
+
+def get_alexnet_chunks(wildcards):
+    """One feature file per chunk: up to chunk_size faces of one actor."""
+    return [
+        f"results/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
+        for c in _chunk_plan()
+    ]
+
+
+def get_chunk_rows(wildcards):
+    """The rows of the actor's crop array that this chunk reads: a param, so the job reruns
+    when they change and not when faces of other actors or the split sets change."""
+    for c in _chunk_plan():
+        if c.actor == wildcards.actor and c.part == int(wildcards.chunk):
+            return c.array_rows
+    raise ValueError(
+        f"no AlexNet chunk {wildcards.chunk} for {wildcards.actor} in the current split"
     )
 
 
@@ -160,5 +173,5 @@ def get_all_targets():
         get_digits_targets()
         + get_faces_data_targets()
         + get_faces_models_targets()
-        + ["results/backprop/backprop_cost.png"]
+        + ["results/backprop/backprop_cost.png", "results/metrics.tsv"]
     )

@@ -1,5 +1,5 @@
 # Face classifiers: a deduplicated split (a checkpoint: how many AlexNet chunks there are
-# depends on how many faces survived), an MLP on 64x64 crops per seed, hidden-unit pictures,
+# depends on how many faces of each actor survived), an MLP on 64x64 crops per seed, hidden-unit pictures,
 # AlexNet features in one job per chunk, an MLP on the features per seed, summaries.
 
 
@@ -68,18 +68,20 @@ rule plot_hidden_units:
         "../scripts/plot_hidden_units.py"
 
 
+# Inputs are the actor's crop array only, and the rows it reads are a param: a chunk reruns
+# when its own faces change, not when another actor's faces or the split sets change.
 rule extract_alexnet_chunk:
     input:
-        index=rules.split_faces.output.index,
-        crops=expand("results/faces/arrays/{actor}_227.npy", actor=ACTORS),
+        crops="results/faces/arrays/{actor}_227.npy",
     output:
-        features="results/faces/alexnet/{features}/chunk_{chunk}.npy",
+        features="results/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
     params:
         alexnet=ALEXNET,
+        rows=get_chunk_rows,
     log:
-        "logs/extract_alexnet_chunk/{features}/chunk_{chunk}.log",
+        "logs/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
     benchmark:
-        "benchmarks/extract_alexnet_chunk/{features}/chunk_{chunk}.tsv"
+        "benchmarks/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.tsv"
     threads: 2
     resources:
         mem_mb=2000,
@@ -100,6 +102,7 @@ rule train_alexnet_mlp:
         model="results/faces/alexnet/{features}/mlp/seed_{seed}/model.pt",
     params:
         settings=ALEXNET["mlp"],
+        chunk_size=ALEXNET["chunk_size"],
     log:
         "logs/train_alexnet_mlp/{features}/seed_{seed}.log",
     benchmark:

@@ -13,5 +13,5 @@ data = ("SYNTHETIC faces (bundled sample, invented people)" if snakemake.params.
 a = snakemake.params.alexnet
 weights = {"alexnet": f"{a['weights']} AlexNet weights"
            + (f" (seed {a['seed']}; not ImageNet features)" if a["weights"] == "random" else "")
-           + f", layer {a['layer']}, {a['preprocess']} preprocessing, chunks of {a['chunk_size']}"}
+           + f", layer {a['layer']}, {a['preprocess']} preprocessing, chunks of up to {a['chunk_size']} faces"}
 write_tsv(snakemake.output.table, HEADER, summary_rows(runs, data, weights))

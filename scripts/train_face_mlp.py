@@ -4,14 +4,16 @@ choosing the iteration on validation; the rows are read on demand from memory ma
 import numpy as np
 
 from digitface.atomic import write_json, write_tsv
-from digitface.faces.face_index import crop_sets, feature_sets, open_crop_arrays, read_index
+from digitface.faces.face_index import (chunk_plan, crop_sets, feature_sets, open_crop_arrays,
+                                        read_index)
 from digitface.faces.mlp import MLPSettings, save_state, train_mlp
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 rows = read_index(snakemake.input.index)
 if "chunks" in snakemake.input.keys():
-    sets = feature_sets(rows, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
+    plan = chunk_plan(rows, snakemake.params.chunk_size)
+    sets = feature_sets(plan, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
 else:
     sets = crop_sets(rows, open_crop_arrays(rows, snakemake.input.crops))
 settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)

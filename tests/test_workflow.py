@@ -30,7 +30,7 @@ TINY = {
     "face_models": {
         "seeds": [0, 1],
         "mlp": {"iterations": 40, "eval_every": 10},
-        "alexnet": {"chunk_size": 150, "mlp": {"iterations": 20, "eval_every": 10}},
+        "alexnet": {"chunk_size": 40, "mlp": {"iterations": 20, "eval_every": 10}},
     },
 }
 
@@ -95,17 +95,41 @@ def test_face_classifiers_and_figures(finished_run):
     assert all("SYNTHETIC" in r["data"] for r in rows)
     alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
     assert alexnet and all("random AlexNet weights" in r["weights"] for r in alexnet)
-    # 360 synthetic faces -> 3 chunk jobs of 150 (the last one partial), each its own file.
-    chunks = sorted((faces / "alexnet").glob("*/chunk_*.npy"))
-    assert [c.name for c in chunks] == ["chunk_0000.npy", "chunk_0001.npy", "chunk_0002.npy"]
+    # 6 synthetic people x 60 faces -> per person a chunk job of 40 and one of 20, each its own file.
+    chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
+    people = [f"synthetic_person_{c}" for c in "abcdef"]
+    assert [(c.parent.name, c.name) for c in chunks] == [
+        (p, f"chunk_00{k}.npy") for p in people for k in range(2)]
     import numpy as np
 
-    assert [np.load(c, mmap_mode="r").shape for c in chunks] == [(150, 43264), (150, 43264), (60, 43264)]
+    assert [np.load(c, mmap_mode="r").shape for c in chunks] == [(40, 43264), (20, 43264)] * 6
     for png in ["mlp/curves.png", "figures/hidden_units_synthetic_person_a.png",
                 "figures/hidden_units_synthetic_person_d.png"]:
         assert (faces / png).stat().st_size > 0, png
     index = (faces / "split.tsv").read_text().splitlines()
     assert len(index) == 361 and index[0].startswith("actor\tlabel\tface_id")
+
+
+def test_one_table_holds_every_result_beside_the_reference(finished_run):
+    workdir, _ = finished_run
+    results = workdir / "results"
+
+    def table(path):
+        with open(path) as fh:
+            return list(csv.DictReader(fh, delimiter="\t"))
+
+    combined = table(results / "metrics.tsv")
+    digits, faces = table(results / "digits/metrics.tsv"), table(results / "faces/metrics.tsv")
+    assert len(combined) == len(digits) + len(faces)
+    pairs = {(r["experiment"], r["split"]): (r["ours"], r["reference"]) for r in combined}
+    for prefix, rows in (("digits", digits), ("faces", faces)):
+        for r in rows:
+            key = (f"{prefix}: {r['experiment']}", r["split"])
+            ours = r.get("ours") or r["ours (mean ± sd over seeds)"]
+            assert pairs[key] == (ours, r["reference"]), key
+    refs = {r["reference"] for r in combined}
+    assert {"93.24%", "92.57%", "92.67%", "99.83%", "83.33%", "100.00%", "92.50%"} <= refs
+    assert all(r["data"] for r in combined if r["experiment"].startswith("faces"))
 
 
 def test_backprop_cost_experiment(finished_run):
@@ -127,8 +151,9 @@ def test_report_is_one_self_contained_page_with_every_figure(finished_run):
     workdir, config = finished_run
     snakemake(workdir, "--configfile", str(config), "--report", "report.html")
     html = (workdir / "report.html").read_text()
-    for category in ("Digits", "Faces data", "Faces models", "Performance"):
+    for category in ("Summary", "Digits", "Faces data", "Faces models", "Performance"):
         assert f'"{category}"' in html or category in html, category
+    assert "all results vs reference" in html
     figures = ["gallery.png", "curves_gd.png", "curves_momentum.png", "weights_gd.png",
                "weights_momentum.png", "hidden_units_synthetic_person_a.png",
                "hidden_units_synthetic_person_d.png", "curves.png", "backprop_cost.png"]
@@ -194,8 +219,8 @@ def test_changing_gamma_reruns_only_momentum(finished_run):
     assert not [o for o in outputs if "gd" in o or "gallery" in o or "gradcheck" in o or "data/" in o]
 
 
-@pytest.mark.parametrize("change, tag", [({"chunk_size": 100}, "conv5-random0-reference-c100"),
-                                         ({"layer": "conv4"}, "conv4-random0-reference-c150")])
+@pytest.mark.parametrize("change, tag", [({"chunk_size": 25}, "conv5-random0-reference-c25"),
+                                         ({"layer": "conv4"}, "conv4-random0-reference-c40")])
 def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, change, tag):
     workdir, _ = finished_run
     changed = json.loads(json.dumps(TINY))
@@ -203,11 +228,12 @@ def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, cha
     config = write_config(workdir / "alexnet.yaml", changed)
     outputs = planned_outputs(snakemake(workdir, "--configfile", str(config), "-n").stdout)
     chunks = {o for o in outputs if "/chunk_" in o}
-    n_chunks = -(-360 // change.get("chunk_size", 150))
-    assert chunks == {f"results/faces/alexnet/{tag}/chunk_{k:04d}.npy" for k in range(n_chunks)}
+    n_chunks = -(-60 // change.get("chunk_size", 40))  # per person
+    assert chunks == {f"results/faces/alexnet/{tag}/synthetic_person_{p}/chunk_{k:03d}.npy"
+                      for p in "abcdef" for k in range(n_chunks)}
     others = outputs - chunks
-    assert all(o.startswith(f"results/faces/alexnet/{tag}/") or o == "results/faces/metrics.tsv"
-               for o in others), others
+    assert all(o.startswith(f"results/faces/alexnet/{tag}/")
+               or o in ("results/faces/metrics.tsv", "results/metrics.tsv") for o in others), others
 
 
 def test_bad_config_value_fails_before_any_job(tmp_path):
@@ -263,18 +289,57 @@ def test_committed_rule_graph_is_current(tmp_path):
     assert rules_now <= drawn, message
 
 
-def test_failed_job_shows_a_useful_message(tmp_path):
-    """--show-failed-logs prints the job's own explanation, not just 'job failed'."""
-    import socket
+def test_a_rerun_recomputes_only_missing_or_changed_chunks(finished_run, tmp_path):
+    """Real reruns on a copy of the finished run: which chunk files did each one rewrite?"""
+    import shutil
 
-    with socket.socket() as sock:  # a port where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    workdir = copy_workflow(tmp_path)
-    config = write_config(workdir / "dead.yaml", {"digits": {
-        "source": "download", "mirrors": [f"http://127.0.0.1:{port}/mnist"],
-        "download": {"retries": 0, "timeout_connect": 1, "timeout_read": 1}}})
-    proc = snakemake(workdir, "digits", "--configfile", str(config), "--show-failed-logs", check=False)
-    assert proc.returncode != 0
-    out = proc.stdout + proc.stderr
-    assert "no mirror served a valid" in out and f"127.0.0.1:{port}" in out
+    workdir = tmp_path / "wf"
+    shutil.copytree(finished_run[0], workdir)  # copy2 keeps mtimes: nothing is outdated
+    features = workdir / "results/faces/alexnet/conv5-random0-reference-c40"
+    target = str(features.relative_to(workdir) / "mlp/summary.json")
+
+    def run(config: dict, *args: str) -> set[str]:
+        """Run Snakemake; the chunk files it wrote."""
+        before = {c: c.stat().st_mtime_ns for c in features.glob("*/chunk_*.npy")}
+        # Targets and options first: --configfile takes every path that follows it.
+        snakemake(workdir, *args, "--configfile", str(write_config(workdir / "c.yaml", config)))
+        after = {c: c.stat().st_mtime_ns for c in features.glob("*/chunk_*.npy")}
+        assert before.keys() <= after.keys()
+        return {f"{c.parent.name}/{c.name}" for c, t in after.items() if before.get(c) != t}
+
+    # A new split (other seed): the same faces are used, so no chunk reruns; the MLP does.
+    reseeded = json.loads(json.dumps(TINY))
+    reseeded["face_models"]["split"] = {"seed": 7}
+    mlp_before = (features / "mlp/seed_0/metrics.json").read_text()
+    assert run(reseeded, target) == set()
+    assert (features / "mlp/seed_0/metrics.json").read_text() != mlp_before
+
+    # One person's crops are redone: only that person's chunks rerun.
+    run(reseeded, "--forcerun", "results/faces/manifests/synthetic_person_b.tsv", "--until", "crop_actor")
+    assert run(reseeded, target) == {"synthetic_person_b/chunk_000.npy", "synthetic_person_b/chunk_001.npy"}
+
+    # A run killed while extracting: one chunk file and everything after it are missing. Only
+    # that chunk is made again. (A chunk deleted under up-to-date results is not needed, so
+    # Snakemake leaves it missing, as it does any intermediate file.)
+    (features / "synthetic_person_e/chunk_001.npy").unlink()
+    shutil.rmtree(features / "mlp")
+    assert run(reseeded, target) == {"synthetic_person_e/chunk_001.npy"}
+
+
+def test_commands_documented_in_the_configs_plan_their_jobs(tmp_path, shared_mnist_dir, shared_facescrub_dir):
+    """Each configs/*.yaml names the command that uses it; each one parses and plans jobs
+    (a dry run: the download config would need the network to run)."""
+    import shlex
+    import shutil
+
+    workdir = copy_workflow(tmp_path / "wf")
+    shutil.copytree(REPO / "configs", workdir / "configs")
+    (tmp_path / "shared").symlink_to(shared_mnist_dir.parents[1])  # ../shared, as beside a clone
+    commands = [line.lstrip("# ").strip() for cfg in sorted((workdir / "configs").glob("*.yaml"))
+                for line in cfg.read_text().splitlines() if line.startswith("#   snakemake ")]
+    assert len(commands) == 3
+    for command in commands:
+        args = shlex.split(command)[1:]
+        proc = snakemake(workdir, *args, "-n", check=False)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0 and "Job stats:" in out, command + "\n" + out

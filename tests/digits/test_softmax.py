@@ -91,3 +91,56 @@ def test_blocked_step_is_independent_of_blocks_and_workers(block_rows, workers):
     rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
     np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-5)
+
+
+def _digits(n=300, seed=0):
+    """Digit-like images: ink in a random box of a 28×28 frame, so supports differ by row."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, 28, 28), np.float32)
+    for img in x:
+        top, left = rng.integers(0, 14, 2)
+        h, w = rng.integers(4, 14, 2)
+        img[top : top + h, left : left + w] = rng.random((h, w)) * (rng.random((h, w)) < 0.7)
+    x[:7] = 0  # blank images: a block may have no nonzero column at all
+    return x.reshape(n, 784), rng.integers(0, 10, n)
+
+
+def test_support_order_groups_rows_by_ink_box():
+    x, _ = _digits()
+    for shape in (None, (28, 28)):
+        order = softmax.support_order(x, shape)
+        np.testing.assert_array_equal(np.sort(order), np.arange(len(x)))
+        blocks = [x[order[s : s + 32]] for s in range(0, len(x), 32)]
+        shuffled = [x[s : s + 32] for s in range(0, len(x), 32)]
+
+        def touched(bs):
+            return np.mean([(b != 0).any(axis=0).sum() for b in bs])
+
+        assert touched(blocks) < 0.8 * touched(shuffled)
+
+
+@pytest.mark.parametrize("block_rows, workers", [(7, 1), (32, 2), (1024, 2)])
+def test_step_skipping_blank_columns_is_exact(block_rows, workers):
+    x, y = _digits()
+    rng = np.random.default_rng(3)
+    W = rng.normal(0, 0.05, (784, 10)).astype(np.float32)
+    b = rng.normal(0, 0.1, 10).astype(np.float32)
+    step = softmax.SoftmaxStep(x, y, block_rows=block_rows, workers=workers, image_shape=(28, 28))
+    if block_rows <= 32:  # the point of the ordering: most columns are skipped
+        assert step.columns_touched < 0.6
+    dW, db = step(W, b)
+    rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
+    np.testing.assert_allclose(dW, rW, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(db, rb, rtol=1e-4, atol=1e-5)
+    # Columns blank in every image get exactly zero gradient.
+    blank = ~(x != 0).any(axis=0)
+    assert blank.any() and not dW[blank].any()
+
+
+def test_step_on_dense_rows_uses_every_column():
+    x, y, W, b = _problem(dtype=np.float32)
+    x[x == 0] = 0.5
+    step = softmax.SoftmaxStep(x, y)
+    assert step.columns_touched == 1.0
+    rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
+    np.testing.assert_allclose(step(W, b)[0], rW, rtol=1e-4, atol=1e-3)

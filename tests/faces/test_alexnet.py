@@ -257,17 +257,6 @@ def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops):
     assert sorted(p.name for p in path.parent.iterdir()) == ["chunk_000.npy", "chunk_half.npy"]
 
 
-def test_chunk_bounds_and_loading(tmp_path):
-    assert ax.chunk_bounds(250, 100) == [(0, 100), (100, 200), (200, 250)]
-    assert ax.chunk_bounds(0, 100) == []
-    with pytest.raises(ValueError):
-        ax.chunk_bounds(10, 0)
-    for k in range(2):
-        np.save(tmp_path / f"c{k}.npy", np.full((2, 3), k, dtype=np.float16))
-    chunks = ax.load_chunks([tmp_path / "c0.npy", tmp_path / "c1.npy"])
-    assert [float(c[0, 0]) for c in chunks] == [0.0, 1.0] and all(isinstance(c, np.memmap) for c in chunks)
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_extraction_matches_cpu(random_model, crops):
     net = ax.truncate(random_model[0], "conv5")

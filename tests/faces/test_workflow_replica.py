@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
@@ -60,8 +60,11 @@ def test_face_models_run_on_the_replica_crops(replica_run):
     assert len(rows) == 6 and all(r["data"] == "FaceScrub crops (real photographs)" for r in rows)
     used = [line.split("\t") for line in (faces / "split.tsv").read_text().splitlines()[1:]]
     assert sum(r[6] in ("train", "validation", "test") for r in used) == 308
-    chunks = sorted((faces / "alexnet").glob("*/chunk_*.npy"))
-    assert len(chunks) == 4  # 308 faces in chunks of 100
+    per_actor = Counter(r[0] for r in used if r[6] in ("train", "validation", "test"))
+    chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
+    # Each actor's faces in chunks of up to 100.
+    assert len(chunks) == sum(-(-n // 100) for n in per_actor.values())
+    assert {c.parent.name for c in chunks} == set(per_actor)
     for actor in ("lorraine_bracco", "alec_baldwin"):
         assert (faces / "figures" / f"hidden_units_{actor}.png").stat().st_size > 0
 

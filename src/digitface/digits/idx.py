@@ -46,5 +46,8 @@ def read_idx_bytes(path: str | Path) -> bytes:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (``.gz`` or plain) into a uint8 array."""
-    return parse_idx(read_idx_bytes(path))
+    """Read an IDX file (``.gz`` or plain) into a uint8 array; errors name the file."""
+    try:
+        return parse_idx(read_idx_bytes(path))
+    except (ValueError, EOFError, gzip.BadGzipFile) as err:
+        raise ValueError(f"{path}: {err}") from None

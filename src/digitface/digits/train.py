@@ -71,6 +71,12 @@ def _descend(step, W, b, settings: TrainSettings, iterations: int):
         yield it
 
 
+def _step(x: np.ndarray, y: np.ndarray, n_out: int, threads: int | None) -> softmax.SoftmaxStep:
+    """The fast step; 784-pixel rows are 28×28 digits, whose ink bounding boxes order the rows."""
+    shape = (28, 28) if x.shape[1] == 28 * 28 else None
+    return softmax.SoftmaxStep(x, y, n_out=n_out, workers=threads, image_shape=shape)
+
+
 def train(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -84,7 +90,7 @@ def train(
     iteration 0, every ``eval_every`` iterations, and at the last iteration."""
     if "validation" not in splits:
         raise ValueError("a 'validation' split is required to choose the iteration")
-    step = softmax.SoftmaxStep(x_train, y_train, n_out=W0.shape[1], workers=threads)
+    step = _step(x_train, y_train, W0.shape[1], threads)
     W, b = W0.copy(), b0.copy()
     history: list[dict] = []
     best = (-1.0, 0, W.copy(), b.copy())
@@ -117,7 +123,7 @@ def refit(
     """Retrain from ``(W0, b0)`` on ``(x, y)`` (training + validation) for the number of
     iterations chosen on validation; no evaluation, so nothing here can peek at the test set."""
     W, b = W0.copy(), b0.copy()
-    step = softmax.SoftmaxStep(x, y, n_out=W0.shape[1], workers=threads)
+    step = _step(x, y, W0.shape[1], threads)
     for _ in _descend(step, W, b, settings, iterations):
         pass
     return W, b

@@ -26,7 +26,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator
 from urllib.parse import urlparse
 
 import numpy as np
@@ -290,15 +290,3 @@ def extract_chunk_to_file(crops_uint8: np.ndarray, path: str | os.PathLike, mode
             np.save(fh, np.empty((0, dim), dtype=dtype))
         fh.flush()
     return {"path": str(path), "shape": [n, dim], "dtype": dtype.name, "seconds": time.perf_counter() - t0}
-
-
-def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
-    """(start, stop) of each chunk of ``chunk_size`` images (the last may be smaller)."""
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be positive")
-    return [(s, min(s + chunk_size, n)) for s in range(0, n, chunk_size)]
-
-
-def load_chunks(paths: Sequence[str | os.PathLike]) -> list[np.ndarray]:
-    """Memory-map chunk files in order, for :func:`digitface.faces.mlp.train_mlp`."""
-    return [np.load(p, mmap_mode="r") for p in paths]

@@ -2,9 +2,9 @@
 pixels are (its row in its actor's crop array) and its split set.
 
 It is the one table everything downstream of the crops reads, written once by the split job.
-Labels follow the sorted actor slugs. ``used(rows)`` (train, validation and test, in index
-order) is also the order of the AlexNet feature rows, so chunk ``k`` of size ``c`` holds the
-features of ``used(rows)[k*c:(k+1)*c]``.
+Labels follow the sorted actor slugs. The AlexNet chunks are cut from it by
+:func:`chunk_plan`: each actor's used faces (train, validation and test), in array order,
+in runs of ``chunk_size``; the chunks in plan order hold the feature rows of ``used(rows)``.
 """
 
 from __future__ import annotations
@@ -90,6 +90,42 @@ def used(rows: Sequence[IndexRow]) -> list[IndexRow]:
     return [r for r in rows if r.set in SETS]
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One AlexNet chunk job: up to ``chunk_size`` used faces of one actor."""
+
+    actor: str
+    part: int
+    rows: tuple[IndexRow, ...]
+
+    @property
+    def array_rows(self) -> list[int]:
+        return [r.array_row for r in self.rows]
+
+
+def chunk_plan(rows: Sequence[IndexRow], chunk_size: int) -> list[Chunk]:
+    """Cut each actor's used faces (in array order) into chunks of ``chunk_size``.
+
+    A chunk never mixes actors and does not depend on which set a face is in: a chunk job's
+    work is decided by its actor's crop array and the rows it reads from it, so a new split,
+    or a change in one actor's faces, reruns only the chunks whose faces changed. Chunks are
+    ordered by actor label, then part: concatenated, their rows are ``used(rows)``.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    by_actor: dict[str, list[IndexRow]] = {}
+    for r in used(rows):
+        by_actor.setdefault(r.actor, []).append(r)
+    plan = []
+    for actor in actor_names(rows):
+        mine = sorted(by_actor.get(actor, []), key=lambda r: r.array_row)
+        plan += [
+            Chunk(actor, part, tuple(mine[start : start + chunk_size]))
+            for part, start in enumerate(range(0, len(mine), chunk_size))
+        ]
+    return plan
+
+
 def actor_names(rows: Sequence[IndexRow]) -> list[str]:
     """Slugs by label."""
     return [a for _, a in sorted({(r.label, r.actor) for r in rows})]
@@ -118,13 +154,19 @@ def crop_sets(
 
 
 def feature_sets(
-    rows: Sequence[IndexRow], chunks: Sequence[np.ndarray]
+    plan: Sequence[Chunk], chunks: Sequence[np.ndarray]
 ) -> dict[str, tuple[RowSubset, np.ndarray]]:
-    """``{set: (feature rows, labels)}`` over the chunk files, whose rows follow :func:`used`."""
-    kept = used(rows)
+    """``{set: (feature rows, labels)}`` over the chunk files of ``plan`` (same order)."""
+    if len(chunks) != len(plan):
+        raise ValueError(f"{len(chunks)} feature files for {len(plan)} planned chunks")
+    for c, features in zip(plan, chunks):
+        if len(features) != len(c.rows):
+            raise ValueError(
+                f"chunk {c.part} of {c.actor}: {len(features)} feature rows for "
+                f"{len(c.rows)} faces (a stale chunk file? rerun its job)"
+            )
+    kept = [r for c in plan for r in c.rows]
     base = Rows(list(chunks))
-    if len(base) != len(kept):
-        raise ValueError(f"{len(base)} feature rows for {len(kept)} used faces")
     return {
         name: (
             RowSubset(base, [i for i, r in enumerate(kept) if r.set == name]),

@@ -1,0 +1,45 @@
+"""One table of every result beside the reference's number: the digits and faces tables
+(each written by its own stage) brought to the same columns, for the report's first page."""
+
+from __future__ import annotations
+
+import csv
+import os
+from typing import Iterable
+
+from .faces.summary import HEADER as FACES_HEADER
+
+HEADER = ["experiment", "split", "ours", "reference", "note", "data"]
+
+
+def read_table(path: str | os.PathLike) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def digits_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
+    """The digits table: accuracy rows keep the difference to the reference (with its standard
+    error) as the note; the gradient check says PASS/FAIL there."""
+    out = []
+    for r in rows:
+        if r["metric"] == "accuracy":
+            out.append([f"digits: {r['experiment']}", r["split"], r["ours"], r["reference"],
+                        r["difference"], r["data"]])
+        else:
+            out.append([f"digits: {r['experiment']}", r["split"], r["ours"], r["reference"],
+                        f"{r['metric']}; {r['data']}", ""])
+    return out
+
+
+def faces_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
+    """The faces table: mean ± sd over seeds; the note gives n and the weights used."""
+    ours = FACES_HEADER[2]  # "ours (mean ± sd over seeds)"
+    return [
+        [f"faces: {r['experiment']}", r["split"], r[ours], r["reference"],
+         "; ".join(x for x in (f"n = {r['n']}", r["weights"]) if x), r["data"]]
+        for r in rows
+    ]
+
+
+def combined_rows(digits: list[dict[str, str]], faces: list[dict[str, str]]) -> list[list[str]]:
+    return digits_rows(digits) + faces_rows(faces)

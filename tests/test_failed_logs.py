@@ -1,0 +1,103 @@
+"""``--show-failed-logs`` explains every kind of failure: the job's own message is printed.
+
+One failing run per kind: a download that cannot succeed, a corrupt input file, an unsafe
+pickle, a list whose checksum is wrong, a data set too small for the configured split, and
+model weights that are not on the (offline) machine.
+"""
+
+from __future__ import annotations
+
+import pickle
+import socket
+
+import numpy as np
+import pytest
+
+from loopback import LoopbackServer, Route
+from workflow_helpers import copy_workflow, snakemake, write_config
+
+from digitface.digits.idx import encode_idx
+
+
+def failed(workdir, config: dict, *targets: str, env: dict | None = None) -> str:
+    """Run until the failure; return everything Snakemake printed."""
+    path = write_config(workdir / "failing.yaml", config)
+    proc = snakemake(workdir, *targets, "--show-failed-logs", "--configfile", str(path),
+                     check=False, env=env)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def test_unreachable_download(tmp_path):
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    out = failed(copy_workflow(tmp_path), {"digits": {
+        "source": "download", "mirrors": [f"http://127.0.0.1:{port}/mnist"],
+        "download": {"retries": 0, "timeout_connect": 1, "timeout_read": 1}}}, "digits")
+    assert "no mirror served a valid" in out and f"127.0.0.1:{port}" in out
+
+
+def test_corrupt_input_file(tmp_path):
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    rng = np.random.default_rng(0)
+    for stem, array in {"t10k-images-idx3-ubyte": rng.integers(0, 256, (20, 28, 28)),
+                        "t10k-labels-idx1-ubyte": np.arange(20) % 10,
+                        "train-labels-idx1-ubyte": np.arange(50) % 10}.items():
+        (idx / stem).write_bytes(encode_idx(array.astype(np.uint8)))
+    (idx / "train-images-idx3-ubyte").write_bytes(b"<html>503 Service Unavailable</html>")
+    out = failed(copy_workflow(tmp_path / "wf"), {"digits": {
+        "source": "idx_dir", "idx_dir": str(idx), "snapshot": ""}}, "digits")
+    assert "train-images-idx3-ubyte: not an IDX file" in out
+
+
+class _Payload:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("echo pwned",))
+
+
+def test_unsafe_pickle_is_refused(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    evil = tmp_path / "snapshot.pkl"
+    evil.write_bytes(pickle.dumps({"W0": _Payload()}))
+    out = failed(workdir, {"digits": {"snapshot": str(evil)}}, "results/digits/snapshot/metrics.json")
+    assert "refusing to load global posix.system" in out
+    assert "pwned" not in out
+
+
+def test_list_with_the_wrong_checksum(tmp_path):
+    with LoopbackServer() as server:
+        server.add(server.url("/faces.txt"), Route("body", b"a changed list\n"))
+        out = failed(copy_workflow(tmp_path), {"faces": {"lists": [
+            {"name": "course", "url": server.url("/faces.txt"), "sha256": "ab" * 32}]}},
+            "results/faces/lists/course.txt")
+    assert "does not match the configured " + "ab" * 32 in out
+
+
+@pytest.fixture(scope="module")
+def cropped(tmp_path_factory):
+    """Two synthetic people downloaded, verified and cropped (the data stage only)."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("cropped"))
+    config = {"faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]}}
+    snakemake(workdir, "faces_data", "--configfile", str(write_config(workdir / "two.yaml", config)))
+    return workdir, config
+
+
+def test_too_few_faces_for_the_split(cropped):
+    workdir, config = cropped
+    out = failed(workdir, {**config, "face_models": {"split": {"test_per_actor": 50}}},
+                 "results/faces/split.tsv")
+    assert "has 60 unique images, fewer than the 70 needed" in out
+    assert "too_few='scale'" in out
+
+
+def test_imagenet_weights_missing_offline(cropped, tmp_path):
+    workdir, config = cropped
+    out = failed(workdir, {**config, "face_models": {"alexnet": {"weights": "imagenet"}}},
+                 "results/faces/alexnet/conv5-imagenet-reference-c100/mlp/summary.json",
+                 env={"TORCH_HOME": str(tmp_path / "empty-torch-home")})
+    assert "AlexNet ImageNet weights not found: put alexnet-owt-7be5be79.pth" in out
+    assert str(tmp_path / "empty-torch-home") in out
