@@ -104,13 +104,16 @@ def get_digits_targets():
     return targets
 
 
-def get_snapshot_metrics(wildcards):
-    """The snapshot evaluation joins the summary only when a snapshot path is configured."""
-    return (
-        {"snapshot": "results/digits/snapshot/metrics.json"}
-        if DIGITS["snapshot"]
-        else {}
-    )
+def get_optional_digits_metrics(wildcards):
+    """The snapshot evaluation joins the summary when a snapshot path is configured, the
+    reference-protocol runs when they are enabled."""
+    metrics = {}
+    if DIGITS["snapshot"]:
+        metrics["snapshot"] = "results/digits/snapshot/metrics.json"
+    if DIGITS["train"]["reference_protocol"]["enabled"]:
+        for opt in OPTIMIZERS:
+            metrics[f"fixed_{opt}"] = f"results/digits/{opt}/reference_protocol.json"
+    return metrics
 
 
 def get_face_lists():

@@ -69,6 +69,31 @@ rule train_softmax:
         "../scripts/train_softmax.py"
 
 
+# The reference's own protocol: fixed iterations on all training images, nothing selected.
+rule train_softmax_fixed:
+    input:
+        data=rules.prepare_mnist.output.data,
+    output:
+        metrics="results/digits/{optimizer}/reference_protocol.json",
+    params:
+        schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
+        iterations=lambda wildcards: DIGITS["train"]["reference_protocol"]["iterations"][
+            wildcards.optimizer
+        ],
+        init=DIGITS["init"],
+    log:
+        "logs/train_softmax_fixed/{optimizer}.log",
+    benchmark:
+        "benchmarks/train_softmax_fixed/{optimizer}.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/train_softmax_fixed.py"
+
+
 rule plot_learning_curves:
     input:
         history=rules.train_softmax.output.history,
@@ -123,7 +148,7 @@ rule evaluate_snapshot:
 
 rule summarize_digits:
     input:
-        unpack(get_snapshot_metrics),
+        unpack(get_optional_digits_metrics),
         split=rules.prepare_mnist.output.summary,
         gradcheck=rules.check_gradients.output.verdict,
         gd="results/digits/gd/metrics.json",

@@ -17,5 +17,6 @@ def read(path):
 inputs = snakemake.input
 snapshot = read(inputs.snapshot) if "snapshot" in inputs.keys() else None
 runs = {"gd": read(inputs.gd), "momentum": read(inputs.momentum)}
-rows = summary_rows(read(inputs.split), read(inputs.gradcheck), runs, snapshot)
+fixed = {opt: read(inputs[f"fixed_{opt}"]) for opt in runs if f"fixed_{opt}" in inputs.keys()}
+rows = summary_rows(read(inputs.split), read(inputs.gradcheck), runs, snapshot, fixed)
 write_tsv(snakemake.output.table, HEADER, rows)

@@ -15,6 +15,7 @@ TINY = {
     "digits": {
         "split": {"validation_size": 300, "test_size": 300},
         "train": {
+            "reference_protocol": {"enabled": True, "iterations": {"gd": 15, "momentum": 25}},
             "gd": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10},
             "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
         },
@@ -64,6 +65,11 @@ def test_every_digits_output_is_produced(finished_run):
     refs = {(r["experiment"].split(" (")[0], r["split"]): r["reference"] for r in rows}
     assert refs[("softmax gd", "test")] == "92.57%"
     assert refs[("softmax momentum", "test")] == "92.67%"
+    # The reference's protocol too: its fixed iterations on train + validation, nothing chosen.
+    assert refs[("softmax momentum, reference protocol", "test")] == "92.67%"
+    fixed = json.loads((digits / "gd" / "reference_protocol.json").read_text())
+    assert fixed["settings"]["iterations"] == 15 and fixed["settings"]["gamma"] == 0.0
+    assert fixed["final"]["test"]["accuracy"] > 0.8
     for log in ("train_softmax/gd.log", "prepare_mnist/prepare_mnist.log"):
         assert (workdir / "logs" / log).exists()
 

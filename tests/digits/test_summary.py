@@ -22,3 +22,18 @@ def test_rows_put_ours_beside_the_reference_with_standard_errors():
     mom_test = next(r for r in rows if r["experiment"].startswith("softmax momentum") and r["split"] == "test")
     assert mom_test["ours"] == "91.67%" and mom_test["difference"].startswith("-1.00 pts (1 SE = 0.28 pts")
     assert rows[-1]["data"] == "PASS" and rows[-1]["ours"] == "3.00e-09"
+
+
+def test_reference_protocol_rows_follow_the_selected_ones():
+    split = {"sample": False, "source": "idx_dir", "counts": {"train": 50000, "val": 10000, "test": 10000}}
+    gradcheck = {"coordinates": 30, "max_rel_error": 3e-9, "passed": True}
+    runs = {"gd": _run("refit on train + validation", 0.93, 0.9257)}
+    fixed = {"momentum": {"settings": {"iterations": 6000},
+                          "final": {"train": {"accuracy": 0.9395}, "test": {"accuracy": 0.9265}}}}
+    rows = [dict(zip(HEADER, r)) for r in summary_rows(split, gradcheck, runs, fixed=fixed)]
+    protocol = [r for r in rows if "reference protocol" in r["experiment"]]
+    assert [r["split"] for r in protocol] == ["train", "test"]
+    assert "6000 iterations" in protocol[0]["experiment"] and "nothing selected" in protocol[0]["experiment"]
+    assert protocol[0]["reference"] == "" and "n = 60000" not in protocol[0]["difference"]
+    assert protocol[1]["reference"] == "92.67%" and protocol[1]["difference"].startswith("-0.02 pts")
+    assert rows.index(protocol[0]) < [r["experiment"] for r in rows].index(rows[-1]["experiment"])

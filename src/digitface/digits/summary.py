@@ -21,10 +21,15 @@ def _difference(ours: float, ref: float | None, n: int) -> str:
 
 
 def summary_rows(
-    split_info: dict, gradcheck: dict, runs: dict[str, dict], snapshot: dict | None = None
+    split_info: dict,
+    gradcheck: dict,
+    runs: dict[str, dict],
+    snapshot: dict | None = None,
+    fixed: dict[str, dict] | None = None,
 ) -> list[list[str]]:
-    """Rows for ``metrics.tsv``: accuracies at the validation-chosen iteration, the gradient
-    check verdict and, if evaluated, the snapshot network's accuracy."""
+    """Rows for ``metrics.tsv``: accuracies at the validation-chosen iteration, then (if run)
+    the reference protocol's (fixed iterations, nothing selected), the gradient check verdict
+    and, if evaluated, the snapshot network's accuracy."""
     data = (
         "bundled sample (10,000 MNIST training images; test carved out of them)"
         if split_info["sample"]
@@ -48,6 +53,14 @@ def summary_rows(
                 name, "accuracy", split, _pct(values["accuracy"]), _pct(ref),
                 _difference(values["accuracy"], ref, n), data,
             ])
+    for opt, metrics in (fixed or {}).items():
+        name = (f"softmax {opt}, reference protocol ({metrics['settings']['iterations']} "
+                "iterations on train + validation, nothing selected)")
+        n = {"train": counts["train"] + counts["val"], "test": counts["test"]}
+        for split in ("train", "test"):
+            acc, ref = metrics["final"][split]["accuracy"], reference.DIGITS.get((opt, split))
+            rows.append([name, "accuracy", split, _pct(acc), _pct(ref),
+                         _difference(acc, ref, n[split]), data])
     rows.append([
         "gradient check (central differences, float64)", "max relative error",
         f"{gradcheck['coordinates']} coordinates", f"{gradcheck['max_rel_error']:.2e}",

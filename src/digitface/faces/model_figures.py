@@ -70,7 +70,9 @@ def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution],
     n = len(units) + 1
     cols = min(columns, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.1 * rows), squeeze=False)
+    # Constrained layout keeps each row's two-line titles clear of the pictures above them.
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.3 * rows + 0.3), squeeze=False,
+                             layout="constrained")
     for ax in axes.ravel():
         ax.axis("off")
     axes[0, 0].imshow(np.asarray(image))
@@ -81,5 +83,4 @@ def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution],
         ax.set_title(f"unit {unit.unit}\n{unit.contribution:+.3g} = {unit.activation:.3g}×{unit.weight:+.3g}",
                      fontsize=7)
     fig.suptitle(title or f"hidden units that push towards {actor} (activation × outgoing weight)", fontsize=9)
-    fig.tight_layout()
     return fig
