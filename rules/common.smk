@@ -9,6 +9,8 @@ from digitface.faces.lists import slugify
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
 
 DIGITS = config["digits"]
+# The reference code's own schedule (max_iter per optimizer), run when enabled.
+REFERENCE_ITERATIONS = DIGITS["train"]["reference_protocol"]["iterations"]
 FACES = config["faces"]
 
 

@@ -77,9 +77,7 @@ rule train_softmax_fixed:
         metrics="results/digits/{optimizer}/reference_protocol.json",
     params:
         schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
-        iterations=lambda wildcards: DIGITS["train"]["reference_protocol"]["iterations"][
-            wildcards.optimizer
-        ],
+        iterations=lambda wildcards: REFERENCE_ITERATIONS[wildcards.optimizer],
         init=DIGITS["init"],
     log:
         "logs/train_softmax_fixed/{optimizer}.log",
