@@ -212,10 +212,16 @@ def test_batched_extraction_equals_one_big_batch(random_model, crops):
         ax.extract_features(crops, net, device="cpu", out=np.zeros((5, 10), dtype=np.float32))
 
 
-def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops):
+def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops, caplog):
     net = ax.truncate(random_model[0], "conv4_relu")
     path = tmp_path / "chunks" / "chunk_000.npy"
-    info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu")
+    with caplog.at_level("INFO", logger="digitface.faces.alexnet"):
+        info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu",
+                                        progress_interval=0.0)
+    # A progress line per batch here (interval 0): done/total, then the final one.
+    lines = [r.getMessage() for r in caplog.records if "AlexNet features" in r.getMessage()]
+    assert [line.split(": ")[2].split(" ")[0] for line in lines] == ["2/3", "3/3"]
+    assert "ETA" in lines[-1]
     assert info["shape"] == [3, 256 * 13 * 13] and info["dtype"] == "float32"
     mm = np.load(path, mmap_mode="r")
     assert isinstance(mm, np.memmap) and mm.shape == (3, 43264)

@@ -23,6 +23,7 @@ Preprocessing: ``reference`` scales pixels to [-1, 1] (x / 127.5 - 1) as the ref
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -36,6 +37,9 @@ from torch import nn
 from torchvision.models import AlexNet_Weights
 
 from digitface.atomic import atomic_path
+from digitface.progress import Progress
+
+log = logging.getLogger(__name__)
 
 IMAGENET_WEIGHTS = AlexNet_Weights.IMAGENET1K_V1
 INPUT_SIZE = 227
@@ -263,20 +267,22 @@ def extract_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str 
 def extract_chunk_to_file(crops_uint8: np.ndarray, path: str | os.PathLike, model: nn.Module,
                           preprocess: str = "reference", batch_size: int = 50,
                           device: str | torch.device | None = None,
-                          dtype: str | np.dtype = "float32") -> dict:
+                          dtype: str | np.dtype = "float32", progress_interval: float = 10.0) -> dict:
     """Write the activations of one chunk of crops to ``path`` (.npy), atomically.
 
     Each batch is appended to a temporary ``.npy`` beside ``path`` as soon as it is computed
     (plain writes: cheaper than faulting in a fresh memory map), which is fsynced and renamed
     onto ``path`` only when complete: a killed job leaves nothing behind, and the training can
     ``np.load(path, mmap_mode='r')`` the file. Memory holds one batch, whatever the chunk size.
-    ``dtype`` float16 halves the disk (activations keep ~3 significant digits).
+    ``dtype`` float16 halves the disk (activations keep ~3 significant digits). Progress
+    (images done/total, rate, ETA) is logged every ``progress_interval`` seconds and at the end.
     """
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float16):
         raise ValueError(f"chunk dtype must be float32 or float16, not {dtype}")
     t0 = time.perf_counter()
     n = len(crops_uint8)
+    progress = Progress(log, "AlexNet features: images", n, progress_interval)
     with atomic_path(path, suffix=".npy") as tmp, open(tmp, "wb") as fh:
         dim = None
         for acts in iter_features(crops_uint8, model, preprocess, batch_size, device):
@@ -285,6 +291,7 @@ def extract_chunk_to_file(crops_uint8: np.ndarray, path: str | os.PathLike, mode
                 np.lib.format.write_array_header_1_0(
                     fh, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (n, dim)})
             fh.write(np.ascontiguousarray(acts, dtype=dtype).data)
+            progress.advance(len(acts))
         if dim is None:  # an empty chunk: still a valid (0, D) file
             dim = int(np.prod(output_shape(model, crops_uint8.shape[1])))
             np.save(fh, np.empty((0, dim), dtype=dtype))
