@@ -14,27 +14,38 @@ RETRY_STATUSES = (500, 502, 503, 504)
 
 
 def make_session(
-    retries: int = 2, backoff: float = 0.2, pool_size: int = 10, max_redirects: int = 5
+    retries: int = 2,
+    backoff: float = 0.2,
+    pool_size: int = 10,
+    max_redirects: int = 5,
+    *,
+    retry_reads: bool = True,
+    respect_retry_after: bool = True,
+    statuses: tuple[int, ...] = RETRY_STATUSES,
+    user_agent: str = "digitface/0.1 (+reproducible workflow)",
 ) -> requests.Session:
-    """A session that retries connection errors and 5xx ``retries`` times with backoff."""
+    """A session that retries connection errors and ``statuses`` answers ``retries`` times
+    with backoff. Bulk downloads turn off read retries (a hung host would cost ``retries``
+    more read timeouts) and Retry-After (a host could park a worker for hours)."""
     retry = Retry(
         total=retries,
         connect=retries,
-        read=retries,
+        read=retries if retry_reads else False,
         status=retries,
         redirect=max_redirects,
         backoff_factor=backoff,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=statuses,
         allowed_methods=frozenset({"GET", "HEAD"}),
         raise_on_status=False,
         raise_on_redirect=True,
+        respect_retry_after_header=respect_retry_after,
     )
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session = requests.Session()
     session.max_redirects = max_redirects
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    session.headers["User-Agent"] = "digitface/0.1 (+reproducible workflow)"
+    session.headers["User-Agent"] = user_agent
     return session
 
 

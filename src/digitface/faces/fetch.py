@@ -62,9 +62,8 @@ from urllib.parse import unquote, urlsplit
 
 import requests
 import urllib3
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from digitface import http
 from digitface.atomic import write_bytes
 from digitface.faces.lists import ListRow
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
@@ -138,23 +137,14 @@ def verify(body: bytes, sha256: str) -> str:
 
 
 def make_session(settings: FetchSettings) -> requests.Session:
-    """A session whose adapter retries connect errors and 5xx answers with backoff.
-
-    Read errors are not retried (a hung host would cost ``retries`` more read timeouts);
-    Retry-After is ignored (a host could park a worker for hours).
-    """
-    retry = Retry(
-        total=settings.retries, connect=settings.retries, read=False, status=settings.retries,
-        backoff_factor=settings.backoff_factor, status_forcelist=settings.status_forcelist,
-        allowed_methods=frozenset({"GET"}), raise_on_status=False, respect_retry_after_header=False,
+    """The shared session (:func:`digitface.http.make_session`) tuned for bulk downloads: a
+    pool per worker, connect errors and 5xx retried with backoff, read errors and Retry-After
+    not (a hung or throttling host must not hold a worker)."""
+    return http.make_session(
+        settings.retries, settings.backoff_factor, settings.workers, settings.max_redirects,
+        retry_reads=False, respect_retry_after=False, statuses=settings.status_forcelist,
+        user_agent=settings.user_agent,
     )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=settings.workers, pool_maxsize=settings.workers)
-    session = requests.Session()
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.max_redirects = settings.max_redirects
-    session.headers["User-Agent"] = settings.user_agent
-    return session
 
 
 def _fetch_http(session: requests.Session, url: str, settings: FetchSettings) -> tuple[str, bytes | None]:
