@@ -130,31 +130,16 @@ def get_faces_data_targets():
     return ["results/faces/summary.tsv"]
 
 
-def _chunk_plan():
-    """The AlexNet chunks of the split's used faces (known once the split checkpoint ran)."""
+def get_alexnet_chunks(wildcards):
+    """One feature file per chunk of chunk_size rows of an actor's crop array (how many
+    there are is known once the split checkpoint has indexed the crops)."""
     from digitface.faces.face_index import chunk_plan, read_index
 
     index = checkpoints.split_faces.get().output.index
-    return chunk_plan(read_index(index), ALEXNET["chunk_size"])
-
-
-def get_alexnet_chunks(wildcards):
-    """One feature file per chunk: up to chunk_size faces of one actor."""
     return [
         f"results/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
-        for c in _chunk_plan()
+        for c in chunk_plan(read_index(index), ALEXNET["chunk_size"])
     ]
-
-
-def get_chunk_rows(wildcards):
-    """The rows of the actor's crop array that this chunk reads: a param, so the job reruns
-    when they change and not when faces of other actors or the split sets change."""
-    for c in _chunk_plan():
-        if c.actor == wildcards.actor and c.part == int(wildcards.chunk):
-            return c.array_rows
-    raise ValueError(
-        f"no AlexNet chunk {wildcards.chunk} for {wildcards.actor} in the current split"
-    )
 
 
 def run_title(wildcards):

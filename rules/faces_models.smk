@@ -68,8 +68,8 @@ rule plot_hidden_units:
         "../scripts/plot_hidden_units.py"
 
 
-# Inputs are the actor's crop array only, and the rows it reads are a param: a chunk reruns
-# when its own faces change, not when another actor's faces or the split sets change.
+# A chunk is rows chunk*chunk_size onwards of one actor's crop array, its only input: it
+# reruns when that actor's crops change, not when other actors' crops or the split change.
 rule extract_alexnet_chunk:
     input:
         crops="results/faces/arrays/{actor}_227.npy",
@@ -77,7 +77,6 @@ rule extract_alexnet_chunk:
         features="results/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
     params:
         alexnet=ALEXNET,
-        rows=get_chunk_rows,
     log:
         "logs/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
     benchmark:

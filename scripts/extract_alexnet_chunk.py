@@ -1,21 +1,22 @@
-"""Snakemake script: AlexNet activations of one chunk of one actor's faces, in its own file."""
+"""Snakemake script: AlexNet activations of one chunk of one actor's crops, in its own file."""
 
 import logging
 
 import numpy as np
 
 from digitface.faces.alexnet import build_extractor, extract_chunk_to_file
+from digitface.faces.face_index import chunk_rows
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 cfg = snakemake.params.alexnet
-rows = snakemake.params.rows  # this chunk's rows of the actor's crop array (ascending)
-# Only this chunk's images are read from the memory-mapped array.
-crops = np.load(snakemake.input.crops, mmap_mode="r")[rows]
+array = np.load(snakemake.input.crops, mmap_mode="r")
+rows = chunk_rows(len(array), int(snakemake.wildcards.chunk), cfg["chunk_size"])
+crops = array[rows.start : rows.stop]  # only this chunk's images are read from the memory map
 model, meta = build_extractor(cfg["layer"], cfg["weights"], seed=cfg["seed"],
                               path=cfg["weights_path"] or None)
 info = extract_chunk_to_file(crops, snakemake.output.features, model, cfg["preprocess"],
                              cfg["batch_size"])
-logging.info("%s chunk %s: %d images, %s, %.1f images/s; %s", snakemake.wildcards.actor,
-             snakemake.wildcards.chunk, len(rows), info["shape"],
+logging.info("%s chunk %s: crops %d-%d, %s, %.1f images/s; %s", snakemake.wildcards.actor,
+             snakemake.wildcards.chunk, rows.start, rows.stop - 1, info["shape"],
              len(rows) / max(info["seconds"], 1e-9), meta["description"])

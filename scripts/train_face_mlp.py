@@ -13,7 +13,7 @@ log_to_file(snakemake.log[0])
 rows = read_index(snakemake.input.index)
 if "chunks" in snakemake.input.keys():
     plan = chunk_plan(rows, snakemake.params.chunk_size)
-    sets = feature_sets(plan, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
+    sets = feature_sets(rows, plan, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
 else:
     sets = crop_sets(rows, open_crop_arrays(rows, snakemake.input.crops))
 settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)

@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from digitface.faces.face_index import Chunk, IndexRow, chunk_plan, feature_sets, used
+from digitface.faces.face_index import Chunk, IndexRow, chunk_plan, chunk_rows, feature_sets
 
 
 def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
-    """Index rows in the split's order: actors by label, each in array order."""
+    """Index rows in the split's order: actors by label, each in crop-array order."""
     rows = []
     for label, (actor, n) in enumerate(sorted(counts.items())):
         for i in range(n):
@@ -14,54 +14,42 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
     return rows
 
 
-def test_chunks_hold_one_actors_used_faces_in_array_order():
-    rows = _rows({"a": 9, "b": 2, "c": 5})
-    plan = chunk_plan(rows, chunk_size=3)
-    assert [(c.actor, c.part, len(c.rows)) for c in plan] == [
-        ("a", 0, 3), ("a", 1, 3), ("a", 2, 1), ("b", 0, 2), ("c", 0, 3), ("c", 1, 1)]
-    assert all(r.set != "duplicate" for c in plan for r in c.rows)
-    # Concatenated, the chunks are exactly the used faces, so feature rows line up with them.
-    assert [r for c in plan for r in c.rows] == used(rows)
-    assert plan[1].array_rows == [4, 5, 6]  # row 3 of actor a is a duplicate
-    assert plan[2].array_rows == [8]  # and so is row 7
-
-
-def test_a_change_in_one_actor_leaves_the_other_actors_chunks_alone():
-    before = chunk_plan(_rows({"a": 9, "b": 7, "c": 5}), chunk_size=2)
-    after = chunk_plan(_rows({"a": 9, "b": 4, "c": 5}), chunk_size=2)
-    unchanged = {(c.actor, c.part, tuple(c.array_rows)) for c in before} & {
-        (c.actor, c.part, tuple(c.array_rows)) for c in after}
-    assert {a for a, *_ in unchanged} == {"a", "b", "c"}
-    assert {(c.actor, c.part) for c in after if c.actor != "b"} <= {(a, p) for a, p, _ in unchanged}
-
-
-def test_new_sets_do_not_change_any_chunk():
-    rows = _rows({"a": 8, "b": 6})
-    reshuffled = [IndexRow(**{**r.__dict__, "set": {"train": "test", "test": "validation",
-                                                    "validation": "train"}.get(r.set, r.set)})
-                  for r in rows]
-    key = [(c.actor, c.part, c.array_rows) for c in chunk_plan(rows, 4)]
-    assert [(c.actor, c.part, c.array_rows) for c in chunk_plan(reshuffled, 4)] == key
-
-
-def test_bad_chunk_size_is_refused():
+def test_chunks_are_runs_of_one_actors_crop_array():
+    plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
+    assert plan == [Chunk("a", 0, 0, 3), Chunk("a", 1, 3, 6), Chunk("a", 2, 6, 7),
+                    Chunk("b", 0, 0, 2), Chunk("c", 0, 0, 3), Chunk("c", 1, 3, 6)]
+    assert chunk_rows(7, 2, 3) == range(6, 7)
+    with pytest.raises(ValueError, match="no chunk 3: 7 crops make 3 chunks of 3"):
+        chunk_rows(7, 3, 3)
     with pytest.raises(ValueError, match="positive"):
         chunk_plan(_rows({"a": 3}), 0)
 
 
-def test_feature_sets_follow_the_plan_and_catch_stale_chunks():
+def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
+    rows = _rows({"a": 8, "b": 6, "c": 5})
+    resplit = [IndexRow(**{**r.__dict__, "set": {"train": "test", "test": "validation",
+                                                 "validation": "train"}.get(r.set, r.set)})
+               for r in rows]
+    assert chunk_plan(resplit, 4) == chunk_plan(rows, 4)
+    fewer_b = chunk_plan(_rows({"a": 8, "b": 3, "c": 5}), 4)
+    assert [c for c in fewer_b if c.actor != "b"] == [c for c in chunk_plan(rows, 4) if c.actor != "b"]
+
+
+def test_feature_sets_follow_the_index_and_catch_stale_chunks():
     rows = _rows({"a": 5, "b": 4})
     plan = chunk_plan(rows, chunk_size=2)
-    # Each feature row carries its face's id, so the sets can be checked face by face.
-    chunks = [np.array([[r.face_id] for r in c.rows], dtype=np.float32) for c in plan]
-    sets = feature_sets(plan, chunks)
+    # Each feature row carries its face's id, as the chunk job would have computed it.
+    by_place = {(r.actor, r.array_row): r.face_id for r in rows}
+    chunks = [np.array([[by_place[c.actor, i]] for i in range(c.start, c.stop)], np.float32)
+              for c in plan]
+    sets = feature_sets(rows, plan, chunks)
     for name in ("train", "validation", "test"):
         subset, labels = sets[name]
-        expected = [r for r in used(rows) if r.set == name]
+        expected = [r for r in rows if r.set == name]
         assert subset.take(np.arange(len(labels)))[:, 0].tolist() == [r.face_id for r in expected]
         assert labels.tolist() == [r.label for r in expected]
+    assert sum(len(v[1]) for v in sets.values()) == sum(r.set != "duplicate" for r in rows)
     with pytest.raises(ValueError, match="stale"):
-        feature_sets(plan, chunks[:-1] + [chunks[-1][:0]])
+        feature_sets(rows, plan, chunks[:-1] + [chunks[-1][:0]])
     with pytest.raises(ValueError, match="planned chunks"):
-        feature_sets(plan, chunks[:-1])
-    assert isinstance(plan[0], Chunk)
+        feature_sets(rows, plan, chunks[:-1])

@@ -60,9 +60,9 @@ def test_face_models_run_on_the_replica_crops(replica_run):
     assert len(rows) == 6 and all(r["data"] == "FaceScrub crops (real photographs)" for r in rows)
     used = [line.split("\t") for line in (faces / "split.tsv").read_text().splitlines()[1:]]
     assert sum(r[6] in ("train", "validation", "test") for r in used) == 308
-    per_actor = Counter(r[0] for r in used if r[6] in ("train", "validation", "test"))
+    per_actor = Counter(r[0] for r in used)  # every cropped face, duplicates included
     chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
-    # Each actor's faces in chunks of up to 100.
+    # Each actor's crop array in chunks of up to 100 rows.
     assert len(chunks) == sum(-(-n // 100) for n in per_actor.values())
     assert {c.parent.name for c in chunks} == set(per_actor)
     for actor in ("lorraine_bracco", "alec_baldwin"):

@@ -2,9 +2,9 @@
 pixels are (its row in its actor's crop array) and its split set.
 
 It is the one table everything downstream of the crops reads, written once by the split job.
-Labels follow the sorted actor slugs. The AlexNet chunks are cut from it by
-:func:`chunk_plan`: each actor's used faces (train, validation and test), in array order,
-in runs of ``chunk_size``; the chunks in plan order hold the feature rows of ``used(rows)``.
+Labels follow the sorted actor slugs. The AlexNet chunks (:func:`chunk_plan`) are runs of
+``chunk_size`` rows of each actor's crop array, independent of the split; the index says
+which of their feature rows are in which set (:func:`feature_sets`).
 """
 
 from __future__ import annotations
@@ -92,38 +92,42 @@ def used(rows: Sequence[IndexRow]) -> list[IndexRow]:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One AlexNet chunk job: up to ``chunk_size`` used faces of one actor."""
+    """One AlexNet chunk job: rows ``start:stop`` of one actor's crop array."""
 
     actor: str
     part: int
-    rows: tuple[IndexRow, ...]
-
-    @property
-    def array_rows(self) -> list[int]:
-        return [r.array_row for r in self.rows]
+    start: int
+    stop: int
 
 
 def chunk_plan(rows: Sequence[IndexRow], chunk_size: int) -> list[Chunk]:
-    """Cut each actor's used faces (in array order) into chunks of ``chunk_size``.
+    """Cut each actor's crop array into runs of ``chunk_size`` rows (the last may be shorter).
 
-    A chunk never mixes actors and does not depend on which set a face is in: a chunk job's
-    work is decided by its actor's crop array and the rows it reads from it, so a new split,
-    or a change in one actor's faces, reruns only the chunks whose faces changed. Chunks are
-    ordered by actor label, then part: concatenated, their rows are ``used(rows)``.
+    A chunk is defined by its actor's crop array alone, never by the split: its job needs
+    nothing but that array (rows ``part * chunk_size`` onwards), so a new split reruns no
+    chunk and new crops of one actor rerun only that actor's chunks. Duplicates and
+    conflicts get features too (a few extra rows), which is what keeps a chunk independent
+    of the split. Chunks are ordered by actor label, then part.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
-    by_actor: dict[str, list[IndexRow]] = {}
-    for r in used(rows):
-        by_actor.setdefault(r.actor, []).append(r)
-    plan = []
-    for actor in actor_names(rows):
-        mine = sorted(by_actor.get(actor, []), key=lambda r: r.array_row)
-        plan += [
-            Chunk(actor, part, tuple(mine[start : start + chunk_size]))
-            for part, start in enumerate(range(0, len(mine), chunk_size))
-        ]
-    return plan
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.actor] = max(counts.get(r.actor, 0), r.array_row + 1)
+    return [
+        Chunk(actor, part, start, min(start + chunk_size, counts[actor]))
+        for actor in actor_names(rows)
+        for part, start in enumerate(range(0, counts[actor], chunk_size))
+    ]
+
+
+def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
+    """The crop-array rows of chunk ``part`` of an actor with ``n_crops`` crops."""
+    rows = range(part * chunk_size, min((part + 1) * chunk_size, n_crops))
+    if part < 0 or not rows:
+        raise ValueError(f"no chunk {part}: {n_crops} crops make "
+                         f"{-(-n_crops // chunk_size)} chunks of {chunk_size}")
+    return rows
 
 
 def actor_names(rows: Sequence[IndexRow]) -> list[str]:
@@ -154,23 +158,26 @@ def crop_sets(
 
 
 def feature_sets(
-    plan: Sequence[Chunk], chunks: Sequence[np.ndarray]
+    rows: Sequence[IndexRow], plan: Sequence[Chunk], chunks: Sequence[np.ndarray]
 ) -> dict[str, tuple[RowSubset, np.ndarray]]:
     """``{set: (feature rows, labels)}`` over the chunk files of ``plan`` (same order)."""
     if len(chunks) != len(plan):
         raise ValueError(f"{len(chunks)} feature files for {len(plan)} planned chunks")
+    where: dict[tuple[str, int], int] = {}  # (actor, crop-array row) -> feature row
+    offset = 0
     for c, features in zip(plan, chunks):
-        if len(features) != len(c.rows):
+        if len(features) != c.stop - c.start:
             raise ValueError(
                 f"chunk {c.part} of {c.actor}: {len(features)} feature rows for "
-                f"{len(c.rows)} faces (a stale chunk file? rerun its job)"
+                f"{c.stop - c.start} crops (a stale chunk file? rerun its job)"
             )
-    kept = [r for c in plan for r in c.rows]
+        where.update({(c.actor, i): offset + i - c.start for i in range(c.start, c.stop)})
+        offset += len(features)
     base = Rows(list(chunks))
     return {
         name: (
-            RowSubset(base, [i for i, r in enumerate(kept) if r.set == name]),
-            np.array([r.label for r in kept if r.set == name], dtype=np.int64),
+            RowSubset(base, [where[r.actor, r.array_row] for r in rows if r.set == name]),
+            np.array([r.label for r in rows if r.set == name], dtype=np.int64),
         )
         for name in SETS
     }
