@@ -114,11 +114,12 @@ def chunk_plan(rows: Sequence[IndexRow], chunk_size: int) -> list[Chunk]:
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.actor] = max(counts.get(r.actor, 0), r.array_row + 1)
-    return [
-        Chunk(actor, part, start, min(start + chunk_size, counts[actor]))
-        for actor in actor_names(rows)
-        for part, start in enumerate(range(0, counts[actor], chunk_size))
-    ]
+    plan = []
+    for actor in actor_names(rows):
+        for part in range(-(-counts[actor] // chunk_size)):
+            span = chunk_rows(counts[actor], part, chunk_size)  # the chunk job's own rows
+            plan.append(Chunk(actor, part, span.start, span.stop))
+    return plan
 
 
 def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
