@@ -1,26 +1,21 @@
 """Snakemake script: train the softmax network with GD or momentum; keep the best-validation
 iteration."""
 
-import numpy as np
-
 from digitface.atomic import write_json, write_tsv
 from digitface.digits import softmax
-from digitface.digits.split import to_features
-from digitface.digits.store import SPLIT_NAMES, load_split, save_arrays
+from digitface.digits.store import load_feature_splits, save_arrays, train_and_validation
 from digitface.digits.train import TrainSettings, evaluate, refit, train
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-data = load_split(snakemake.input.data)
-splits = {name: (to_features(data[x]), data[y].astype(int)) for name, (x, y) in SPLIT_NAMES.items()}
+splits = load_feature_splits(snakemake.input.data)
 init = snakemake.params.init
-W0, b0 = softmax.init_params(init["kind"], seed=init["seed"], scale=init["scale"])
+W0, b0 = softmax.init_params(**init)
 settings = TrainSettings(**{"gamma": 0.0, **snakemake.params.schedule})
 result = train(*splits["train"], splits, W0, b0, settings, threads=snakemake.threads)
 W, b, final = result.W, result.b, result.at(result.best_iteration)
 if snakemake.params.refit:
-    x = np.concatenate([splits["train"][0], splits["validation"][0]])
-    y = np.concatenate([splits["train"][1], splits["validation"][1]])
+    x, y = train_and_validation(splits)
     W, b = refit(x, y, W0, b0, settings, result.best_iteration, threads=snakemake.threads)
     final = {"train": evaluate(x, y, W, b), "test": evaluate(*splits["test"], W, b)}
 

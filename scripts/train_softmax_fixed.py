@@ -1,22 +1,17 @@
 """Snakemake script: the reference's protocol, a fixed number of iterations on all training
 images (train + validation) with nothing selected; the last iteration's train/test accuracy."""
 
-import numpy as np
-
 from digitface.atomic import write_json
 from digitface.digits import softmax
-from digitface.digits.split import to_features
-from digitface.digits.store import SPLIT_NAMES, load_split
+from digitface.digits.store import load_feature_splits, train_and_validation
 from digitface.digits.train import TrainSettings, evaluate, refit
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-data = load_split(snakemake.input.data)
-splits = {name: (to_features(data[x]), data[y].astype(int)) for name, (x, y) in SPLIT_NAMES.items()}
-x = np.concatenate([splits["train"][0], splits["validation"][0]])
-y = np.concatenate([splits["train"][1], splits["validation"][1]])
+splits = load_feature_splits(snakemake.input.data)
+x, y = train_and_validation(splits)
 init = snakemake.params.init
-W0, b0 = softmax.init_params(init["kind"], seed=init["seed"], scale=init["scale"])
+W0, b0 = softmax.init_params(**init)
 iterations = snakemake.params.iterations
 settings = TrainSettings(**{"gamma": 0.0, **snakemake.params.schedule, "iterations": iterations})
 W, b = refit(x, y, W0, b0, settings, iterations, threads=snakemake.threads)

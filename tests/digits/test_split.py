@@ -52,3 +52,21 @@ def test_impossible_sizes_fail():
 def test_features_are_scaled_rows():
     x = to_features(np.full((2, 28, 28), 255, np.uint8))
     assert x.shape == (2, 784) and x.dtype == np.float32 and np.all(x == 1.0)
+
+
+def test_feature_splits_and_their_pooled_training_set(tmp_path):
+    from digitface.digits.store import load_feature_splits, save_arrays, train_and_validation
+
+    rng = np.random.default_rng(0)
+    arrays = {f"{kind}_{part}": (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) if kind == "x"
+                                 else rng.integers(0, 10, n).astype(np.uint8))
+              for part, n in (("train", 6), ("val", 3), ("test", 2)) for kind in ("x", "y")}
+    save_arrays(tmp_path / "split.npz", **arrays)
+    splits = load_feature_splits(tmp_path / "split.npz")
+    x, y = splits["validation"]
+    assert x.shape == (3, 784) and x.dtype == np.float32 and x.max() <= 1.0
+    np.testing.assert_allclose(x * 255, arrays["x_val"].reshape(3, 784), rtol=1e-6)
+    assert y.tolist() == arrays["y_val"].tolist()
+    xp, yp = train_and_validation(splits)
+    np.testing.assert_array_equal(xp, np.concatenate([splits["train"][0], x]))
+    assert yp.tolist() == arrays["y_train"].tolist() + arrays["y_val"].tolist()

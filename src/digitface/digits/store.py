@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
+from .split import to_features
 
 SPLIT_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 #: Names used in tables and figures for the three parts of a split.
@@ -30,3 +31,16 @@ def load_split(path: str | Path) -> dict[str, np.ndarray]:
     if missing:
         raise KeyError(f"{path}: missing arrays {missing}")
     return arrays
+
+
+def load_feature_splits(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{train, validation, test: (features in [0, 1], integer labels)}`` of a split file."""
+    data = load_split(path)
+    return {name: (to_features(data[x]), data[y].astype(int)) for name, (x, y) in SPLIT_NAMES.items()}
+
+
+def train_and_validation(splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation images pooled: what a refit (or the reference's protocol,
+    which holds nothing out) trains on."""
+    return (np.concatenate([splits["train"][0], splits["validation"][0]]),
+            np.concatenate([splits["train"][1], splits["validation"][1]]))
