@@ -1,19 +1,18 @@
 """Snakemake script: learning curves (accuracy and cost per iteration) of one optimizer."""
 
-import csv
 import json
 
+from digitface.atomic import read_tsv
 from digitface.digits.figures import learning_curves
 from digitface.logs import log_to_file
 from digitface.plotting import save_figure
 
 log_to_file(snakemake.log[0])
-with open(snakemake.input.history, newline="") as fh:
-    history = [
-        {"iteration": int(r["iteration"]), "split": r["split"], "accuracy": float(r["accuracy"]),
-         "mean_cost": float(r["mean_cost"])}
-        for r in csv.DictReader(fh, delimiter="\t")
-    ]
+history = [
+    {"iteration": int(r["iteration"]), "split": r["split"], "accuracy": float(r["accuracy"]),
+     "mean_cost": float(r["mean_cost"])}
+    for r in read_tsv(snakemake.input.history)
+]
 with open(snakemake.input.metrics) as fh:
     metrics = json.load(fh)
 s = metrics["settings"]

@@ -1,10 +1,9 @@
 """Snakemake script: mean ± sd over seeds of one classifier, and its learning curves."""
 
-import csv
 import json
 from types import SimpleNamespace
 
-from digitface.atomic import write_json
+from digitface.atomic import read_tsv, write_json
 from digitface.faces.mlp import history_band, mean_sd
 from digitface.faces.model_figures import learning_curve_figure
 from digitface.logs import log_to_file
@@ -12,12 +11,9 @@ from digitface.plotting import save_figure
 
 log_to_file(snakemake.log[0])
 runs = [json.load(open(p)) for p in snakemake.input.metrics]
-histories = []
-for path in snakemake.input.histories:
-    with open(path, newline="") as fh:
-        histories.append([{"iteration": int(r["iteration"]), "split": r["split"],
-                           "accuracy": float(r["accuracy"]), "loss": float(r["loss"])}
-                          for r in csv.DictReader(fh, delimiter="\t")])
+histories = [[{"iteration": int(r["iteration"]), "split": r["split"],
+                "accuracy": float(r["accuracy"]), "loss": float(r["loss"])} for r in read_tsv(path)]
+             for path in snakemake.input.histories]
 
 
 summary = {"seeds": [r["seed"] for r in runs], "n": runs[0]["n"], "device": runs[0]["device"],

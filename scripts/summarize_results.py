@@ -1,9 +1,9 @@
 """Snakemake script: every result of the run in one table, beside the reference's numbers."""
 
-from digitface.atomic import write_tsv
+from digitface.atomic import read_tsv, write_tsv
 from digitface.logs import log_to_file
-from digitface.results_table import HEADER, combined_rows, read_table
+from digitface.results_table import HEADER, combined_rows
 
 log_to_file(snakemake.log[0])
-rows = combined_rows(read_table(snakemake.input.digits), read_table(snakemake.input.faces))
+rows = combined_rows(read_tsv(snakemake.input.digits), read_tsv(snakemake.input.faces))
 write_tsv(snakemake.output.table, HEADER, rows)

@@ -2,11 +2,13 @@
 
 Every writer goes to a temporary file in the destination's directory (same filesystem), is
 flushed and fsynced, then renamed over the destination, which POSIX makes atomic.
+:func:`read_tsv` reads back what :func:`write_tsv` writes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import tempfile
@@ -63,3 +65,9 @@ def write_tsv(dest: str | os.PathLike, header: list[str], rows: list[list[Any]])
     lines = ["\t".join(header)]
     lines += ["\t".join(str(v) for v in row) for row in rows]
     write_text(dest, "\n".join(lines) + "\n")
+
+
+def read_tsv(path: str | os.PathLike) -> list[dict[str, str]]:
+    """The rows of a table written by :func:`write_tsv`, as ``{column: text}``."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))

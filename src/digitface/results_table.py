@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import csv
-import os
 from typing import Iterable
 
 from .faces.summary import HEADER as FACES_HEADER
@@ -12,22 +10,14 @@ from .faces.summary import HEADER as FACES_HEADER
 HEADER = ["experiment", "split", "ours", "reference", "note", "data"]
 
 
-def read_table(path: str | os.PathLike) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh, delimiter="\t"))
-
-
 def digits_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
     """The digits table: accuracy rows keep the difference to the reference (with its standard
     error) as the note; the gradient check says PASS/FAIL there."""
     out = []
     for r in rows:
-        if r["metric"] == "accuracy":
-            out.append([f"digits: {r['experiment']}", r["split"], r["ours"], r["reference"],
-                        r["difference"], r["data"]])
-        else:
-            out.append([f"digits: {r['experiment']}", r["split"], r["ours"], r["reference"],
-                        f"{r['metric']}; {r['data']}", ""])
+        accuracy = r["metric"] == "accuracy"
+        note, data = (r["difference"], r["data"]) if accuracy else (f"{r['metric']}; {r['data']}", "")
+        out.append([f"digits: {r['experiment']}", r["split"], r["ours"], r["reference"], note, data])
     return out
 
 
