@@ -1,8 +1,8 @@
 # digitface: MNIST softmax networks and FaceScrub face classifiers, reproducibly.
-# Entry point only: configuration, includes and the default target.
+# Entry point only: configuration, the run's folders, includes and the targets.
 from snakemake.utils import min_version
 
-min_version("9.0")
+min_version("9.27")
 
 
 configfile: "config.yaml"
@@ -12,6 +12,17 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+
+
+# Every path of this run lives under results/<run>/ (RESULTS); checksum-pinned downloads,
+# identical for every run, under results/resources/.
+pathvars:
+    results=RESULTS,
+    logs=f"{RESULTS}/logs",
+    benchmarks=f"{RESULTS}/benchmarks",
+    resources=RESOURCES,
+
+
 include: "rules/digits_data.smk"
 include: "rules/digits.smk"
 include: "rules/faces_data.smk"
@@ -21,22 +32,32 @@ include: "rules/summary.smk"
 
 
 rule all:
+    """Every output of the run's experiments (config `experiments`) and its summary table."""
     input:
         get_all_targets(),
     default_target: True
 
 
 rule digits:
+    """The MNIST part: gallery, gradient check, GD and momentum runs, figures, table."""
     input:
         get_digits_targets(),
 
 
 rule faces_data:
+    """The FaceScrub data part: download, verify and crop every actor's images."""
     input:
         get_faces_data_targets(),
 
 
 rule faces:
+    """The whole faces part: the data, both face classifiers, their figures and table."""
     input:
         get_faces_data_targets(),
         get_faces_models_targets(),
+
+
+rule backprop:
+    """Backpropagation versus per-weight gradients: timings and fitted exponents."""
+    input:
+        get_backprop_targets(),

@@ -2,22 +2,25 @@
 
 
 rule measure_backprop_cost:
+    """Three ways to every weight's gradient: agreement, then timings over N and K."""
     output:
-        timings="results/backprop/timings.tsv",
+        timings="<results>/backprop/timings.tsv",
         fits=report(
-            "results/backprop/fits.tsv",
+            "<results>/backprop/fits.tsv",
             caption="../report/backprop_fits.rst",
             category="Performance",
             labels={"table": "backprop cost exponents"},
         ),
-        summary="results/backprop/summary.json",
+        summary="<results>/backprop/summary.json",
     params:
         backprop=config["backprop"],
     log:
-        "logs/measure_backprop_cost/measure_backprop_cost.log",
+        "<logs>/measure_backprop_cost/measure_backprop_cost.log",
     benchmark:
-        "benchmarks/measure_backprop_cost/measure_backprop_cost.tsv"
+        "<benchmarks>/measure_backprop_cost/measure_backprop_cost.tsv"
     threads: 1
+    resources:
+        runtime=30,
     conda:
         "../envs/digits.yaml"
     script:
@@ -25,18 +28,19 @@ rule measure_backprop_cost:
 
 
 rule plot_backprop_cost:
+    """The timings on log axes with the fitted exponents."""
     input:
         timings=rules.measure_backprop_cost.output.timings,
         fits=rules.measure_backprop_cost.output.fits,
     output:
         png=report(
-            "results/backprop/backprop_cost.png",
+            "<results>/backprop/backprop_cost.png",
             caption="../report/backprop.rst",
             category="Performance",
             labels={"figure": "backprop vs per-weight gradients"},
         ),
     log:
-        "logs/plot_backprop_cost/plot_backprop_cost.log",
+        "<logs>/plot_backprop_cost/plot_backprop_cost.log",
     conda:
         "../envs/digits.yaml"
     script:

@@ -1,47 +1,58 @@
-# Configuration validation, wildcard constraints and input functions shared by every stage.
-from pathlib import Path
+# Configuration (typed, validated, checked before any job), the run's folders, wildcard
+# constraints and input functions shared by every stage.
+import yaml
 
 from snakemake.utils import validate
 
+from digitface.configuration import (
+    check_config,
+    coerce_to_schema,
+    resolved_weights,
+    run_name,
+    synthetic_faces,
+)
+from digitface.digits.sources import IDX_FILES, idx_file
 from digitface.faces.lists import slugify
 
 
+# --config values arrive as strings ("0.8"): read them with the schema's types, then validate.
+with open(workflow.source_path("../schemas/config.schema.yaml")) as _fh:
+    config.update(coerce_to_schema(dict(config), yaml.safe_load(_fh)))
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+config["run"] = run_name(config, workflow.overwrite_configfiles)
+# Missing or empty data, split sizes larger than the data, ...: refused before any job.
+check_config(config)
+
+RUN = config["run"]
+# Every output, log and benchmark of this run (the pathvars <results>, <logs>, <benchmarks>).
+RESULTS = f"results/{RUN}"
+# Downloads pinned by checksum (MNIST files, AlexNet weights): identical for every run, shared.
+RESOURCES = "results/resources"
+EXPERIMENTS = config["experiments"]
 
 DIGITS = config["digits"]
 # The reference code's own schedule (max_iter per optimizer), run when enabled.
 REFERENCE_ITERATIONS = DIGITS["train"]["reference_protocol"]["iterations"]
 FACES = config["faces"]
-
-
-def _actor_slugs(names):
-    """Folder-safe slugs of the configured actors; two names may not share one."""
-    slugs = {}
-    for name in names:
-        slug = slugify(name)
-        if slug in slugs:
-            raise ValueError(
-                f"faces.actors: '{name}' and '{slugs[slug]}' share the slug '{slug}'"
-            )
-        slugs[slug] = name
-    return slugs
-
-
-ACTOR_NAMES = _actor_slugs(FACES["actors"])
+ACTOR_NAMES = {slugify(name): name for name in FACES["actors"]}
 FACE_LISTS = {src["name"]: src for src in FACES["lists"]}
-# Synthetic when every list is the bundled synthetic sample: said in every table that uses it.
-FACES_SYNTHETIC = all("synthetic" in src.get("path", "") for src in FACES["lists"])
+FACES_SYNTHETIC = synthetic_faces(config)
+CROP_SIZES = FACES["crop"]["sizes"]
 
 MODELS = config["face_models"]
 SEEDS = MODELS["seeds"]
 ALEXNET = MODELS["alexnet"]
+WEIGHTS = resolved_weights(config)
+# The report and every table read the weights actually used, never "auto".
+ALEXNET["weights"] = WEIGHTS
+IMAGENET = ALEXNET["imagenet"]
 # Layer, weights, preprocessing and chunk size name the feature set: changing any of them
 # makes new chunk jobs (and only those, and what depends on them).
 FEATURES = "{layer}-{w}-{preprocess}-c{chunk_size}".format(
     w=(
         "random{}".format(ALEXNET["seed"])
-        if ALEXNET["weights"] == "random"
-        else "imagenet"
+        if WEIGHTS == "random"
+        else f"imagenet-{IMAGENET['sha256'][:8]}"
     ),
     **ALEXNET,
 )
@@ -52,56 +63,43 @@ HIDDEN_UNIT_IMAGES = {
 GPU = bool(config.get("gpu", False))
 ACTORS = sorted(ACTOR_NAMES)
 OPTIMIZERS = ["gd", "momentum"]
-IDX_STEMS = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-]
 
 
 wildcard_constraints:
     optimizer="|".join(OPTIMIZERS),
-    stem="|".join(IDX_STEMS),
+    stem="|".join(IDX_FILES.values()),
     actor="[a-z0-9_-]+",
     list_name="[A-Za-z0-9_-]+",
     size="[0-9]+",
     seed="[0-9]+",
     chunk="[0-9]+",
     features="[A-Za-z0-9_.-]+",
-    run="results/faces/(mlp|alexnet/[A-Za-z0-9_.-]+/mlp)",
-
-
-def _idx_file(folder, stem):
-    """The .gz file if present, else the plain one (a missing folder fails at parse time)."""
-    gz = Path(folder) / f"{stem}.gz"
-    return str(gz) if gz.exists() else str(Path(folder) / stem)
+    model="mlp|alexnet/[A-Za-z0-9_.-]+/mlp",
+    sha256="[0-9a-f]{64}",
 
 
 def get_mnist_source(wildcards):
-    """Named inputs of prepare_mnist for the configured source."""
+    """Named inputs of prepare_mnist: the configured source's files (checked to exist)."""
     source = DIGITS["source"]
     if source == "sample":
         return {"sample": DIGITS["sample"]}
     if source == "mat":
         return {"mat": DIGITS["mat"]}
     if source == "idx_dir":
-        if not DIGITS["idx_dir"]:
-            raise ValueError("digits.source is 'idx_dir' but digits.idx_dir is empty")
-        return {s: _idx_file(DIGITS["idx_dir"], s) for s in IDX_STEMS}
-    return {s: f"results/digits/raw/{s}.gz" for s in IDX_STEMS}
+        return {k: str(idx_file(DIGITS["idx_dir"], s)) for k, s in IDX_FILES.items()}
+    return {k: f"{RESOURCES}/mnist/{s}.gz" for k, s in IDX_FILES.items()}
 
 
 def get_digits_targets():
     targets = [
-        "results/digits/figures/gallery.png",
-        "results/digits/gradcheck.tsv",
-        "results/digits/metrics.tsv",
+        "<results>/digits/figures/gallery.png",
+        "<results>/digits/gradcheck.tsv",
+        "<results>/digits/metrics.tsv",
     ]
     for opt in OPTIMIZERS:
         targets += [
-            f"results/digits/figures/curves_{opt}.png",
-            f"results/digits/figures/weights_{opt}.png",
+            f"<results>/digits/figures/curves_{opt}.png",
+            f"<results>/digits/figures/weights_{opt}.png",
         ]
     return targets
 
@@ -111,23 +109,32 @@ def get_optional_digits_metrics(wildcards):
     reference-protocol runs when they are enabled."""
     metrics = {}
     if DIGITS["snapshot"]:
-        metrics["snapshot"] = "results/digits/snapshot/metrics.json"
+        metrics["snapshot"] = "<results>/digits/snapshot/metrics.json"
     if DIGITS["train"]["reference_protocol"]["enabled"]:
         for opt in OPTIMIZERS:
-            metrics[f"fixed_{opt}"] = f"results/digits/{opt}/reference_protocol.json"
+            metrics[f"fixed_{opt}"] = f"<results>/digits/{opt}/reference_protocol.json"
     return metrics
 
 
 def get_face_lists():
     """Every configured list: its local path, or where fetch_face_list puts the download."""
     return [
-        src["path"] if "path" in src else f"results/faces/lists/{name}.txt"
+        src["path"] if "path" in src else f"<results>/faces/lists/{name}.txt"
         for name, src in FACE_LISTS.items()
     ]
 
 
 def get_faces_data_targets():
-    return ["results/faces/summary.tsv"]
+    return ["<results>/faces/summary.tsv"] + expand(
+        "<results>/faces/arrays/{actor}_{size}.npy", actor=ACTORS, size=CROP_SIZES
+    )
+
+
+def get_alexnet_weights(wildcards):
+    """The ImageNet weights file when the run uses them (none for random weights)."""
+    if WEIGHTS == "imagenet":
+        return {"weights": f"{RESOURCES}/alexnet/{IMAGENET['sha256']}.pth"}
+    return {}
 
 
 def get_alexnet_chunks(wildcards):
@@ -137,31 +144,66 @@ def get_alexnet_chunks(wildcards):
 
     index = checkpoints.split_faces.get().output.index
     return [
-        f"results/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
+        f"<results>/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
         for c in chunk_plan(read_index(index), ALEXNET["chunk_size"])
     ]
 
 
-def run_title(wildcards):
-    if wildcards.run == "results/faces/mlp":
-        return "MLP on 64x64 RGB crops"
-    return f"MLP on AlexNet {ALEXNET['layer']} features ({ALEXNET['weights']} weights)"
+def faces_data_description():
+    if FACES_SYNTHETIC:
+        return "SYNTHETIC faces (bundled sample, invented people)"
+    return "FaceScrub crops (real photographs)"
+
+
+def weights_description():
+    if WEIGHTS == "random":
+        chosen = "" if FACES_SYNTHETIC else ", set explicitly on real photographs"
+        return f"RANDOM AlexNet weights (seed {ALEXNET['seed']}{chosen}; not ImageNet features)"
+    return (
+        f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {IMAGENET['sha256'][:12]}...)"
+    )
+
+
+def model_title(wildcards):
+    data = "synthetic faces" if FACES_SYNTHETIC else "real FaceScrub photographs"
+    if wildcards.model == "mlp":
+        return f"MLP on 64x64 RGB crops ({data})"
+    weights = "random" if WEIGHTS == "random" else "ImageNet"
+    return f"MLP on AlexNet {ALEXNET['layer']} features, {weights} weights ({data})"
 
 
 def get_faces_models_targets():
-    unknown = sorted(set(HIDDEN_UNIT_IMAGES) - set(ACTORS))
-    if unknown:
-        raise ValueError(f"face_models.hidden_units: {unknown} not among faces.actors")
-    return ["results/faces/metrics.tsv", "results/faces/mlp/curves.png"] + expand(
-        "results/faces/figures/hidden_units_{actor}.png",
+    return [
+        "<results>/faces/metrics.tsv",
+        "<results>/faces/mlp/curves.png",
+        f"<results>/faces/alexnet/{FEATURES}/mlp/curves.png",
+    ] + expand(
+        "<results>/faces/figures/hidden_units_{actor}.png",
         actor=sorted(HIDDEN_UNIT_IMAGES),
     )
 
 
+def get_backprop_targets():
+    return ["<results>/backprop/backprop_cost.png"]
+
+
+def get_summary_tables(wildcards):
+    """The tables the run's summary combines: those of its experiments, and only those."""
+    tables = {}
+    if "digits" in EXPERIMENTS:
+        tables["digits"] = "<results>/digits/metrics.tsv"
+    if "faces" in EXPERIMENTS:
+        tables["faces"] = "<results>/faces/metrics.tsv"
+    return tables
+
+
 def get_all_targets():
-    return (
-        get_digits_targets()
-        + get_faces_data_targets()
-        + get_faces_models_targets()
-        + ["results/backprop/backprop_cost.png", "results/metrics.tsv"]
-    )
+    targets = {
+        "digits": get_digits_targets(),
+        "faces": get_faces_data_targets() + get_faces_models_targets(),
+        "backprop": get_backprop_targets(),
+    }
+    chosen = [t for part in EXPERIMENTS for t in targets[part]]
+    if "digits" in EXPERIMENTS or "faces" in EXPERIMENTS:
+        chosen.append("<results>/metrics.tsv")
+    return chosen

@@ -2,11 +2,12 @@
 
 
 rule plot_digit_gallery:
+    """Ten seeded examples of each digit in one picture."""
     input:
         data=rules.prepare_mnist.output.data,
     output:
         png=report(
-            "results/digits/figures/gallery.png",
+            "<results>/digits/figures/gallery.png",
             caption="../report/digits_gallery.rst",
             category="Digits",
             labels={"figure": "digit gallery"},
@@ -14,7 +15,7 @@ rule plot_digit_gallery:
     params:
         gallery=DIGITS["gallery"],
     log:
-        "logs/plot_digit_gallery/plot_digit_gallery.log",
+        "<logs>/plot_digit_gallery/plot_digit_gallery.log",
     conda:
         "../envs/digits.yaml"
     script:
@@ -22,23 +23,24 @@ rule plot_digit_gallery:
 
 
 rule check_gradients:
+    """Analytic gradients of the softmax cost against central differences (float64)."""
     input:
         data=rules.prepare_mnist.output.data,
     output:
         table=report(
-            "results/digits/gradcheck.tsv",
+            "<results>/digits/gradcheck.tsv",
             caption="../report/gradcheck.rst",
             category="Digits",
             labels={"table": "gradient check"},
         ),
-        verdict="results/digits/gradcheck.json",
+        verdict="<results>/digits/gradcheck.json",
     params:
         gradcheck=DIGITS["gradcheck"],
         init=DIGITS["init"],
     log:
-        "logs/check_gradients/check_gradients.log",
+        "<logs>/check_gradients/check_gradients.log",
     benchmark:
-        "benchmarks/check_gradients/check_gradients.tsv"
+        "<benchmarks>/check_gradients/check_gradients.tsv"
     conda:
         "../envs/digits.yaml"
     script:
@@ -46,23 +48,25 @@ rule check_gradients:
 
 
 rule train_softmax:
+    """GD or momentum on the softmax network; the iteration kept is chosen on validation."""
     input:
         data=rules.prepare_mnist.output.data,
     output:
-        history="results/digits/{optimizer}/history.tsv",
-        metrics="results/digits/{optimizer}/metrics.json",
-        weights="results/digits/{optimizer}/weights.npz",
+        history="<results>/digits/{optimizer}/history.tsv",
+        metrics="<results>/digits/{optimizer}/metrics.json",
+        weights="<results>/digits/{optimizer}/weights.npz",
     params:
         schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
         refit=DIGITS["train"]["refit"],
         init=DIGITS["init"],
     log:
-        "logs/train_softmax/{optimizer}.log",
+        "<logs>/train_softmax/{optimizer}.log",
     benchmark:
-        "benchmarks/train_softmax/{optimizer}.tsv"
+        "<benchmarks>/train_softmax/{optimizer}.tsv"
     threads: 2
     resources:
         mem_mb=4000,
+        runtime=120,
     conda:
         "../envs/digits.yaml"
     script:
@@ -71,21 +75,23 @@ rule train_softmax:
 
 # The reference's own protocol: fixed iterations on all training images, nothing selected.
 rule train_softmax_fixed:
+    """The reference's protocol: fixed iterations on all training images, nothing chosen."""
     input:
         data=rules.prepare_mnist.output.data,
     output:
-        metrics="results/digits/{optimizer}/reference_protocol.json",
+        metrics="<results>/digits/{optimizer}/reference_protocol.json",
     params:
         schedule=lambda wildcards: DIGITS["train"][wildcards.optimizer],
         iterations=lambda wildcards: REFERENCE_ITERATIONS[wildcards.optimizer],
         init=DIGITS["init"],
     log:
-        "logs/train_softmax_fixed/{optimizer}.log",
+        "<logs>/train_softmax_fixed/{optimizer}.log",
     benchmark:
-        "benchmarks/train_softmax_fixed/{optimizer}.tsv"
+        "<benchmarks>/train_softmax_fixed/{optimizer}.tsv"
     threads: 2
     resources:
         mem_mb=4000,
+        runtime=120,
     conda:
         "../envs/digits.yaml"
     script:
@@ -93,19 +99,20 @@ rule train_softmax_fixed:
 
 
 rule plot_learning_curves:
+    """Accuracy and cost per iteration of one optimizer, the chosen iteration marked."""
     input:
         history=rules.train_softmax.output.history,
         metrics=rules.train_softmax.output.metrics,
     output:
         png=report(
-            "results/digits/figures/curves_{optimizer}.png",
+            "<results>/digits/figures/curves_{optimizer}.png",
             caption="../report/digits_curves.rst",
             category="Digits",
             labels={"figure": "learning curves", "optimizer": "{optimizer}"},
         ),
-        svg="results/digits/figures/curves_{optimizer}.svg",
+        svg="<results>/digits/figures/curves_{optimizer}.svg",
     log:
-        "logs/plot_learning_curves/{optimizer}.log",
+        "<logs>/plot_learning_curves/{optimizer}.log",
     conda:
         "../envs/digits.yaml"
     script:
@@ -113,17 +120,18 @@ rule plot_learning_curves:
 
 
 rule plot_weights:
+    """Each digit's learned weights as a 28x28 picture, on one shared colour scale."""
     input:
         weights=rules.train_softmax.output.weights,
     output:
         png=report(
-            "results/digits/figures/weights_{optimizer}.png",
+            "<results>/digits/figures/weights_{optimizer}.png",
             caption="../report/digits_weights.rst",
             category="Digits",
             labels={"figure": "weights", "optimizer": "{optimizer}"},
         ),
     log:
-        "logs/plot_weights/{optimizer}.log",
+        "<logs>/plot_weights/{optimizer}.log",
     conda:
         "../envs/digits.yaml"
     script:
@@ -131,13 +139,14 @@ rule plot_weights:
 
 
 rule evaluate_snapshot:
+    """Accuracy of the course's snapshot50.pkl as a tanh network (loaded safely)."""
     input:
         data=rules.prepare_mnist.output.data,
         snapshot=DIGITS["snapshot"] or [],
     output:
-        metrics="results/digits/snapshot/metrics.json",
+        metrics="<results>/digits/snapshot/metrics.json",
     log:
-        "logs/evaluate_snapshot/evaluate_snapshot.log",
+        "<logs>/evaluate_snapshot/evaluate_snapshot.log",
     conda:
         "../envs/digits.yaml"
     script:
@@ -145,21 +154,22 @@ rule evaluate_snapshot:
 
 
 rule summarize_digits:
+    """The digits results beside the reference's numbers."""
     input:
         unpack(get_optional_digits_metrics),
         split=rules.prepare_mnist.output.summary,
         gradcheck=rules.check_gradients.output.verdict,
-        gd="results/digits/gd/metrics.json",
-        momentum="results/digits/momentum/metrics.json",
+        gd="<results>/digits/gd/metrics.json",
+        momentum="<results>/digits/momentum/metrics.json",
     output:
         table=report(
-            "results/digits/metrics.tsv",
+            "<results>/digits/metrics.tsv",
             caption="../report/digits_metrics.rst",
             category="Digits",
             labels={"table": "metrics vs reference"},
         ),
     log:
-        "logs/summarize_digits/summarize_digits.log",
+        "<logs>/summarize_digits/summarize_digits.log",
     conda:
         "../envs/digits.yaml"
     script:

@@ -2,13 +2,15 @@
 
 
 rule download_mnist:
+    """One official MNIST IDX file from the first mirror whose bytes match its MD5 (shared by
+    every run: the content is pinned)."""
     output:
-        gz="results/digits/raw/{stem}.gz",
+        gz="<resources>/mnist/{stem}.gz",
     params:
         mirrors=DIGITS["mirrors"],
         settings=DIGITS["download"],
     log:
-        "logs/download_mnist/{stem}.log",
+        "<logs>/download_mnist/{stem}.log",
     localrule: True
     retries: 2
     conda:
@@ -18,18 +20,21 @@ rule download_mnist:
 
 
 rule prepare_mnist:
+    """The configured MNIST source as one npz, split into train/validation/test (seeded)."""
     input:
         unpack(get_mnist_source),
     output:
-        data="results/digits/data/mnist.npz",
-        summary="results/digits/data/split.json",
+        data="<results>/digits/data/mnist.npz",
+        summary="<results>/digits/data/split.json",
     params:
         source=DIGITS["source"],
         split=DIGITS["split"],
     log:
-        "logs/prepare_mnist/prepare_mnist.log",
+        "<logs>/prepare_mnist/prepare_mnist.log",
     benchmark:
-        "benchmarks/prepare_mnist/prepare_mnist.tsv"
+        "<benchmarks>/prepare_mnist/prepare_mnist.tsv"
+    resources:
+        mem_mb=4000,
     conda:
         "../envs/digits.yaml"
     script:

@@ -1,19 +1,21 @@
 # FaceScrub data: lists -> one download job per actor -> one crop job per actor -> summary.
-# Verified bodies live in a content store (results/faces/store/<actor>/<sha256>.<ext>) and
-# crops in results/faces/crops/<size>/: caches that jobs reuse, so a rerun after a kill or a
-# partial failure fetches and decodes only what is missing. The declared outputs are the
-# per-actor manifests (every list row and its outcome) and the crop arrays built from them
-# (results/faces/arrays/<actor>_<size>.npy).
+# Verified bodies live in a content store (<results>/faces/store/<actor>/<sha256>.<ext>) and
+# crops in <results>/faces/crops/<size>/: caches that jobs reuse, so a rerun after a kill or a
+# partial failure fetches and decodes only what is missing. Neither is trusted blindly: the
+# crop job checks every body's SHA-256 before use, and crops carry the digest of the body and
+# the settings they were made with. The declared outputs are the per-actor manifests (every
+# list row and its outcome) and the crop arrays built from them.
 
 
 rule fetch_face_list:
+    """Download a FaceScrub list given by URL and check it against its configured SHA-256."""
     output:
-        txt="results/faces/lists/{list_name}.txt",
+        txt="<results>/faces/lists/{list_name}.txt",
     params:
         url=lambda wildcards: FACE_LISTS[wildcards.list_name]["url"],
         sha256=lambda wildcards: FACE_LISTS[wildcards.list_name]["sha256"],
     log:
-        "logs/fetch_face_list/{list_name}.log",
+        "<logs>/fetch_face_list/{list_name}.log",
     localrule: True
     retries: 2
     conda:
@@ -23,14 +25,15 @@ rule fetch_face_list:
 
 
 rule check_face_lists:
+    """Record every list line that does not parse, and check that each actor is listed."""
     input:
         lists=get_face_lists(),
     output:
-        rejects="results/faces/lists/rejects.tsv",
+        rejects="<results>/faces/lists/rejects.tsv",
     params:
         actors=FACES["actors"],
     log:
-        "logs/check_face_lists/check_face_lists.log",
+        "<logs>/check_face_lists/check_face_lists.log",
     conda:
         "../envs/faces.yaml"
     script:
@@ -38,18 +41,19 @@ rule check_face_lists:
 
 
 rule download_actor:
+    """Fetch and verify one actor's images (concurrent, resumable, every row's outcome kept)."""
     input:
         lists=get_face_lists(),
     output:
-        manifest="results/faces/download/{actor}.tsv",
+        manifest="<results>/faces/download/{actor}.tsv",
     params:
-        store=lambda wildcards: f"results/faces/store/{wildcards.actor}",
-        journal=lambda wildcards: f"results/faces/store/{wildcards.actor}.journal.jsonl",
+        store=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}",
+        journal=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}.journal.jsonl",
         settings=FACES["download"],
     log:
-        "logs/download_actor/{actor}.log",
+        "<logs>/download_actor/{actor}.log",
     benchmark:
-        "benchmarks/download_actor/{actor}.tsv"
+        "<benchmarks>/download_actor/{actor}.tsv"
     localrule: True
     threads: 1
     resources:
@@ -60,25 +64,28 @@ rule download_actor:
         "../scripts/download_actor.py"
 
 
+# A store body that fails its SHA-256 here is removed with the actor's download manifest and
+# the job fails, naming it: the next run fetches the body again (Snakemake does not rerun a
+# job whose input was removed while its outputs are current, so the crop outputs must go).
 rule crop_actor:
+    """Crop one actor's verified images at every configured size; the final manifest."""
     input:
         manifest=rules.download_actor.output.manifest,
     output:
-        manifest="results/faces/manifests/{actor}.tsv",
-        arrays=expand(
-            "results/faces/arrays/{{actor}}_{size}.npy", size=FACES["crop"]["sizes"]
-        ),
+        manifest="<results>/faces/manifests/{actor}.tsv",
+        arrays=expand("<results>/faces/arrays/{{actor}}_{size}.npy", size=CROP_SIZES),
     params:
         store=rules.download_actor.params.store,
-        crops="results/faces/crops",
+        crops=f"{RESULTS}/faces/crops",
         settings=FACES["crop"],
     log:
-        "logs/crop_actor/{actor}.log",
+        "<logs>/crop_actor/{actor}.log",
     benchmark:
-        "benchmarks/crop_actor/{actor}.tsv"
+        "<benchmarks>/crop_actor/{actor}.tsv"
     threads: 2
     resources:
         mem_mb=4000,
+        runtime=120,
     conda:
         "../envs/faces.yaml"
     script:
@@ -86,12 +93,13 @@ rule crop_actor:
 
 
 rule summarize_faces_data:
+    """Per actor: listed, fetched, verified, cropped, distinct images, a count per reason."""
     input:
         manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
         rejects=rules.check_face_lists.output.rejects,
     output:
         summary=report(
-            "results/faces/summary.tsv",
+            "<results>/faces/summary.tsv",
             caption="../report/faces_summary.rst",
             category="Faces data",
             labels={"table": "per-actor data summary"},
@@ -99,7 +107,7 @@ rule summarize_faces_data:
     params:
         actors=[ACTOR_NAMES[a] for a in ACTORS],
     log:
-        "logs/summarize_faces_data/summarize_faces_data.log",
+        "<logs>/summarize_faces_data/summarize_faces_data.log",
     conda:
         "../envs/faces.yaml"
     script:

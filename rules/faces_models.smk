@@ -1,19 +1,23 @@
 # Face classifiers: a deduplicated split (a checkpoint: how many AlexNet chunks there are
-# depends on how many faces of each actor survived), an MLP on 64x64 crops per seed, hidden-unit pictures,
-# AlexNet features in one job per chunk, an MLP on the features per seed, summaries.
+# depends on how many faces of each actor survived), an MLP on 64x64 crops per seed,
+# hidden-unit pictures, AlexNet features in one job per chunk, an MLP on the features per
+# seed, summaries.
 
 
 checkpoint split_faces:
+    """Index every cropped face and split each actor's (deduplicated) faces into sets."""
     input:
         manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
-        crops=expand("results/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
     output:
-        index="results/faces/split.tsv",
+        index="<results>/faces/split.tsv",
     params:
         split=MODELS["split"],
         actors=ACTORS,
     log:
-        "logs/split_faces/split_faces.log",
+        "<logs>/split_faces/split_faces.log",
+    resources:
+        mem_mb=4000,
     conda:
         "../envs/faces.yaml"
     script:
@@ -21,22 +25,24 @@ checkpoint split_faces:
 
 
 rule train_face_mlp:
+    """One seed of the MLP (600 ReLU, Adam) on 64x64 crops; iteration chosen on validation."""
     input:
         index=rules.split_faces.output.index,
-        crops=expand("results/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
     output:
-        history="results/faces/mlp/seed_{seed}/history.tsv",
-        metrics="results/faces/mlp/seed_{seed}/metrics.json",
-        model="results/faces/mlp/seed_{seed}/model.pt",
+        history="<results>/faces/mlp/seed_{seed}/history.tsv",
+        metrics="<results>/faces/mlp/seed_{seed}/metrics.json",
+        model="<results>/faces/mlp/seed_{seed}/model.pt",
     params:
         settings=MODELS["mlp"],
     log:
-        "logs/train_face_mlp/seed_{seed}.log",
+        "<logs>/train_face_mlp/seed_{seed}.log",
     benchmark:
-        "benchmarks/train_face_mlp/seed_{seed}.tsv"
+        "<benchmarks>/train_face_mlp/seed_{seed}.tsv"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=3000,
+        runtime=60,
         gpu=1 if GPU else 0,
     conda:
         "../envs/faces.yaml"
@@ -45,13 +51,14 @@ rule train_face_mlp:
 
 
 rule plot_hidden_units:
+    """The hidden units that push one actor's configured image towards that actor."""
     input:
         index=rules.split_faces.output.index,
-        crops=expand("results/faces/arrays/{actor}_64.npy", actor=ACTORS),
-        model=f"results/faces/mlp/seed_{SEEDS[0]}/model.pt",
+        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        model=f"<results>/faces/mlp/seed_{SEEDS[0]}/model.pt",
     output:
         png=report(
-            "results/faces/figures/hidden_units_{actor}.png",
+            "<results>/faces/figures/hidden_units_{actor}.png",
             caption="../report/hidden_units.rst",
             category="Faces models",
             labels={"figure": "hidden units", "actor": "{actor}"},
@@ -61,29 +68,50 @@ rule plot_hidden_units:
         top=MODELS["hidden_units"]["top"],
         name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
     log:
-        "logs/plot_hidden_units/{actor}.log",
+        "<logs>/plot_hidden_units/{actor}.log",
     conda:
         "../envs/faces.yaml"
     script:
         "../scripts/plot_hidden_units.py"
 
 
-# A chunk is rows chunk*chunk_size onwards of one actor's crop array, its only input: it
+rule fetch_alexnet_weights:
+    """torchvision's ImageNet AlexNet weights, pinned by SHA-256: a local copy, torch hub's
+    cache or the configured URLs; resumable; shared by every run."""
+    output:
+        weights=ensure("<resources>/alexnet/{sha256}.pth", sha256=IMAGENET["sha256"]),
+    params:
+        settings=IMAGENET,
+    log:
+        "<logs>/fetch_alexnet_weights/{sha256}.log",
+    localrule: True
+    retries: 1
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/fetch_alexnet_weights.py"
+
+
+# A chunk is rows chunk*chunk_size onwards of one actor's crop array, its only data input: it
 # reruns when that actor's crops change, not when other actors' crops or the split change.
 rule extract_alexnet_chunk:
+    """AlexNet activations of one chunk (up to chunk_size crops) of one actor, its own file."""
     input:
-        crops="results/faces/arrays/{actor}_227.npy",
+        unpack(get_alexnet_weights),
+        crops="<results>/faces/arrays/{actor}_227.npy",
     output:
-        features="results/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
+        features="<results>/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
     params:
         alexnet=ALEXNET,
+        weights=WEIGHTS,
     log:
-        "logs/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
+        "<logs>/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
     benchmark:
-        "benchmarks/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.tsv"
+        "<benchmarks>/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.tsv"
     threads: 2
     resources:
-        mem_mb=2000,
+        mem_mb=3000,
+        runtime=30,
         gpu=1 if GPU else 0,
     conda:
         "../envs/faces.yaml"
@@ -92,23 +120,25 @@ rule extract_alexnet_chunk:
 
 
 rule train_alexnet_mlp:
+    """One seed of the MLP on the AlexNet features of every used face."""
     input:
         index=rules.split_faces.output.index,
         chunks=get_alexnet_chunks,
     output:
-        history="results/faces/alexnet/{features}/mlp/seed_{seed}/history.tsv",
-        metrics="results/faces/alexnet/{features}/mlp/seed_{seed}/metrics.json",
-        model="results/faces/alexnet/{features}/mlp/seed_{seed}/model.pt",
+        history="<results>/faces/alexnet/{features}/mlp/seed_{seed}/history.tsv",
+        metrics="<results>/faces/alexnet/{features}/mlp/seed_{seed}/metrics.json",
+        model="<results>/faces/alexnet/{features}/mlp/seed_{seed}/model.pt",
     params:
         settings=ALEXNET["mlp"],
         chunk_size=ALEXNET["chunk_size"],
     log:
-        "logs/train_alexnet_mlp/{features}/seed_{seed}.log",
+        "<logs>/train_alexnet_mlp/{features}/seed_{seed}.log",
     benchmark:
-        "benchmarks/train_alexnet_mlp/{features}/seed_{seed}.tsv"
+        "<benchmarks>/train_alexnet_mlp/{features}/seed_{seed}.tsv"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=4000,
+        runtime=60,
         gpu=1 if GPU else 0,
     conda:
         "../envs/faces.yaml"
@@ -117,21 +147,24 @@ rule train_alexnet_mlp:
 
 
 rule summarize_face_runs:
+    """Mean ± sd over seeds of one classifier, and its learning curves."""
     input:
-        metrics=expand("{{run}}/seed_{seed}/metrics.json", seed=SEEDS),
-        histories=expand("{{run}}/seed_{seed}/history.tsv", seed=SEEDS),
+        metrics=expand("<results>/faces/{{model}}/seed_{seed}/metrics.json", seed=SEEDS),
+        histories=expand(
+            "<results>/faces/{{model}}/seed_{seed}/history.tsv", seed=SEEDS
+        ),
     output:
-        summary="{run}/summary.json",
+        summary="<results>/faces/{model}/summary.json",
         png=report(
-            "{run}/curves.png",
+            "<results>/faces/{model}/curves.png",
             caption="../report/faces_curves.rst",
             category="Faces models",
-            labels={"figure": "learning curves", "model": "{run}"},
+            labels={"figure": "learning curves", "model": "{model}"},
         ),
     params:
-        title=run_title,
+        title=model_title,
     log:
-        "logs/summarize_face_runs/{run}.log",
+        "<logs>/summarize_face_runs/{model}.log",
     conda:
         "../envs/faces.yaml"
     script:
@@ -139,23 +172,25 @@ rule summarize_face_runs:
 
 
 rule summarize_faces:
+    """The face classifiers' accuracies beside the reference's, with data and weights named."""
     input:
-        mlp="results/faces/mlp/summary.json",
-        alexnet=f"results/faces/alexnet/{FEATURES}/mlp/summary.json",
+        mlp="<results>/faces/mlp/summary.json",
+        alexnet=f"<results>/faces/alexnet/{FEATURES}/mlp/summary.json",
         index=rules.split_faces.output.index,
         data=rules.summarize_faces_data.output.summary,
     output:
         table=report(
-            "results/faces/metrics.tsv",
+            "<results>/faces/metrics.tsv",
             caption="../report/faces_metrics.rst",
             category="Faces models",
             labels={"table": "metrics vs reference"},
         ),
     params:
-        synthetic=FACES_SYNTHETIC,
+        data=faces_data_description(),
+        weights=weights_description(),
         alexnet=ALEXNET,
     log:
-        "logs/summarize_faces/summarize_faces.log",
+        "<logs>/summarize_faces/summarize_faces.log",
     conda:
         "../envs/faces.yaml"
     script:

@@ -2,18 +2,18 @@
 
 
 rule summarize_results:
+    """Every result of the run in one table beside the reference (the report opens on it)."""
     input:
-        digits=rules.summarize_digits.output.table,
-        faces=rules.summarize_faces.output.table,
+        unpack(get_summary_tables),
     output:
         table=report(
-            "results/metrics.tsv",
+            "<results>/metrics.tsv",
             caption="../report/results.rst",
             category="Summary",
             labels={"table": "all results vs reference"},
         ),
     log:
-        "logs/summarize_results/summarize_results.log",
+        "<logs>/summarize_results/summarize_results.log",
     conda:
         "../envs/digits.yaml"
     script:

@@ -3,7 +3,7 @@ manifest and one crop array per size."""
 
 from pathlib import Path
 
-from digitface.faces.crop import CropSettings, crop_actor
+from digitface.faces.crop import STORE_DAMAGED, CropSettings, crop_actor
 from digitface.faces.dataset import save_array, stack_crops
 from digitface.faces.manifest import read_manifest, write_manifest
 from digitface.logs import log_to_file
@@ -14,6 +14,15 @@ settings = CropSettings(sizes=tuple(cfg["sizes"]), min_bbox_fraction=cfg["min_bb
                         max_pixels=cfg["max_pixels"], workers=cfg["workers"])
 records = crop_actor(read_manifest(snakemake.input.manifest), snakemake.params.store,
                      snakemake.params.crops, settings)
+damaged = [r for r in records if r.outcome == STORE_DAMAGED]
+if damaged:
+    # The download manifest says these bodies are stored, which is no longer true. Without it
+    # the next run reruns the download job (fetching the removed bodies again), then this one.
+    Path(snakemake.input.manifest).unlink()
+    raise SystemExit(
+        f"{len(damaged)} stored bodies were damaged or missing, e.g. {damaged[0].body} (face_id "
+        f"{damaged[0].row.face_id}): removed from {snakemake.params.store}, with "
+        f"{snakemake.input.manifest}. Run the workflow again: it fetches them again and crops them.")
 write_manifest(snakemake.output.manifest, records)
 for size, path in zip(settings.sizes, snakemake.output.arrays):
     save_array(path, stack_crops(records, Path(snakemake.params.crops) / str(size), size))

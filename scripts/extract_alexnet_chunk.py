@@ -13,8 +13,8 @@ cfg = snakemake.params.alexnet
 array = np.load(snakemake.input.crops, mmap_mode="r")
 rows = chunk_rows(len(array), int(snakemake.wildcards.chunk), cfg["chunk_size"])
 crops = array[rows.start : rows.stop]  # only this chunk's images are read from the memory map
-model, meta = build_extractor(cfg["layer"], cfg["weights"], seed=cfg["seed"],
-                              path=cfg["weights_path"] or None)
+weights_file = snakemake.input.get("weights")  # declared only for ImageNet weights
+model, meta = build_extractor(cfg["layer"], snakemake.params.weights, seed=cfg["seed"], path=weights_file)
 info = extract_chunk_to_file(crops, snakemake.output.features, model, cfg["preprocess"],
                              cfg["batch_size"])
 logging.info("%s chunk %s: crops %d-%d, %s, %.1f images/s; %s", snakemake.wildcards.actor,

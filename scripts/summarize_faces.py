@@ -7,11 +7,11 @@ from digitface.faces.summary import HEADER, summary_rows
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-runs = {name: json.load(open(snakemake.input[name])) for name in ("mlp", "alexnet")}
-data = ("SYNTHETIC faces (bundled sample, invented people)" if snakemake.params.synthetic
-        else "FaceScrub crops (real photographs)")
-a = snakemake.params.alexnet
-weights = {"alexnet": f"{a['weights']} AlexNet weights"
-           + (f" (seed {a['seed']}; not ImageNet features)" if a["weights"] == "random" else "")
-           + f", layer {a['layer']}, {a['preprocess']} preprocessing, chunks of up to {a['chunk_size']} faces"}
-write_tsv(snakemake.output.table, HEADER, summary_rows(runs, data, weights))
+runs = {}
+for name in ("mlp", "alexnet"):
+    with open(snakemake.input[name]) as fh:
+        runs[name] = json.load(fh)
+a, params = snakemake.params.alexnet, snakemake.params
+weights = {"alexnet": f"{params.weights}, layer {a['layer']}, {a['preprocess']} preprocessing, "
+                      f"chunks of up to {a['chunk_size']} faces"}
+write_tsv(snakemake.output.table, HEADER, summary_rows(runs, params.data, weights))

@@ -5,5 +5,6 @@ from digitface.logs import log_to_file
 from digitface.results_table import HEADER, combined_rows
 
 log_to_file(snakemake.log[0])
-rows = combined_rows(read_tsv(snakemake.input.digits), read_tsv(snakemake.input.faces))
+tables = {name: read_tsv(path) for name, path in snakemake.input.items()}
+rows = combined_rows(tables.get("digits", []), tables.get("faces", []))
 write_tsv(snakemake.output.table, HEADER, rows)

@@ -32,3 +32,15 @@ def shared_mnist_dir() -> Path:
 def shared_facescrub_dir() -> Path:
     """../shared/data/facescrub: the course lists and replica/ (2018 responses)."""
     return _require(SHARED / "data" / "facescrub")
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """The tiny configuration run to the end once per session, for every test that needs a
+    finished run (tests that change its files work on a copy)."""
+    from workflow_helpers import TINY, copy_workflow, snakemake, write_config
+
+    workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
+    config = write_config(workdir / "tiny.yaml", TINY)
+    snakemake(workdir, "--configfile", str(config))
+    return workdir, config

@@ -20,7 +20,8 @@ from digitface.digits.idx import encode_idx
 
 
 def failed(workdir, config: dict, *targets: str, env: dict | None = None) -> str:
-    """Run until the failure; return everything Snakemake printed."""
+    """Run until the failure (run "failing" unless ``config`` names one); return everything
+    Snakemake printed."""
     path = write_config(workdir / "failing.yaml", config)
     proc = snakemake(workdir, *targets, "--show-failed-logs", "--configfile", str(path),
                      check=False, env=env)
@@ -48,7 +49,7 @@ def test_corrupt_input_file(tmp_path):
         (idx / stem).write_bytes(encode_idx(array.astype(np.uint8)))
     (idx / "train-images-idx3-ubyte").write_bytes(b"<html>503 Service Unavailable</html>")
     out = failed(copy_workflow(tmp_path / "wf"), {"digits": {
-        "source": "idx_dir", "idx_dir": str(idx), "snapshot": ""}}, "digits")
+        "source": "idx_dir", "idx_dir": str(idx), "snapshot": "", "split": {"validation_size": 10}}}, "digits")
     assert "train-images-idx3-ubyte: not an IDX file" in out
 
 
@@ -63,7 +64,7 @@ def test_unsafe_pickle_is_refused(tmp_path):
     workdir = copy_workflow(tmp_path)
     evil = tmp_path / "snapshot.pkl"
     evil.write_bytes(pickle.dumps({"W0": _Payload()}))
-    out = failed(workdir, {"digits": {"snapshot": str(evil)}}, "results/digits/snapshot/metrics.json")
+    out = failed(workdir, {"digits": {"snapshot": str(evil)}}, "results/failing/digits/snapshot/metrics.json")
     assert "refusing to load global posix.system" in out
     assert "pwned" not in out
 
@@ -73,7 +74,7 @@ def test_list_with_the_wrong_checksum(tmp_path):
         server.add(server.url("/faces.txt"), Route("body", b"a changed list\n"))
         out = failed(copy_workflow(tmp_path), {"faces": {"lists": [
             {"name": "course", "url": server.url("/faces.txt"), "sha256": "ab" * 32}]}},
-            "results/faces/lists/course.txt")
+            "results/failing/faces/lists/course.txt")
     assert "does not match the configured " + "ab" * 32 in out
 
 
@@ -81,7 +82,7 @@ def test_list_with_the_wrong_checksum(tmp_path):
 def cropped(tmp_path_factory):
     """Two synthetic people downloaded, verified and cropped (the data stage only)."""
     workdir = copy_workflow(tmp_path_factory.mktemp("cropped"))
-    config = {"faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]}}
+    config = {"run": "two", "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]}}
     snakemake(workdir, "faces_data", "--configfile", str(write_config(workdir / "two.yaml", config)))
     return workdir, config
 
@@ -89,15 +90,20 @@ def cropped(tmp_path_factory):
 def test_too_few_faces_for_the_split(cropped):
     workdir, config = cropped
     out = failed(workdir, {**config, "face_models": {"split": {"test_per_actor": 50}}},
-                 "results/faces/split.tsv")
+                 "results/two/faces/split.tsv")
     assert "has 60 unique images, fewer than the 70 needed" in out
     assert "too_few='scale'" in out
 
 
 def test_imagenet_weights_missing_offline(cropped, tmp_path):
+    """No local copy, nothing in torch hub's cache, the URL unreachable: the error names the
+    URL, the file and the folder to put a copy in."""
     workdir, config = cropped
-    out = failed(workdir, {**config, "face_models": {"alexnet": {"weights": "imagenet"}}},
-                 "results/faces/alexnet/conv5-imagenet-reference-c100/mlp/summary.json",
+    with socket.socket() as sock:  # a port where nothing listens: an offline machine
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/models/alexnet-owt-7be5be79.pth"
+    weights = {"weights": "imagenet", "imagenet": {"urls": [url], "retries": 0, "connect_timeout": 1}}
+    out = failed(workdir, {**config, "face_models": {"alexnet": weights}}, "faces",
                  env={"TORCH_HOME": str(tmp_path / "empty-torch-home")})
-    assert "AlexNet ImageNet weights not found: put alexnet-owt-7be5be79.pth" in out
-    assert str(tmp_path / "empty-torch-home") in out
+    assert "no source gave a valid AlexNet ImageNet weights" in out and url in out
+    assert f"put it in {tmp_path / 'empty-torch-home' / 'hub' / 'checkpoints'}/ as alexnet-owt-7be5be79.pth" in out

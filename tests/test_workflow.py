@@ -9,44 +9,11 @@ import sys
 
 import pytest
 
-from workflow_helpers import REPO, copy_workflow, planned_outputs, snakemake, write_config
-
-TINY = {
-    "digits": {
-        "split": {"validation_size": 300, "test_size": 300},
-        "train": {
-            "reference_protocol": {"enabled": True, "iterations": {"gd": 15, "momentum": 25}},
-            "gd": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10},
-            "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
-        },
-    },
-    "backprop": {
-        "repeats": 1,
-        "grid": {
-            "paths": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
-            "finite differences": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
-            "backprop": {"K": {"depth": 3, "widths": [8, 16, 32]}, "N": {"width": 8, "depths": [3, 4, 5]}},
-        },
-    },
-    "face_models": {
-        "seeds": [0, 1],
-        "mlp": {"iterations": 40, "eval_every": 10},
-        "alexnet": {"chunk_size": 40, "mlp": {"iterations": 20, "eval_every": 10}},
-    },
-}
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
-    config = write_config(workdir / "tiny.yaml", TINY)
-    snakemake(workdir, "--configfile", str(config))
-    return workdir, config
-
+from workflow_helpers import OUT, REPO, TINY, copy_workflow, planned_outputs, snakemake, write_config
 
 def test_every_digits_output_is_produced(finished_run):
     workdir, _ = finished_run
-    digits = workdir / "results" / "digits"
+    digits = workdir / OUT / "digits"
     for rel in ["figures/gallery.png", "gradcheck.tsv", "metrics.tsv", "data/split.json"]:
         assert (digits / rel).stat().st_size > 0, rel
     for opt in ("gd", "momentum"):
@@ -71,14 +38,14 @@ def test_every_digits_output_is_produced(finished_run):
     assert fixed["settings"]["iterations"] == 15 and fixed["settings"]["gamma"] == 0.0
     assert fixed["final"]["test"]["accuracy"] > 0.5  # trained: chance is 0.1
     for log in ("train_softmax/gd.log", "prepare_mnist/prepare_mnist.log"):
-        assert (workdir / "logs" / log).exists()
+        assert (workdir / OUT / "logs" / log).exists()
 
 
 def test_synthetic_faces_flow_through_download_verify_crop(finished_run):
     import numpy as np
 
     workdir, _ = finished_run
-    faces = workdir / "results" / "faces"
+    faces = workdir / OUT / "faces"
     with open(faces / "summary.tsv") as fh:
         summary = list(csv.DictReader(fh, delimiter="\t"))
     assert [r["actor"] for r in summary] == [f"Synthetic Person {c}" for c in "ABCDEF"]
@@ -94,13 +61,13 @@ def test_synthetic_faces_flow_through_download_verify_crop(finished_run):
 
 def test_face_classifiers_and_figures(finished_run):
     workdir, _ = finished_run
-    faces = workdir / "results" / "faces"
+    faces = workdir / OUT / "faces"
     with open(faces / "metrics.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert {r["split"] for r in rows} == {"train", "validation", "test"}
     assert all("SYNTHETIC" in r["data"] for r in rows)
     alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
-    assert alexnet and all("random AlexNet weights" in r["weights"] for r in alexnet)
+    assert alexnet and all("RANDOM AlexNet weights" in r["weights"] for r in alexnet)
     # 6 synthetic people x 60 faces -> per person a chunk job of 40 and one of 20, each its own file.
     chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
     people = [f"synthetic_person_{c}" for c in "abcdef"]
@@ -118,7 +85,7 @@ def test_face_classifiers_and_figures(finished_run):
 
 def test_one_table_holds_every_result_beside_the_reference(finished_run):
     workdir, _ = finished_run
-    results = workdir / "results"
+    results = workdir / OUT
 
     def table(path):
         with open(path) as fh:
@@ -140,7 +107,7 @@ def test_one_table_holds_every_result_beside_the_reference(finished_run):
 
 def test_backprop_cost_experiment(finished_run):
     workdir, _ = finished_run
-    out = workdir / "results" / "backprop"
+    out = workdir / OUT / "backprop"
     summary = json.loads((out / "summary.json").read_text())
     assert max(summary["agreement"]["max_rel_diff"].values()) < 1e-6
     assert {f["method"] for f in summary["fits"]} == {"paths", "finite differences", "backprop"}
@@ -219,9 +186,9 @@ def test_changing_gamma_reruns_only_momentum(finished_run):
     changed["digits"]["train"]["momentum"]["gamma"] = 0.5
     config = write_config(workdir / "gamma.yaml", changed)
     outputs = planned_outputs(snakemake(workdir, "--configfile", str(config), "-n").stdout)
-    assert "results/digits/momentum/metrics.json" in outputs
-    assert "results/digits/figures/curves_momentum.png" in outputs
-    assert "results/digits/metrics.tsv" in outputs
+    assert f"{OUT}/digits/momentum/metrics.json" in outputs
+    assert f"{OUT}/digits/figures/curves_momentum.png" in outputs
+    assert f"{OUT}/digits/metrics.tsv" in outputs
     assert not [o for o in outputs if "gd" in o or "gallery" in o or "gradcheck" in o or "data/" in o]
 
 
@@ -235,11 +202,11 @@ def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, cha
     outputs = planned_outputs(snakemake(workdir, "--configfile", str(config), "-n").stdout)
     chunks = {o for o in outputs if "/chunk_" in o}
     n_chunks = -(-60 // change.get("chunk_size", 40))  # per person
-    assert chunks == {f"results/faces/alexnet/{tag}/synthetic_person_{p}/chunk_{k:03d}.npy"
+    assert chunks == {f"{OUT}/faces/alexnet/{tag}/synthetic_person_{p}/chunk_{k:03d}.npy"
                       for p in "abcdef" for k in range(n_chunks)}
     others = outputs - chunks
-    assert all(o.startswith(f"results/faces/alexnet/{tag}/")
-               or o in ("results/faces/metrics.tsv", "results/metrics.tsv") for o in others), others
+    assert all(o.startswith(f"{OUT}/faces/alexnet/{tag}/")
+               or o in (f"{OUT}/faces/metrics.tsv", f"{OUT}/metrics.tsv") for o in others), others
 
 
 def test_bad_config_value_fails_before_any_job(tmp_path):
@@ -301,7 +268,7 @@ def test_a_rerun_recomputes_only_missing_or_changed_chunks(finished_run, tmp_pat
 
     workdir = tmp_path / "wf"
     shutil.copytree(finished_run[0], workdir)  # copy2 keeps mtimes: nothing is outdated
-    features = workdir / "results/faces/alexnet/conv5-random0-reference-c40"
+    features = workdir / OUT / "faces/alexnet/conv5-random0-reference-c40"
     target = str(features.relative_to(workdir) / "mlp/summary.json")
 
     def run(config: dict, *args: str) -> set[str]:
@@ -321,7 +288,7 @@ def test_a_rerun_recomputes_only_missing_or_changed_chunks(finished_run, tmp_pat
     assert (features / "mlp/seed_0/metrics.json").read_text() != mlp_before
 
     # One person's crops are redone: only that person's chunks rerun.
-    run(reseeded, "--forcerun", "results/faces/manifests/synthetic_person_b.tsv", "--until", "crop_actor")
+    run(reseeded, "--forcerun", f"{OUT}/faces/manifests/synthetic_person_b.tsv", "--until", "crop_actor")
     assert run(reseeded, target) == {"synthetic_person_b/chunk_000.npy", "synthetic_person_b/chunk_001.npy"}
 
     # A run killed while extracting: one chunk file and everything after it are missing. Only

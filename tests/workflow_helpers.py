@@ -13,6 +13,34 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOW_PARTS = ["Snakefile", "config.yaml", "rules", "scripts", "schemas", "envs", "data", "report", "profiles"]
 
+#: The tiny configuration the end-to-end tests run (a few minutes for every rule), and its folder.
+RUN = "tiny"
+OUT = f"results/{RUN}"
+TINY = {
+    "run": RUN,
+    "digits": {
+        "split": {"validation_size": 300, "test_size": 300},
+        "train": {
+            "reference_protocol": {"enabled": True, "iterations": {"gd": 15, "momentum": 25}},
+            "gd": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10},
+            "momentum": {"learning_rate": 1e-4, "iterations": 30, "eval_every": 10, "gamma": 0.9},
+        },
+    },
+    "backprop": {
+        "repeats": 1,
+        "grid": {
+            "paths": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
+            "finite differences": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
+            "backprop": {"K": {"depth": 3, "widths": [8, 16, 32]}, "N": {"width": 8, "depths": [3, 4, 5]}},
+        },
+    },
+    "face_models": {
+        "seeds": [0, 1],
+        "mlp": {"iterations": 40, "eval_every": 10},
+        "alexnet": {"chunk_size": 40, "mlp": {"iterations": 20, "eval_every": 10}},
+    },
+}
+
 
 def copy_workflow(dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)

@@ -44,9 +44,12 @@ def test_official_test_set_is_kept():
     assert len(s["y_train"]) == 900
 
 
-def test_impossible_sizes_fail():
-    with pytest.raises(ValueError, match="cannot take"):
+def test_impossible_sizes_name_the_settings_and_the_counts():
+    with pytest.raises(ValueError, match=r"digits.split.validation_size = 50 \+ digits.split.test_size = 60 "
+                                         r"leaves no training images: the source has 100"):
         split_digits(_digits(100), 50, 60, seed=0)
+    with pytest.raises(ValueError, match=r"validation_size = 1000 leaves no training images: the source has 1000"):
+        split_digits(_digits(1000, with_test=True), 1000, 5, seed=0)
 
 
 def test_features_are_scaled_rows():

@@ -35,7 +35,9 @@ class Route:
     kind: body (``body`` with ``status``), flaky (500 for the first ``failures`` hits, then the
     body), hang (say nothing), trickle (``length`` announced, one byte per ``interval``),
     stream (``body`` without Content-Length, then close), large (announce ``length``, send
-    nothing), redirect (302 to ``location``).
+    nothing), redirect (302 to ``location``), ranged (``body``, honouring a ``Range: bytes=N-``
+    request with 206), truncated (announce all of ``body``, send its first ``length`` bytes,
+    then close).
     """
 
     kind: str
@@ -159,6 +161,23 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             elif kind == "redirect":
                 self._head(302, 0, {"Location": route.location})
+            elif kind == "ranged":
+                asked = self.headers.get("Range", "")
+                start = int(asked[len("bytes="):-1]) if asked.startswith("bytes=") and asked.endswith("-") else 0
+                if start >= len(route.body) > 0:
+                    self._head(416, 0, {"Content-Range": f"bytes */{len(route.body)}"})
+                elif start:
+                    self._head(206, len(route.body) - start,
+                               {"Content-Range": f"bytes {start}-{len(route.body) - 1}/{len(route.body)}"})
+                    self.wfile.write(route.body[start:])
+                else:
+                    self._head(200, len(route.body), {"Accept-Ranges": "bytes"})
+                    self.wfile.write(route.body)
+            elif kind == "truncated":
+                self._head(200, len(route.body), {"Connection": "close"})
+                self.wfile.write(route.body[:route.length])
+                self.wfile.flush()
+                self.close_connection = True
             else:
                 raise ValueError(kind)
 

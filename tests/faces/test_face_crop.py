@@ -12,7 +12,9 @@ import pytest
 from loopback import make_row, png_bytes
 from PIL import Image
 
-from digitface.faces.crop import CropSettings, clip_bbox, crop_actor, crop_face, crop_name, square
+from digitface.faces import crop as crop_module
+from digitface.faces.crop import (STORE_DAMAGED, CropSettings, clip_bbox, crop_actor, crop_face, crop_name, recipe,
+                                   square)
 from digitface.faces.manifest import FaceRecord
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
@@ -156,7 +158,7 @@ def sharing(owner: FaceRecord, face_id: int, bbox) -> FaceRecord:
     return FaceRecord(row, f"duplicate_of:{owner.row.face_id}", owner.body, f"duplicate_of:{owner.row.face_id}")
 
 
-def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path):
+def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path, monkeypatch):
     store, out = tmp_path / "store", tmp_path / "out"
     store.mkdir()
     body = encode(Image.fromarray(np.random.default_rng(1).integers(0, 256, (30, 30, 3), dtype=np.uint8)), "PNG")
@@ -187,10 +189,17 @@ def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path):
 
     # Resume: existing crops of the same body and box are kept as they are.
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.png")}
-    (store / records[0].body).unlink()  # proves nothing is decoded again
-    again = crop_actor(records[:1] + records[2:3] + records[7:], store, out, settings)
+    with monkeypatch.context() as m:  # proves nothing is decoded again
+        m.setattr(crop_module, "crop_face", lambda *a, **k: pytest.fail("decoded again"))
+        again = crop_actor(records[:1] + records[2:3] + records[7:], store, out, settings)
     assert [r.outcome for r in again] == ["ok", "ok", "ok"]
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.png")} == stamps
+
+    # Another recipe (a setting that decides outcomes changed): the crops are made again.
+    stricter = CropSettings(sizes=(8, 12), workers=2, min_bbox_fraction=0.9)
+    assert [r.outcome for r in crop_actor(records[:1], store, out, stricter)] == ["ok"]
+    with Image.open(out / "8" / "test_person_1_1.png") as png:
+        assert png.info["facescrub_recipe"] == recipe(stricter) != recipe(settings)
 
     # A crop file made from another body is replaced.
     other = encode(Image.new("RGB", (30, 30), BLUE), "PNG")
@@ -199,3 +208,21 @@ def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path):
     with Image.open(out / "12" / "test_person_1_1.png") as png:
         assert png.info["facescrub_sha256"] == replaced.row.sha256
         assert np.all(pixels(png.convert("RGB")) == np.array(BLUE))
+
+
+def test_damaged_or_missing_store_bodies_are_recorded_and_removed(tmp_path):
+    """A body is checked before anything is made from it, cached crops included: a store file
+    whose bytes changed (or that vanished) gives store_damaged, is removed, and leaves no crop."""
+    store, out = tmp_path / "store", tmp_path / "out"
+    store.mkdir()
+    bodies = [encode(Image.new("RGB", (20, 20), (10 * i, 40, 90)), "PNG") for i in range(3)]
+    records = [store_record(store, body, i + 1) for i, body in enumerate(bodies)]
+    settings = CropSettings(sizes=(8,), workers=2)
+    assert [r.outcome for r in crop_actor(records, store, out, settings)] == ["ok"] * 3
+    damaged = store / records[0].body
+    damaged.write_bytes(bodies[0][:-4] + b"\0\0\0\0")  # bit rot under the right name
+    (store / records[1].body).unlink()
+    again = {r.row.face_id: r for r in crop_actor(records, store, out, settings)}
+    assert {k: (r.outcome, r.crop) for k, r in again.items()} == {
+        1: (STORE_DAMAGED, ""), 2: (STORE_DAMAGED, ""), 3: ("ok", "test_person_3_3.png")}
+    assert not damaged.exists()

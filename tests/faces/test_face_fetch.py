@@ -165,6 +165,20 @@ def test_resume_reuses_the_store_and_permanent_failures(server, tmp_path):
     assert (store / f"{rows[0].sha256}.png").read_bytes() == IMAGE
 
 
+def test_permanent_failures_are_reused_only_with_the_settings_that_made_them(server, tmp_path):
+    """too_large under a small cap is not the answer under a larger cap: asked again."""
+    store, journal = tmp_path / "store", tmp_path / "j.jsonl"
+    server.add(server.url("/big.png"), Route("body", IMAGE))
+    rows = [make_row(server.url("/big.png"), IMAGE, 1)]
+    small = fast_settings(retries=0, max_bytes=len(IMAGE) // 2)
+    assert outcomes(download_actor(rows, store, journal, small)) == {1: "too_large"}
+    server.reset_counts()
+    assert outcomes(download_actor(rows, store, journal, small)) == {1: "too_large"}
+    assert not server.hits  # same settings: the recorded failure stands
+    assert outcomes(download_actor(rows, store, journal, fast_settings(retries=0))) == {1: "ok"}
+    assert server.hits["/big.png"] == 1
+
+
 def test_torn_journal_line_is_ignored_and_repaired(server, tmp_path):
     journal = tmp_path / "j.jsonl"
     server.add(server.url("/gone"), Route("body", b"", status=404))
@@ -172,7 +186,7 @@ def test_torn_journal_line_is_ignored_and_repaired(server, tmp_path):
     journal.write_text(json.dumps({"sha256": row.sha256, "url": "http://elsewhere/", "outcome": "ok"}) + "\n"
                        + '{"sha256": "ab", "url')
     assert outcomes(download_actor([row], tmp_path / "s", journal, fast_settings())) == {1: "http_404"}
-    assert Journal.load(journal)[(row.sha256, row.url)] == "http_404"
+    assert Journal.load(journal)[(row.sha256, row.url)][0] == "http_404"
     server.reset_counts()
     download_actor([row], tmp_path / "s", journal, fast_settings())
     assert server.hits["/gone"] == 0

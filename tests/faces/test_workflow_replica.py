@@ -54,10 +54,13 @@ def _run_workflow(workdir, rows):
 
 def test_face_models_run_on_the_replica_crops(replica_run):
     workdir, _ = replica_run
-    faces = workdir / "results" / "faces"
+    faces = workdir / "results" / "replica" / "faces"
     with open(faces / "metrics.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert len(rows) == 6 and all(r["data"] == "FaceScrub crops (real photographs)" for r in rows)
+    # Random weights on real photographs are an explicit choice, and the table says so.
+    alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
+    assert all("RANDOM AlexNet weights (seed 0, set explicitly on real photographs" in r["weights"] for r in alexnet)
     used = [line.split("\t") for line in (faces / "split.tsv").read_text().splitlines()[1:]]
     assert sum(r[6] in ("train", "validation", "test") for r in used) == 308
     per_actor = Counter(r[0] for r in used)  # every cropped face, duplicates included
@@ -71,7 +74,7 @@ def test_face_models_run_on_the_replica_crops(replica_run):
 
 def test_replica_yields_exactly_the_good_images(replica_run):
     workdir, replica = replica_run
-    faces = workdir / "results" / "faces"
+    faces = workdir / "results" / "replica" / "faces"
     with open(faces / "summary.tsv") as fh:
         summary = {r["actor"]: r for r in csv.DictReader(fh, delimiter="\t")}
     verified_images = {a: int(s["verified"]) for a, s in summary.items()}

@@ -7,28 +7,27 @@ import json
 
 import pytest
 from cluster import PARTITION, Cluster, available
-from test_workflow import TINY
-from workflow_helpers import copy_workflow, snakemake, write_config
+from workflow_helpers import OUT, TINY, copy_workflow, snakemake, write_config
 
 pytestmark = pytest.mark.slurm
 
 SAME_BYTES = [
-    "results/digits/data/mnist.npz",
-    "results/digits/gradcheck.tsv",
-    "results/faces/split.tsv",
-    "results/faces/summary.tsv",
-    "results/faces/manifests/synthetic_person_a.tsv",
-    "results/faces/arrays/synthetic_person_a_64.npy",
-    "results/faces/arrays/synthetic_person_f_227.npy",
-    "results/digits/gd/history.tsv",
-    "results/digits/momentum/history.tsv",
+    f"{OUT}/digits/data/mnist.npz",
+    f"{OUT}/digits/gradcheck.tsv",
+    f"{OUT}/faces/split.tsv",
+    f"{OUT}/faces/summary.tsv",
+    f"{OUT}/faces/manifests/synthetic_person_a.tsv",
+    f"{OUT}/faces/arrays/synthetic_person_a_64.npy",
+    f"{OUT}/faces/arrays/synthetic_person_f_227.npy",
+    f"{OUT}/digits/gd/history.tsv",
+    f"{OUT}/digits/momentum/history.tsv",
 ]
 
 
 def _metrics(workdir):
-    digits = {o: json.loads((workdir / f"results/digits/{o}/metrics.json").read_text())["at_chosen"]
+    digits = {o: json.loads((workdir / f"{OUT}/digits/{o}/metrics.json").read_text())["at_chosen"]
               for o in ("gd", "momentum")}
-    faces = {s: json.loads((workdir / f"results/faces/mlp/seed_{s}/metrics.json").read_text())["metrics"]
+    faces = {s: json.loads((workdir / f"{OUT}/faces/mlp/seed_{s}/metrics.json").read_text())["metrics"]
              for s in TINY["face_models"]["seeds"]}
     return digits, faces
 

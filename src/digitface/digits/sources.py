@@ -61,18 +61,28 @@ def load_sample(path: str | Path) -> Digits:
         return Digits(npz["images"], npz["labels"])
 
 
+def idx_file(folder: str | Path, stem: str) -> Path:
+    """The ``.gz`` file of an IDX stem in ``folder`` if present, else the plain one."""
+    gz = Path(folder) / f"{stem}.gz"
+    return gz if gz.is_file() else Path(folder) / stem
+
+
 def _find_idx(folder: Path, stem: str) -> Path:
-    for name in (stem + ".gz", stem):
-        if (folder / name).is_file():
-            return folder / name
-    raise FileNotFoundError(f"{folder}: neither {stem}.gz nor {stem} exists")
+    path = idx_file(folder, stem)
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: neither {stem}.gz nor {stem} exists")
+    return path
 
 
 def load_idx_dir(folder: str | Path) -> Digits:
     """The four standard IDX files from one folder."""
     folder = Path(folder)
-    arrays = {key: read_idx(_find_idx(folder, stem)) for key, stem in IDX_FILES.items()}
-    return Digits(**arrays)
+    return load_idx_files(**{key: _find_idx(folder, stem) for key, stem in IDX_FILES.items()})
+
+
+def load_idx_files(**paths: str | Path) -> Digits:
+    """The four IDX files given by role (``train_images=...``, as in :data:`IDX_FILES`)."""
+    return Digits(**{key: read_idx(paths[key]) for key in IDX_FILES})
 
 
 def load_mat(path: str | Path) -> Digits:

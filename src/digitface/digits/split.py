@@ -17,7 +17,7 @@ from .sources import Digits
 def _stratified_take(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of ``n`` items whose per-class counts are proportional to ``labels``' counts."""
     if not 0 <= n <= len(labels):
-        raise ValueError(f"cannot take {n} of {len(labels)} items")
+        raise ValueError(f"cannot take {n} of {len(labels)} images")
     classes, counts = np.unique(labels, return_counts=True)
     quota = np.floor(counts * n / len(labels)).astype(int)
     # Largest remainders get the leftover items, ties broken by class order: deterministic.
@@ -39,6 +39,12 @@ def split_digits(
     """
     rng = np.random.default_rng(seed)
     images, labels = digits.train_images, digits.train_labels
+    held_out = validation_size + (test_size if digits.test_images is None else 0)
+    if held_out >= len(labels):
+        parts = f"digits.split.validation_size = {validation_size}"
+        if digits.test_images is None:
+            parts += f" + digits.split.test_size = {test_size}"
+        raise ValueError(f"{parts} leaves no training images: the source has {len(labels)}")
     keep = np.ones(len(labels), dtype=bool)
     out = {}
     if digits.test_images is None:

@@ -8,10 +8,9 @@ the fifth convolution without its ReLU: that is our ``conv5``.
 
 Weights:
 
-* ``imagenet``: ``AlexNet_Weights.IMAGENET1K_V1``, read OFFLINE from torch hub's cache
-  (``torch.hub.get_dir()/checkpoints/alexnet-owt-7be5be79.pth``) or from a configured local
-  ``.pth``; both are loaded with ``torch.load(weights_only=True)``. Nothing is ever
-  downloaded: a missing file is an error naming the file and the folder to put it in.
+* ``imagenet``: ``AlexNet_Weights.IMAGENET1K_V1``, from the file the rule
+  ``fetch_alexnet_weights`` obtained and checked against its pinned SHA-256
+  (:mod:`digitface.faces.weights`), loaded with ``torch.load(weights_only=True)``.
 * ``random``: PyTorch's default initialisation drawn under ``seed`` (the default for the offline
   synthetic sample). The metadata says so, so figures and reports can state that the
   features are NOT ImageNet features.
@@ -22,26 +21,22 @@ Preprocessing: ``reference`` scales pixels to [-1, 1] (x / 127.5 - 1) as the ref
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlparse
 
 import numpy as np
 import torch
 import torchvision
 from torch import nn
-from torchvision.models import AlexNet_Weights
 
 from digitface.atomic import atomic_path
 from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
 
-IMAGENET_WEIGHTS = AlexNet_Weights.IMAGENET1K_V1
 INPUT_SIZE = 227
 
 # Index of each named layer in torchvision's ``AlexNet.features``; the truncated network keeps
@@ -58,37 +53,6 @@ _KIND = {"conv": nn.Conv2d, "relu": nn.ReLU, "pool": nn.MaxPool2d}
 PREPROCESS = ("reference", "imagenet")
 _MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
 _STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
-
-
-def weights_filename() -> str:
-    """The file name torchvision would cache the ImageNet weights under."""
-    return os.path.basename(urlparse(IMAGENET_WEIGHTS.url).path)
-
-
-def hub_checkpoint_dir() -> Path:
-    return Path(torch.hub.get_dir()) / "checkpoints"
-
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def find_imagenet_weights(path: str | os.PathLike | None = None) -> Path:
-    """The ImageNet weights file: ``path`` if given, else torch hub's cached copy. Never downloads."""
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"AlexNet weights file {path} does not exist")
-        return path
-    name, folder = weights_filename(), hub_checkpoint_dir()
-    path = folder / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"AlexNet ImageNet weights not found: put {name} (from {IMAGENET_WEIGHTS.url}) in "
-            f"{folder}/ , or configure a local .pth path, or use weights 'random'. "
-            "No download is attempted (this workflow runs offline).")
-    return path
 
 
 class AlexNetFeatures(nn.Module):
@@ -146,14 +110,11 @@ def load_alexnet(weights: str = "random", *, seed: int = 0, path: str | os.PathL
         meta = {"weights": "random", "pretrained": False, "seed": seed, "file": None, "sha256": None,
                 "description": f"randomly initialised AlexNet (seed {seed}); NOT ImageNet features"}
     elif weights == "imagenet":
-        file = find_imagenet_weights(path)
-        digest = _sha256(file)
         if path is None:
-            # torch hub names files <name>-<first hex digits of sha256>.pth: catch partial copies
-            prefix = file.stem.rsplit("-", 1)[-1]
-            if not digest.startswith(prefix):
-                raise ValueError(f"{file}: sha256 {digest[:12]}... does not match its name's "
-                                 f"{prefix}; the file is corrupt or incomplete")
+            raise ValueError("weights='imagenet' needs the weights file (rule fetch_alexnet_weights)")
+        file = Path(path)
+        if not file.is_file():
+            raise FileNotFoundError(f"AlexNet weights file {file} does not exist")
         state = _load_state(file)
         if features_only:
             with torch.device("meta"):
@@ -164,7 +125,7 @@ def load_alexnet(weights: str = "random", *, seed: int = 0, path: str | os.PathL
             model = torchvision.models.alexnet(weights=None)
         model.load_state_dict(state)
         meta = {"weights": "imagenet", "pretrained": True, "seed": None, "file": str(file),
-                "sha256": digest, "description": f"AlexNet with ImageNet weights ({file.name})"}
+                "description": f"AlexNet with ImageNet weights ({file.name})"}
     else:
         raise ValueError(f"unknown AlexNet weights {weights!r}: 'imagenet' or 'random'")
     return model.eval(), meta

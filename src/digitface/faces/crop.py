@@ -28,7 +28,9 @@ image for which Pillow would emit DecompressionBombWarning is therefore refused 
 check, and Pillow's DecompressionBombError (twice its limit) maps to the same outcome.
 
 Outcomes added by this stage: ``ok``, ``not_an_image`` (Pillow cannot decode it, truncated
-files included), ``bad_bbox``, ``decompression_bomb``, and ``duplicate_of:<face_id>`` for a
+files included), ``bad_bbox``, ``decompression_bomb``, ``store_damaged`` (the stored body is
+missing or its SHA-256 is no longer the list's: it is removed; the workflow's crop job then
+fails naming it, so that the next run fetches it again), and ``duplicate_of:<face_id>`` for a
 row whose full-resolution crop has exactly the pixels of an earlier row's crop. That covers
 two rows of one body with one box, and also one photo re-hosted with different bytes: the
 replica has such a pair (Lorraine Bracco images 20839 and 20911, two hosts, two sha256s,
@@ -36,9 +38,13 @@ identical pixels and box), which would otherwise put one face in both train and 
 Earlier means: the row owning the body (download ``ok``) before rows sharing it, then by
 (image_id, face_id).
 
+Trust: every body is read and its SHA-256 checked against the list before anything is made
+from it, including when cached crops are reused, so a damaged store never yields a crop.
+
 Files: ``<out>/<size>/<slug>_<image_id>_<face_id>.png``, written atomically, with PNG text
-chunks naming the body's sha256, the box and the crop's pixel digest; a crop whose files all
-exist with the same sha256 and box is kept as it is (resume) and is not decoded again.
+chunks naming the verified body's sha256, the box, the recipe (resampling and the settings
+that decide the outcome) and the crop's pixel digest; a crop whose files all exist with the
+same body digest, box and recipe is kept as it is (resume) and is not decoded again.
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ logger = logging.getLogger(__name__)
 NOT_AN_IMAGE = "not_an_image"
 BAD_BBOX = "bad_bbox"
 DECOMPRESSION_BOMB = "decompression_bomb"
+STORE_DAMAGED = "store_damaged"
 _WHITE = (255, 255, 255, 255)
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _DIGEST = "facescrub_pixels"
@@ -136,9 +143,17 @@ def crop_name(row: ListRow) -> str:
     return f"{slugify(row.name)}_{row.image_id}_{row.face_id}.png"
 
 
-def _tag(row: ListRow) -> dict[str, str]:
-    """PNG text naming what a crop was made from (prefixed keys: Pillow 13 reads a "bbox" key itself)."""
-    return {"facescrub_sha256": row.sha256, "facescrub_bbox": ",".join(str(v) for v in row.bbox)}
+def recipe(settings: CropSettings) -> str:
+    """How a crop is made, beyond its body and box: a cached crop made otherwise is redone."""
+    return f"lanczos;min_bbox_fraction={settings.min_bbox_fraction};max_pixels={settings.max_pixels}"
+
+
+def _tag(row: ListRow, settings: CropSettings) -> dict[str, str]:
+    """PNG text naming what a crop was made from (prefixed keys: Pillow 13 reads a "bbox" key
+    itself). ``row.sha256`` is the digest of the body the crop was decoded from: bodies are
+    verified before use."""
+    return {"facescrub_sha256": row.sha256, "facescrub_bbox": ",".join(str(v) for v in row.bbox),
+            "facescrub_recipe": recipe(settings)}
 
 
 def _existing_digest(paths: Iterable[Path], tag: dict[str, str]) -> str:
@@ -156,14 +171,32 @@ def _existing_digest(paths: Iterable[Path], tag: dict[str, str]) -> str:
     return digests.pop() if len(digests) == 1 else ""
 
 
+def read_verified(path: Path, sha256: str) -> bytes | None:
+    """The body at ``path`` if its SHA-256 is ``sha256``; None (and the file removed) if it is
+    missing or damaged."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        logger.warning("store file %s is missing", path)
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        logger.warning("store file %s is damaged (its sha256 is not the list's): removed", path)
+        path.unlink(missing_ok=True)
+        return None
+    return data
+
+
 def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path, settings: CropSettings) -> tuple[str, str]:
     """Runs in a worker: (outcome, pixel digest), reusing the files on disk or writing new ones."""
-    tag = _tag(record.row)
+    data = read_verified(store_dir / record.body, record.row.sha256)
+    if data is None:
+        return STORE_DAMAGED, ""
+    tag = _tag(record.row, settings)
     paths = {s: out_dir / str(s) / crop_name(record.row) for s in settings.sizes}
     digest = _existing_digest(paths.values(), tag)
     if digest:
         return OK, digest
-    outcome, face = crop_face((store_dir / record.body).read_bytes(), record.row.bbox, settings)
+    outcome, face = crop_face(data, record.row.bbox, settings)
     if face is None:
         return outcome, ""
     digest = pixel_digest(face)

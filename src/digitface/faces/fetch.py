@@ -37,9 +37,10 @@ Outcome vocabulary of this stage (per row):
                           (an HTML error page, an empty body)
 Transient outcomes (timeout, connection_error, http_5xx, http_408, http_429) are retried
 by the next run; the others are permanent and reused from the journal unless
-``retry_permanent`` is set.
+``retry_permanent`` is set or the settings that can decide them (size cap, redirect cap,
+schemes: :func:`outcome_settings`) differ from those the journal recorded with them.
 
-Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds"}), appended
+Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds", "settings"}), appended
 with one ``os.write`` on an O_APPEND descriptor by the workers: the one output not written by
 temp-file-and-rename, because rewriting it per URL would be quadratic. A torn last line from
 a kill is ignored on reading.
@@ -103,6 +104,13 @@ class FetchSettings:
     retry_permanent: bool = False
     progress_interval: float = 10.0
     user_agent: str = "digitface-facescrub/0.1"
+
+
+def outcome_settings(settings: FetchSettings) -> str:
+    """The settings that can turn a URL's answer into a permanent failure (too_large,
+    redirect_loop, scheme_not_allowed), as the journal records them."""
+    return json.dumps({"max_bytes": settings.max_bytes, "max_redirects": settings.max_redirects,
+                       "schemes": sorted(settings.schemes)}, sort_keys=True)
 
 
 def is_transient(outcome: str) -> bool:
@@ -233,16 +241,17 @@ class Journal:
         os.close(self._fd)
 
     @staticmethod
-    def load(path: str | os.PathLike) -> dict[tuple[str, str], str]:
-        """The last outcome per (sha256, url); unparsable lines (a torn write) are skipped."""
-        outcomes: dict[tuple[str, str], str] = {}
+    def load(path: str | os.PathLike) -> dict[tuple[str, str], tuple[str, str | None]]:
+        """The last (outcome, settings) per (sha256, url); unparsable lines (a torn write) are
+        skipped; entries written without settings have None."""
+        outcomes: dict[tuple[str, str], tuple[str, str | None]] = {}
         path = Path(path)
         if not path.exists():
             return outcomes
         for line in path.read_bytes().split(b"\n"):
             try:
                 entry = json.loads(line)
-                outcomes[(entry["sha256"], entry["url"])] = entry["outcome"]
+                outcomes[(entry["sha256"], entry["url"])] = (entry["outcome"], entry.get("settings"))
             except (ValueError, KeyError, TypeError):
                 continue
         return outcomes
@@ -329,7 +338,8 @@ def _download_image(sha256: str, urls: Sequence[str], ctx: _Context) -> list[_At
             if outcome == OK:
                 name = f"{sha256}.{sniff_extension(body) or 'bin'}"
                 write_bytes(ctx.store_dir / name, body)
-        ctx.journal.append({"sha256": sha256, "url": url, "outcome": outcome, "seconds": seconds})
+        ctx.journal.append({"sha256": sha256, "url": url, "outcome": outcome, "seconds": seconds,
+                            "settings": outcome_settings(ctx.settings)})
         attempts.append(_Attempt(url, outcome, name))
         if outcome == OK:
             break
@@ -376,6 +386,7 @@ def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journa
         groups[row.sha256].append(row)
 
     previous = Journal.load(journal_path)
+    current = outcome_settings(settings)
     in_store = stored_bodies(store_dir, groups)
     attempts: dict[str, dict[str, _Attempt]] = defaultdict(dict)
     stored: dict[str, str] = {}
@@ -385,12 +396,13 @@ def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journa
         urls = list(dict.fromkeys(r.url for r in group))
         if path is not None:
             stored[sha] = path.name
-            attempts[sha] = {u: _Attempt(u, OK) for u in urls if previous.get((sha, u)) == OK}
+            attempts[sha] = {u: _Attempt(u, OK) for u in urls if previous.get((sha, u), ("",))[0] == OK}
             continue
         todo = []
         for url in urls:
-            old = previous.get((sha, url))
-            if old is None or old == OK or is_transient(old) or settings.retry_permanent:
+            old, made_with = previous.get((sha, url), (None, None))
+            if (old is None or old == OK or is_transient(old) or settings.retry_permanent
+                    or made_with != current):
                 todo.append(url)
             else:
                 attempts[sha][url] = _Attempt(url, old)

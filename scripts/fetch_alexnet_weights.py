@@ -1,0 +1,7 @@
+"""Snakemake script: the ImageNet AlexNet weights, checked against their pinned SHA-256."""
+
+from digitface.faces.weights import fetch_alexnet_weights
+from digitface.logs import log_to_file
+
+log_to_file(snakemake.log[0])
+fetch_alexnet_weights(snakemake.params.settings, snakemake.output.weights)
