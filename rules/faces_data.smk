@@ -47,6 +47,7 @@ rule download_actor:
     output:
         manifest="<results>/faces/download/{actor}.tsv",
     params:
+        name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
         store=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}",
         journal=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}.journal.jsonl",
         settings=FACES["download"],

@@ -4,9 +4,5 @@ from digitface.digits.download import DownloadSettings, download_idx
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-download_idx(
-    snakemake.wildcards.stem,
-    snakemake.params.mirrors,
-    snakemake.output.gz,
-    settings=DownloadSettings(**snakemake.params.settings),
-)
+download_idx(snakemake.wildcards.stem, snakemake.params.mirrors, snakemake.output.gz,
+             settings=DownloadSettings(**snakemake.params.settings))

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from workflow_helpers import OUT, REPO, TINY, copy_workflow, planned_outputs, snakemake, write_config
+from workflow_helpers import (OUT, REPO, TINY, copy_workflow, planned_outputs, snakemake, unavailable,
+                              write_config)
 
 def test_every_digits_output_is_produced(finished_run):
     workdir, _ = finished_run
@@ -156,7 +157,7 @@ def test_report_renders_in_headless_chromium(finished_run, tmp_path):
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+        unavailable("needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
     workdir, config = finished_run
     page = workdir / "report.html"
     if not page.exists():
@@ -316,3 +317,20 @@ def test_commands_documented_in_the_configs_plan_their_jobs(tmp_path, shared_mni
         proc = snakemake(workdir, *args, "-n", check=False)
         out = proc.stdout + proc.stderr
         assert proc.returncode == 0 and "Job stats:" in out, command + "\n" + out
+
+
+def test_the_dag_renders_with_graphviz(finished_run, tmp_path):
+    """README's `snakemake --dag | dot -Tsvg`: one node per job, none per image."""
+    import re
+    import shutil
+
+    dot = shutil.which("dot")
+    if dot is None:
+        unavailable("needs Graphviz's dot (apt-get install graphviz; .ci/run installs it)")
+    workdir, config = finished_run
+    graph = snakemake(workdir, "--configfile", str(config), "--dag").stdout
+    svg = subprocess.run([dot, "-Tsvg"], input=graph, capture_output=True, text=True, check=True).stdout
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    jobs = re.findall(r'label = "([a-z_]+)', graph)
+    assert jobs.count("download_actor") == 6 and jobs.count("extract_alexnet_chunk") == 12
+    assert len(jobs) < 100  # per actor, chunk and seed: never per image (360 faces)

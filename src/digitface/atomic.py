@@ -3,20 +3,59 @@
 Every writer goes to a temporary file in the destination's directory (same filesystem), is
 flushed and fsynced, then renamed over the destination, which POSIX makes atomic.
 :func:`read_tsv` reads back what :func:`write_tsv` writes.
+
+A disk that fills up (or a file-size limit) surfaces in many shapes: ``OSError(ENOSPC)``,
+numpy's ``OSError: 800 requested and 512 written``, a short write deep inside a library.
+Whatever the shape, :func:`atomic_path` re-raises it as one error that says what happened and
+names the file being written, and leaves no temporary file behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+_DISK_FULL = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+              errno.EFBIG: "file too large for this system's limits"}
+_SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
+
+
+class DiskFullError(OSError):
+    """A write ran out of space (or hit a size limit); the message names the file."""
+
+
+def _disk_full(exc: OSError, dest: Path) -> DiskFullError | None:
+    """The error to raise instead of ``exc`` if it means the disk is full, else None."""
+    what = _DISK_FULL.get(exc.errno) or ("no space left on device (a short write)"
+                                         if _SHORT_WRITE.search(str(exc)) else None)
+    if what is None:
+        return None
+    return DiskFullError(exc.errno or errno.ENOSPC, f"{what} while writing {dest}")
+
+
+@contextlib.contextmanager
+def naming_full_disk(dest: str | os.PathLike) -> Iterator[None]:
+    """Inside, an error that means the disk is full is re-raised as :class:`DiskFullError`
+    naming ``dest``; other errors pass unchanged."""
+    try:
+        yield
+    except DiskFullError:
+        raise
+    except OSError as exc:
+        full = _disk_full(exc, Path(dest))
+        if full is None:
+            raise
+        raise full from exc
 
 
 @contextlib.contextmanager
@@ -27,21 +66,22 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[
     the extension (matplotlib, numpy, Pillow) behave as they would on ``dest``.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
-    try:
-        yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp_path, dest)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+    with naming_full_disk(dest):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix
+        )
+        os.close(fd)
+        tmp_path = Path(tmp)
+        try:
+            os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
+            yield tmp_path
+            with open(tmp_path, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp_path, dest)
+        finally:
+            if tmp_path.exists():
+                tmp_path.unlink()
 
 
 def write_bytes(dest: str | os.PathLike, data: bytes) -> None:

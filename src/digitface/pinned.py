@@ -121,12 +121,16 @@ def fetch_verified(
     transfer: Transfer = Transfer(),
     session: requests.Session | None = None,
     what: str = "file",
+    resume: bool = True,
 ) -> str:
     """Put the pinned bytes at ``dest`` from the first source that serves them; return it.
 
     ``check(path)`` returns None when the complete file at ``path`` is the pinned one, else
-    why not (e.g. "sha256 ab12... is not the pinned cd34..."). Raises
-    :class:`SourcesExhausted` naming every source's failure.
+    why not (e.g. "sha256 ab12... is not the pinned cd34..."). ``resume``: a transfer that
+    breaks keeps its bytes for the next attempt, which asks only for the rest; right when every
+    source serves the same bytes (a file pinned by its own digest), wrong when they may differ
+    (re-compressed copies), so those start afresh. Raises :class:`SourcesExhausted` naming
+    every source's failure.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +149,8 @@ def fetch_verified(
             except (SourceFailed, OSError) as exc:
                 failures.append(f"{source}: {exc}")
                 log.warning("%s source failed: %s", what, failures[-1])
+                if not resume:
+                    part.unlink(missing_ok=True)
                 continue  # a broken transfer keeps its part file: the next source resumes it
             problem = check(part)
             if problem is not None:

@@ -12,7 +12,7 @@ from digitface.digits.download import DownloadSettings, MirrorsExhausted, downlo
 from digitface.digits.idx import read_idx
 
 STEM = "t10k-labels-idx1-ubyte"
-FAST = DownloadSettings(timeout_connect=1, timeout_read=2, retries=1, backoff=0.01)
+FAST = DownloadSettings(timeout_connect=1, timeout_read=2, retries=1)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -99,5 +99,40 @@ def test_truncated_gzip_and_oversized_body_are_failures(tmp_path, serve, shared_
         download_idx(STEM, [url], tmp_path / "x.gz", settings=FAST)
     small = DownloadSettings(timeout_connect=1, timeout_read=2, retries=0, max_bytes=1000)
     good, _ = serve(shared_mnist_dir)
-    with pytest.raises(MirrorsExhausted, match="exceeds 1000 bytes"):
+    with pytest.raises(MirrorsExhausted, match="more than the cap of 1000"):
         download_idx(STEM, [good], tmp_path / "y.gz", settings=small)
+
+
+def test_a_gzip_bomb_is_refused_while_streaming(tmp_path, serve):
+    """A 200 KB file that would inflate to 200 MB: refused once it passes the official size,
+    with memory that never holds more than a block of it."""
+    import tracemalloc
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
+    zeros = bytes(1 << 20)
+    bomb = b"".join(packer.compress(zeros) for _ in range(200)) + packer.flush()
+    assert len(bomb) < 300_000
+    folder = tmp_path / "bomb"
+    folder.mkdir()
+    (folder / f"{STEM}.gz").write_bytes(bomb)
+    url, _ = serve(folder)
+    tracemalloc.start()
+    try:
+        with pytest.raises(MirrorsExhausted, match="decompresses to more than the official 10008 bytes"):
+            download_idx(STEM, [url], tmp_path / "z.gz", settings=FAST)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+    assert not (tmp_path / "z.gz").exists() and not (tmp_path / "z.gz.part").exists()
+
+
+def test_a_plain_idx_body_is_checked_as_well(tmp_path, serve, shared_mnist_dir):
+    """A mirror serving the decompressed file under the .gz name: accepted only if it is the data."""
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / f"{STEM}.gz").write_bytes(gzip.decompress((shared_mnist_dir / f"{STEM}.gz").read_bytes()))
+    url, _ = serve(folder)
+    assert download_idx(STEM, [url], tmp_path / "p.gz", settings=FAST) == f"{url}/{STEM}.gz"
+    assert read_idx(tmp_path / "p.gz").shape == (10000,)

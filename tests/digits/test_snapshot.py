@@ -57,3 +57,57 @@ def test_wrong_shapes_are_a_clear_error(tmp_path):
     path.write_bytes(pickle.dumps({"W0": np.zeros((2, 2), np.float32)}))
     with pytest.raises(ValueError, match=r"W0 should have shape \(784, 300\)"):
         load_snapshot(path)
+
+
+class _Array:
+    """Pickles as numpy does (_reconstruct, then BUILD with a state), with any shape and data."""
+
+    def __init__(self, shape, dtype, data):
+        self.shape, self.dtype, self.data = shape, np.dtype(dtype), data
+
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+
+        return (_reconstruct, (np.ndarray, (0,), b"b"), (1, self.shape, self.dtype, False, self.data))
+
+
+class _Huge:
+    def __reduce__(self):
+        from numpy._core.multiarray import _reconstruct
+
+        return (_reconstruct, (np.ndarray, (10**12,), b"b"))
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"W0": _Huge()}, r"refusing an array of 1000000000000 bytes"),
+    ({"W0": _Array((10**9, 10**3), "f8", b"xyz")}, r"refusing an array of 8000000000000 bytes \(shape \(1000000000, 1000\)"),
+    ({"W0": _Array((-1, 5), "f4", b"xyz")}, r"refusing array shape \(-1, 5\)"),
+    ({"W0": _Array((2, 2), "f4", b"abc")}, "buffer size does not match"),
+])
+def test_a_pickle_cannot_ask_for_huge_arrays(tmp_path, payload, message):
+    path = tmp_path / "snapshot50.pkl"
+    path.write_bytes(pickle.dumps(payload, protocol=2))
+    with pytest.raises((UnsafePickleError, ValueError), match=message) as err:
+        load_snapshot(path)
+    assert str(path) in str(err.value)  # the file is named
+
+
+def test_the_total_of_all_arrays_is_capped_too(tmp_path):
+    """Eight 40 MB arrays sharing one memoised 40 MB string: a 40 MB pickle asking for 320 MB."""
+    shared = bytes(40 * 2**20)
+    path = tmp_path / "shared.pkl"
+    path.write_bytes(pickle.dumps({f"a{i}": _Array((len(shared),), "u1", shared) for i in range(8)}, protocol=2))
+    assert path.stat().st_size < 41 * 2**20
+    with pytest.raises(UnsafePickleError, match=r"more than 268435456 bytes in all"):
+        load_snapshot(path)
+
+
+def test_protocol_5_frombuffer_shapes_are_capped():
+    from numpy._core.numeric import _frombuffer
+
+    class Evil:
+        def __reduce__(self):
+            return (_frombuffer, (b"x" * 8, np.dtype("f8"), (10**10,), "C"))
+
+    with pytest.raises(UnsafePickleError, match="refusing an array of 80000000000 bytes"):
+        load_array_pickle(pickle.dumps({"W": Evil()}, protocol=5))

@@ -76,3 +76,37 @@ def test_digits_rejects_inconsistent_arrays():
         sources.Digits(np.zeros((3, 28, 28), np.uint8), np.zeros(2, np.uint8))
     with pytest.raises(ValueError, match="0..9"):
         sources.Digits(np.zeros((1, 28, 28), np.uint8), np.array([12], np.uint8))
+
+
+def _mat(path, make):
+    """An mnist_all.mat whose 20 matrices come from ``make(part, digit)``."""
+    savemat(path, {f"{p}{d}": make(p, d) for p in ("train", "test") for d in range(10)})
+    return path
+
+
+PIXELS = np.random.default_rng(5).integers(0, 256, (3, 784)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("name, make", [
+    ("floats in [0, 1]", lambda p, d: PIXELS / 255.0),
+    ("float32 in [0, 1]", lambda p, d: (PIXELS / 255.0).astype(np.float32)),
+    ("integral floats in 0..255", lambda p, d: PIXELS.astype(np.float64)),
+    ("int16 in 0..255", lambda p, d: PIXELS.astype(np.int16)),
+])
+def test_mat_pixels_of_any_numeric_type_become_the_same_uint8(tmp_path, name, make):
+    digits = sources.load_mat(_mat(tmp_path / "m.mat", make))
+    assert digits.train_images.dtype == np.uint8 and len(digits.train_images) == 30
+    np.testing.assert_array_equal(digits.train_images[:3].reshape(3, 784), PIXELS)
+
+
+@pytest.mark.parametrize("name, make, message", [
+    ("floats beyond 255", lambda p, d: PIXELS * 2.0, r"train0: pixel values span 0.0..510.0"),
+    ("negative", lambda p, d: PIXELS.astype(np.int16) - 1, r"pixel values span -1.0\.\.254\.0"),
+    ("fractions above 1", lambda p, d: PIXELS / 100.0, r"pixel values span 0.0..2.55"),
+    ("rows of 600", lambda p, d: np.zeros((2, 600), np.uint8), r"train0 has shape \(2, 600\); mnist_all.mat rows are 784"),
+])
+def test_mat_files_that_are_not_pixels_are_refused_naming_file_and_key(tmp_path, name, make, message):
+    path = _mat(tmp_path / "bad.mat", make)
+    with pytest.raises(ValueError, match=message) as err:
+        sources.load_mat(path)
+    assert str(path) in str(err.value), name

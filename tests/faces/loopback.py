@@ -37,7 +37,8 @@ class Route:
     stream (``body`` without Content-Length, then close), large (announce ``length``, send
     nothing), redirect (302 to ``location``), ranged (``body``, honouring a ``Range: bytes=N-``
     request with 206), truncated (announce all of ``body``, send its first ``length`` bytes,
-    then close).
+    then close), raw (``body`` is the whole response, status line and headers included, sent
+    as it is), drip (the same, one byte per ``interval``: slow headers, slow redirects).
     """
 
     kind: str
@@ -173,6 +174,14 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._head(200, len(route.body), {"Accept-Ranges": "bytes"})
                     self.wfile.write(route.body)
+            elif kind in ("raw", "drip"):
+                step = 1 if kind == "drip" else len(route.body) or 1
+                for start in range(0, len(route.body), step):
+                    if kind == "drip" and server.stopping.wait(route.interval):
+                        break
+                    self.wfile.write(route.body[start:start + step])
+                    self.wfile.flush()
+                self.close_connection = True
             elif kind == "truncated":
                 self._head(200, len(route.body), {"Connection": "close"})
                 self.wfile.write(route.body[:route.length])

@@ -226,3 +226,47 @@ def test_damaged_or_missing_store_bodies_are_recorded_and_removed(tmp_path):
     assert {k: (r.outcome, r.crop) for k, r in again.items()} == {
         1: (STORE_DAMAGED, ""), 2: (STORE_DAMAGED, ""), 3: ("ok", "test_person_3_3.png")}
     assert not damaged.exists()
+
+
+def _encoded(array, fmt, mode=None) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array, mode).save(buf, format=fmt) if mode else Image.fromarray(array).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+RAMP = np.linspace(0.0, 1.0, 40 * 40).reshape(40, 40)
+
+
+@pytest.mark.parametrize("name, data", [
+    ("16-bit grey PNG", _encoded((RAMP * 65535).round().astype(np.uint16), "PNG")),
+    ("16-bit grey TIFF", _encoded((RAMP * 65535).round().astype(np.uint16), "TIFF")),
+    ("float TIFF in [0, 1]", _encoded(RAMP.astype(np.float32), "TIFF")),
+    ("float TIFF in [0, 255]", _encoded((RAMP * 255).round().astype(np.float32), "TIFF")),
+    ("32-bit integer TIFF in 0..65535", _encoded((RAMP * 65535).round().astype(np.int32), "TIFF")),
+    ("32-bit integer TIFF in 0..255", _encoded((RAMP * 255).round().astype(np.int32), "TIFF")),
+])
+def test_high_bit_depths_are_scaled_not_clipped(name, data):
+    """Pillow's own conversion would give an all-white (16-bit) or all-black (float) face."""
+    outcome, face = crop_face(data, (0, 0, 40, 40), CropSettings())
+    assert outcome == "ok", name
+    got = np.asarray(face, dtype=np.int16)[..., 0]
+    expected = np.rint(RAMP * 255)
+    assert np.abs(got - expected).max() <= 1, name  # the ramp survives, 0..255
+    assert got.min() <= 1 and got.max() >= 254, name
+
+
+@pytest.mark.parametrize("name, values", [
+    ("negative floats", RAMP.astype(np.float32) - 0.5),
+    ("floats beyond 255", (RAMP * 1000).astype(np.float32)),
+    ("NaN", np.where(RAMP > 0.5, np.nan, RAMP).astype(np.float32)),
+    ("integers beyond 16 bits", (RAMP * 100_000).astype(np.int32)),
+])
+def test_pixel_ranges_no_rule_covers_are_recorded(name, values):
+    assert crop_face(_encoded(values, "TIFF"), (0, 0, 40, 40), CropSettings()) == ("unsupported_pixels", None), name
+
+
+def test_eight_bit_images_are_unchanged_by_the_depth_rules():
+    rgb = np.random.default_rng(3).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    grey = rgb[..., 0].copy()
+    assert np.array_equal(np.asarray(crop_face(_encoded(rgb, "PNG"), (0, 0, 40, 40))[1]), rgb)
+    assert np.array_equal(np.asarray(crop_face(_encoded(grey, "PNG"), (0, 0, 40, 40))[1])[..., 1], grey)

@@ -76,10 +76,12 @@ def test_every_failure_mode_has_its_outcome_and_costs_at_most_the_cap(server, tm
     # Only verified bodies reach the store, named by content.
     assert stored(tmp_path / "store") == sorted([f"{rows[0].sha256}.png", f"{rows[3].sha256}.png"])
     # A hang costs the read timeout, a trickle the total cap, and neither holds the run longer.
+    # Upper bounds are wide (a busy machine meets them): unbounded, the hang would take the
+    # server's 10 s and the trickle 50 s.
     seconds = {e["url"].rsplit("/", 1)[-1]: e["seconds"] for e in journal_entries(tmp_path / "journal.jsonl")}
-    assert seconds["hang"] < settings.read_timeout + 0.3
-    assert settings.total_timeout - 0.1 <= seconds["trickle"] < settings.total_timeout + 0.3
-    assert elapsed < settings.total_timeout + 1.5, f"run took {elapsed:.2f}s"
+    assert seconds["hang"] < settings.read_timeout + 5
+    assert settings.total_timeout - 0.1 <= seconds["trickle"] < settings.total_timeout + 5
+    assert elapsed < settings.total_timeout + 8, f"run took {elapsed:.2f}s"
 
 
 def test_trickling_hosts_cannot_hold_workers_beyond_the_cap(server, tmp_path):
@@ -93,7 +95,8 @@ def test_trickling_hosts_cannot_hold_workers_beyond_the_cap(server, tmp_path):
     records = download_actor(rows, tmp_path / "store", tmp_path / "j.jsonl", settings)
     elapsed = time.monotonic() - start
     assert set(outcomes(records).values()) == {"timeout"}
-    assert 2 * settings.total_timeout - 0.1 < elapsed < 2 * settings.total_timeout + 0.8
+    # Unbounded, each trickle would take 20 s; the upper bound is wide for a busy machine.
+    assert 2 * settings.total_timeout - 0.1 < elapsed < 2 * settings.total_timeout + 8
 
 
 @pytest.mark.parametrize("per_host", [2, 6])

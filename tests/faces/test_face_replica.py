@@ -181,7 +181,7 @@ def test_six_actors_end_to_end(server, replica, tmp_path):
     # Slow hosts cost at most about the total-time cap.
     for line in (results / "journal.jsonl").read_text().splitlines():
         entry = json.loads(line)
-        assert entry["seconds"] < SETTINGS.total_timeout + 1.0, entry
+        assert entry["seconds"] < SETTINGS.total_timeout + 5.0, entry
 
     # Nothing outside results/; the summary agrees with the records.
     assert files_under(tmp_path) == {f"results/{f}" for f in files_under(results)}

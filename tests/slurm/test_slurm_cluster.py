@@ -7,7 +7,7 @@ import json
 
 import pytest
 from cluster import PARTITION, Cluster, available
-from workflow_helpers import OUT, TINY, copy_workflow, snakemake, write_config
+from workflow_helpers import OUT, TINY, copy_workflow, snakemake, unavailable, write_config
 
 pytestmark = pytest.mark.slurm
 
@@ -36,7 +36,7 @@ def _metrics(workdir):
 def cluster(tmp_path_factory):
     why = available()
     if why:
-        pytest.skip(why)
+        unavailable(why)
     c = Cluster(tmp_path_factory.mktemp("slurm-state"))
     try:
         c.start()

@@ -85,8 +85,30 @@ def load_idx_files(**paths: str | Path) -> Digits:
     return Digits(**{key: read_idx(paths[key]) for key in IDX_FILES})
 
 
+def mat_pixels(values: np.ndarray, where: str) -> np.ndarray:
+    """One ``mnist_all.mat`` matrix as uint8 pixels (n, 28, 28), whatever numeric type it was
+    saved as: uint8 as it is; integers in 0..255 as they are; floats in [0, 1] scaled by 255
+    (rounded); integral floats in 0..255 as they are. Anything else is refused with
+    ``where`` (the file and key), the shape or the range named, never cast silently."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[1] != 28 * 28:
+        raise ValueError(f"{where} has shape {values.shape}; mnist_all.mat rows are 784 pixels (28x28)")
+    if values.dtype == np.uint8 or not values.size:
+        return values.astype(np.uint8, copy=False).reshape(-1, 28, 28)
+    if values.dtype.kind not in "iuf":
+        raise ValueError(f"{where} holds {values.dtype} values, not pixels")
+    lo, hi = float(values.min()), float(values.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo < 0:
+        raise ValueError(f"{where}: pixel values span {lo}..{hi}; expected 0..255 or [0, 1]")
+    if values.dtype.kind == "f" and hi <= 1.0:
+        return np.rint(values * 255.0).astype(np.uint8).reshape(-1, 28, 28)
+    if hi <= 255 and np.array_equal(values, np.round(values)):
+        return values.astype(np.uint8).reshape(-1, 28, 28)
+    raise ValueError(f"{where}: pixel values span {lo}..{hi}; expected 0..255 or [0, 1]")
+
+
 def load_mat(path: str | Path) -> Digits:
-    """The course's ``mnist_all.mat``: per-digit ``N x 784`` uint8 matrices."""
+    """The course's ``mnist_all.mat``: per-digit ``N x 784`` pixel matrices (see :func:`mat_pixels`)."""
     from scipy.io import loadmat
 
     mat = loadmat(path)
@@ -96,7 +118,7 @@ def load_mat(path: str | Path) -> Digits:
         missing = [k for k in keys if k not in mat]
         if missing:
             raise KeyError(f"{path}: missing keys {missing}")
-        images = [np.asarray(mat[k], dtype=np.uint8).reshape(-1, 28, 28) for k in keys]
+        images = [mat_pixels(mat[k], f"{path}: {k}") for k in keys]
         parts[f"{part}_images"] = np.concatenate(images)
         parts[f"{part}_labels"] = np.repeat(
             np.arange(10, dtype=np.uint8), [len(x) for x in images]

@@ -4,7 +4,11 @@ Decoding: any Pillow format; the first frame of animations (GIF). Every mode bec
 transparent pixels (RGBA, LA, PA, P or L with a transparency key) are composited on white,
 because the colour stored under alpha 0 is arbitrary (often black) and would otherwise
 leak into the face; CMYK uses Pillow's conversion (Adobe-inverted JPEGs are handled by the
-decoder; ICC profiles are ignored).
+decoder; ICC profiles are ignored). High bit depths are scaled, never clipped (Pillow's own
+conversion clips a 16-bit PNG to white and a float TIFF to black): 16-bit images by
+255/65535; 32-bit integer images by 1 if the whole image lies in 0..255, else by 255/65535 if
+it lies in 0..65535; float images by 255 if the whole image lies in [0, 1], by 1 if in
+[0, 255]. Anything else (negative or larger values, NaN) is ``unsupported_pixels``.
 
 Box: ``x1,y1,x2,y2`` selects ``img[y1:y2, x1:x2]`` on the RAW pixel grid; EXIF orientation
 is NOT applied. Evidence from the data (the replica of the 2018 responses): of the 309 ``ok``
@@ -28,7 +32,7 @@ image for which Pillow would emit DecompressionBombWarning is therefore refused 
 check, and Pillow's DecompressionBombError (twice its limit) maps to the same outcome.
 
 Outcomes added by this stage: ``ok``, ``not_an_image`` (Pillow cannot decode it, truncated
-files included), ``bad_bbox``, ``decompression_bomb``, ``store_damaged`` (the stored body is
+files included), ``bad_bbox``, ``decompression_bomb``, ``unsupported_pixels``, ``store_damaged`` (the stored body is
 missing or its SHA-256 is no longer the list's: it is removed; the workflow's crop job then
 fails naming it, so that the next run fetches it again), and ``duplicate_of:<face_id>`` for a
 row whose full-resolution crop has exactly the pixels of an earlier row's crop. That covers
@@ -58,6 +62,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from digitface.atomic import atomic_path
@@ -70,6 +75,7 @@ logger = logging.getLogger(__name__)
 NOT_AN_IMAGE = "not_an_image"
 BAD_BBOX = "bad_bbox"
 DECOMPRESSION_BOMB = "decompression_bomb"
+UNSUPPORTED_PIXELS = "unsupported_pixels"
 STORE_DAMAGED = "store_damaged"
 _WHITE = (255, 255, 255, 255)
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
@@ -86,6 +92,35 @@ class CropSettings:
     max_pixels: int = 50_000_000
     workers: int = min(4, os.cpu_count() or 1)
     progress_interval: float = 10.0
+
+
+def pixel_scale(image: Image.Image) -> float | None:
+    """The factor that maps a high-bit-depth image onto 0..255 (module doc), None for the
+    8-bit modes Pillow converts itself; raises ValueError for values no rule covers."""
+    mode = image.mode
+    if mode.startswith("I;16"):
+        return 255.0 / 65535.0
+    if mode not in ("I", "F"):
+        return None
+    pixels = np.asarray(image)  # Pillow's getextrema skips NaN: look at the values themselves
+    if not np.isfinite(pixels).all():
+        raise ValueError(f"mode {mode} pixels include NaN or infinity")
+    lo, hi = float(pixels.min()), float(pixels.max())
+    if lo < 0:
+        raise ValueError(f"mode {mode} pixels span {lo}..{hi}")
+    if mode == "F" and hi <= 1.0:
+        return 255.0
+    if hi <= 255:
+        return 1.0
+    if mode == "I" and hi <= 65535:
+        return 255.0 / 65535.0
+    raise ValueError(f"mode {mode} pixels span {lo}..{hi}")
+
+
+def to_8bit(image: Image.Image, scale: float) -> Image.Image:
+    """A single-channel high-bit-depth image as 8-bit grey, scaled (and rounded), not clipped."""
+    pixels = np.asarray(image, dtype=np.float64) * scale
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), "L")
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -121,10 +156,19 @@ def crop_face(data: bytes, bbox: tuple[int, int, int, int],
             box = clip_bbox(bbox, image.size, settings.min_bbox_fraction)
             if box is None:
                 return BAD_BBOX, None
-            return OK, to_rgb(image.crop(box))
+            try:
+                scale = pixel_scale(image)
+            except ValueError as exc:
+                logger.warning("%s: %s", UNSUPPORTED_PIXELS, exc)
+                return UNSUPPORTED_PIXELS, None
+            face = image.crop(box)
+            return OK, to_rgb(to_8bit(face, scale) if scale is not None else face)
     except Image.DecompressionBombError:
         return DECOMPRESSION_BOMB, None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        return NOT_AN_IMAGE, None
+    except Exception:  # noqa: BLE001 - a decoder's surprise is this row's outcome, not the job's
+        logger.warning("unexpected failure decoding an image (recorded as %s)", NOT_AN_IMAGE, exc_info=True)
         return NOT_AN_IMAGE, None
 
 
@@ -145,7 +189,8 @@ def crop_name(row: ListRow) -> str:
 
 def recipe(settings: CropSettings) -> str:
     """How a crop is made, beyond its body and box: a cached crop made otherwise is redone."""
-    return f"lanczos;min_bbox_fraction={settings.min_bbox_fraction};max_pixels={settings.max_pixels}"
+    return (f"lanczos;depth-scaled;min_bbox_fraction={settings.min_bbox_fraction};"
+            f"max_pixels={settings.max_pixels}")
 
 
 def _tag(row: ListRow, settings: CropSettings) -> dict[str, str]:

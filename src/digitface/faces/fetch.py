@@ -6,10 +6,10 @@ to one host at a time), bounded per URL (connect/read timeouts, a total-time cap
 while streaming, a size cap, a redirect cap), and resumable (a journal and a store keyed by
 content, so a killed run loses at most its in-flight URLs).
 
-Time: the total cap is checked between body reads, each of which returns as soon as any
-bytes arrive (``read1``, needs urllib3 >= 2.3), so a trickle ends within about one read of the
-cap. The header phase is bounded only by the timeouts, (retries + 1) x (connect + read) at
-worst: a host that trickles its *headers* is not cut at the cap.
+Time: the total cap bounds the whole exchange, connect, headers, redirects and body: a
+watchdog shuts the exchange's sockets down when it passes (:func:`digitface.http.deadline`),
+so a host that trickles its headers or its redirects is cut at the cap like one that trickles
+its body (whose reads also check the cap between ``read1`` calls).
 
 Store: a body whose sha256 equals the list's is written atomically to
 ``<store>/<sha256>.<ext>``; ``ext`` comes from the body's magic bytes (jpg, png, gif, bmp,
@@ -30,7 +30,11 @@ Outcome vocabulary of this stage (per row):
   too_large               Content-Length or the streamed body exceeds ``max_bytes``
   redirect_loop           more than ``max_redirects`` redirects
   scheme_not_allowed      a scheme outside ``schemes`` (also a redirect to one)
-  bad_url                 unparsable URL, or a local path escaping ``base_dir``
+  bad_url                 unparsable URL, or a local path escaping ``base_dir`` or unusable
+                          (a name too long for the filesystem, a NUL byte)
+  bad_redirect            a redirect whose Location cannot be parsed (an invalid IPv6
+                          literal, bytes that are not UTF-8)
+  fetch_error             anything else one URL raised (logged with its traceback)
   file_not_found          a local path that is not a file
   sha_mismatch            a complete image body whose sha256 differs from the list's
   not_an_image            a complete body whose sha256 differs and that is no image
@@ -49,6 +53,7 @@ a kill is ignored on reading.
 from __future__ import annotations
 
 import hashlib
+import http.client as http_client
 import json
 import logging
 import os
@@ -65,7 +70,7 @@ import requests
 import urllib3
 
 from digitface import http
-from digitface.atomic import write_bytes
+from digitface.atomic import naming_full_disk, write_bytes
 from digitface.faces.lists import ListRow
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
 from digitface.progress import Progress
@@ -81,6 +86,8 @@ BAD_URL = "bad_url"
 FILE_NOT_FOUND = "file_not_found"
 SHA_MISMATCH = "sha_mismatch"
 NOT_AN_IMAGE = "not_an_image"
+BAD_REDIRECT = "bad_redirect"
+FETCH_ERROR = "fetch_error"
 
 _CHUNK = 64 * 1024
 _LOCAL = "file"  # the scheme name that enables local paths and file: URLs
@@ -115,7 +122,7 @@ def outcome_settings(settings: FetchSettings) -> str:
 
 def is_transient(outcome: str) -> bool:
     """Whether a later run should try this URL again."""
-    if outcome in (TIMEOUT, CONNECTION_ERROR, "http_408", "http_429"):
+    if outcome in (TIMEOUT, CONNECTION_ERROR, FETCH_ERROR, "http_408", "http_429"):
         return True
     return outcome.startswith("http_5")
 
@@ -155,37 +162,67 @@ def make_session(settings: FetchSettings) -> requests.Session:
     )
 
 
-def _fetch_http(session: requests.Session, url: str, settings: FetchSettings) -> tuple[str, bytes | None]:
-    """GET with the caps; the body is read with read1 so a trickling host cannot outlast the cap."""
-    deadline = time.monotonic() + settings.total_timeout
-    try:
-        with session.get(url, stream=True, timeout=(settings.connect_timeout, settings.read_timeout)) as resp:
-            if not 200 <= resp.status_code < 300:
-                return f"http_{resp.status_code}", None
-            length = resp.headers.get("Content-Length", "")
-            if length.isdigit() and int(length) > settings.max_bytes:
+def _get(session: requests.Session, url: str, settings: FetchSettings, limit: http.Deadline,
+         answers: list[int]) -> tuple[str, bytes | None]:
+    """GET with the caps; the body is read with read1 so a trickle ends within a read of the
+    cap. ``answers`` collects the status of every response, redirects included."""
+    hook = {"response": lambda resp, *args, **kwargs: answers.append(resp.status_code)}
+    with session.get(url, stream=True, timeout=(settings.connect_timeout, settings.read_timeout),
+                     hooks=hook) as resp:
+        if not 200 <= resp.status_code < 300:
+            return f"http_{resp.status_code}", None
+        length = resp.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > settings.max_bytes:
+            return TOO_LARGE, None
+        chunks, size = [], 0
+        while True:
+            if limit.remaining() <= 0:
+                return TIMEOUT, None
+            chunk = resp.raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                return OK, b"".join(chunks)
+            size += len(chunk)
+            if size > settings.max_bytes:
                 return TOO_LARGE, None
-            chunks, size = [], 0
-            while True:
-                if time.monotonic() > deadline:
-                    return TIMEOUT, None
-                chunk = resp.raw.read1(_CHUNK, decode_content=True)
-                if not chunk:
-                    return OK, b"".join(chunks)
-                size += len(chunk)
-                if size > settings.max_bytes:
-                    return TOO_LARGE, None
-                chunks.append(chunk)
-    except requests.exceptions.TooManyRedirects:
-        return REDIRECT_LOOP, None
-    except requests.exceptions.InvalidSchema:
-        return SCHEME_NOT_ALLOWED, None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, urllib3.exceptions.LocationParseError):
-        return BAD_URL, None
-    except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError):
-        return TIMEOUT, None
-    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
-        return CONNECTION_ERROR, None
+            chunks.append(chunk)
+
+
+def _failure(exc: Exception, limit: http.Deadline, answered: bool) -> str:
+    """The outcome an exception of one exchange stands for (re-raised if it is none of them);
+    ``answered``: a response had arrived, so an unparsable URL came from a redirect."""
+    if limit.expired.is_set():
+        return TIMEOUT  # the watchdog cut the exchange: whatever broke, time ran out
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return REDIRECT_LOOP
+    if isinstance(exc, requests.exceptions.InvalidSchema):  # also a ValueError: before those
+        return SCHEME_NOT_ALLOWED
+    if answered and isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                                     urllib3.exceptions.LocationParseError, ValueError)):
+        return BAD_REDIRECT
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        urllib3.exceptions.LocationParseError)):
+        return BAD_URL
+    if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
+        return TIMEOUT
+    if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
+                        http_client.HTTPException)):
+        return CONNECTION_ERROR
+    if isinstance(exc, ValueError):  # incl. UnicodeError: a Location requests cannot parse
+        return BAD_REDIRECT if answered else BAD_URL
+    raise exc
+
+
+def _fetch_http(session: requests.Session, url: str, settings: FetchSettings) -> tuple[str, bytes | None]:
+    """One exchange, connect to the body's last byte (redirects included), bounded by the
+    total cap however the server behaves (:func:`digitface.http.deadline`)."""
+    answers: list[int] = []
+    with http.deadline(settings.total_timeout) as limit:
+        try:
+            result = _get(session, url, settings, limit, answers)
+        except Exception as exc:  # noqa: BLE001 - classified, or re-raised by _failure
+            return _failure(exc, limit, bool(answers)), None
+    # A cut exchange can look like an answer (headers ended early by the closed socket).
+    return (TIMEOUT, None) if limit.expired.is_set() else result
 
 
 def _read_local(url: str, base_dir: Path, settings: FetchSettings) -> tuple[str, bytes | None]:
@@ -193,14 +230,17 @@ def _read_local(url: str, base_dir: Path, settings: FetchSettings) -> tuple[str,
     parts = urlsplit(url)
     relative = unquote(parts.path) if parts.scheme else url
     root = base_dir.resolve()
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root):
+    try:
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root):
+            return BAD_URL, None
+        if not path.is_file():
+            return FILE_NOT_FOUND, None
+        if path.stat().st_size > settings.max_bytes:
+            return TOO_LARGE, None
+        return OK, path.read_bytes()
+    except (OSError, ValueError):  # a name too long, a NUL byte, unreadable: this row's fault
         return BAD_URL, None
-    if not path.is_file():
-        return FILE_NOT_FOUND, None
-    if path.stat().st_size > settings.max_bytes:
-        return TOO_LARGE, None
-    return OK, path.read_bytes()
 
 
 def fetch(session: requests.Session, url: str, settings: FetchSettings,
@@ -223,7 +263,7 @@ class Journal:
     """Append-only JSONL of URL attempts: {"sha256", "url", "outcome", "seconds"}; thread-safe."""
 
     def __init__(self, path: str | os.PathLike) -> None:
-        path = Path(path)
+        path = self.path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
@@ -233,7 +273,7 @@ class Journal:
 
     def append(self, entry: dict) -> None:
         line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
-        with self._lock:
+        with self._lock, naming_full_disk(self.path):
             os.write(self._fd, line)
 
     def close(self) -> None:
@@ -330,7 +370,11 @@ def _download_image(sha256: str, urls: Sequence[str], ctx: _Context) -> list[_At
     for url in urls:
         with ctx.limit(url):
             start = time.monotonic()
-            outcome, body = fetch(ctx.session, url, ctx.settings, ctx.base_dir)
+            try:
+                outcome, body = fetch(ctx.session, url, ctx.settings, ctx.base_dir)
+            except Exception:  # noqa: BLE001 - one row's surprise must not end the actor's job
+                logger.warning("unexpected failure fetching %s (recorded as %s)", url, FETCH_ERROR, exc_info=True)
+                outcome, body = FETCH_ERROR, None
             seconds = round(time.monotonic() - start, 3)
         name = ""
         if body is not None:

@@ -14,7 +14,7 @@ import requests
 
 from ..atomic import write_bytes
 from ..http import fetch_bytes, make_session
-from .lists import ListRow, Reject, read_list, slugify
+from .lists import ListRow, Reject, format_row, read_list, slugify
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +41,42 @@ def fetch_list(
 
 
 def actor_rows(
-    list_paths: list[str | Path], actor_slug: str
-) -> tuple[dict[Path, list[ListRow]], list[Reject]]:
-    """Rows of one actor (by slug), grouped by the list file they came from (local URLs are
-    relative to their own list's folder), plus every list's rejects."""
+    list_paths: list[str | Path], name: str
+) -> tuple[dict[Path, list[ListRow]], list[ListRow], list[Reject]]:
+    """Rows of one actor, by the EXACT configured name, grouped by the list file they came from
+    (local URLs are relative to their own list's folder); the rows whose face_id an earlier
+    list already gave this actor (a face_id names the crop file, so the later rows are
+    recorded as such and not used); and every list's rejects.
+
+    Exact names: a list may spell another person so that the folder name (slug) coincides,
+    "José García" beside "Jose Garcia"; matching by slug would merge them silently
+    (:func:`name_collisions` reports such rows instead).
+    """
     by_list: dict[Path, list[ListRow]] = {}
+    taken: dict[int, ListRow] = {}
+    clashes: list[ListRow] = []
     rejects: list[Reject] = []
     for path in map(Path, list_paths):
         rows, bad = read_list(path)
         rejects += bad
-        mine = [r for r in rows if slugify(r.name) == actor_slug]
+        mine = []
+        for row in rows:
+            if row.name != name:
+                continue
+            if row.face_id in taken:
+                clashes.append(row)
+            else:
+                taken[row.face_id] = row
+                mine.append(row)
         if mine:
             by_list[path] = mine
-    return by_list, rejects
+    return by_list, clashes, rejects
+
+
+def name_collisions(rows: list[ListRow], names: list[str]) -> list[Reject]:
+    """Rows whose name is not a configured actor's but has the same folder name (slug): they
+    are not used, and the rejects table says why."""
+    configured = {slugify(n): n for n in names}
+    return [Reject(r.source, r.line, f"name {r.name!r} differs from the configured {configured[slugify(r.name)]!r} "
+                   "(same folder name): not used", format_row(r))
+            for r in rows if r.name not in names and slugify(r.name) in configured]

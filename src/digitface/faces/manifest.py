@@ -20,6 +20,8 @@ from digitface.faces.lists import ListRow
 
 OK = "ok"
 DUPLICATE_PREFIX = "duplicate_of:"
+#: A row whose face_id an earlier list already gave the same actor (its crop file is taken).
+DUPLICATE_FACE_ID = "duplicate_face_id"
 FETCHED = frozenset({OK, "sha_mismatch", "not_an_image"})  # download outcomes where a body arrived
 
 COLUMNS = ["name", "image_id", "face_id", "url", "bbox", "sha256", "source", "line",
