@@ -61,3 +61,20 @@ rule backprop:
     """Backpropagation versus per-weight gradients: timings and fitted exponents."""
     input:
         get_backprop_targets(),
+
+
+rule unknown_target:
+    """Not a target: explains a mistyped one (a bare word that is no rule's name)."""
+    input:
+        unknown_target,
+    output:
+        "{target}",
+    wildcard_constraints:
+        target="[A-Za-z0-9_-]+",
+    log:
+        "<logs>/unknown_target/{target}.log",
+    localrule: True
+    conda:
+        "envs/digits.yaml"
+    shell:
+        "false"

@@ -5,12 +5,7 @@ rule measure_backprop_cost:
     """Three ways to every weight's gradient: agreement, then timings over N and K."""
     output:
         timings="<results>/backprop/timings.tsv",
-        fits=report(
-            "<results>/backprop/fits.tsv",
-            caption="../report/backprop_fits.rst",
-            category="Performance",
-            labels={"table": "backprop cost exponents"},
-        ),
+        fits="<results>/backprop/fits.tsv",
         summary="<results>/backprop/summary.json",
     params:
         backprop=config["backprop"],
@@ -30,14 +25,13 @@ rule measure_backprop_cost:
 rule plot_backprop_cost:
     """The timings on log axes with the fitted exponents."""
     input:
-        timings=rules.measure_backprop_cost.output.timings,
-        fits=rules.measure_backprop_cost.output.fits,
+        summary=rules.measure_backprop_cost.output.summary,
     output:
         png=report(
             "<results>/backprop/backprop_cost.png",
             caption="../report/backprop.rst",
             category="Performance",
-            labels={"figure": "backprop vs per-weight gradients"},
+            labels={"result": "backprop vs per-weight cost"},
         ),
     log:
         "<logs>/plot_backprop_cost/plot_backprop_cost.log",

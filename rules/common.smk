@@ -1,5 +1,8 @@
 # Configuration (typed, validated, checked before any job), the run's folders, wildcard
 # constraints and input functions shared by every stage.
+import re
+from difflib import get_close_matches
+
 import yaml
 
 from snakemake.utils import validate
@@ -13,6 +16,7 @@ from digitface.configuration import (
 )
 from digitface.digits.sources import IDX_FILES, idx_file
 from digitface.faces.lists import slugify
+from digitface.report_tables import TABLES, summary_fragment
 
 
 # --config values arrive as strings ("0.8"): read them with the schema's types, then validate.
@@ -63,6 +67,44 @@ HIDDEN_UNIT_IMAGES = {
 GPU = bool(config.get("gpu", False))
 ACTORS = sorted(ACTOR_NAMES)
 OPTIMIZERS = ["gd", "momentum"]
+#: The targets a user types (rules without outputs of their own).
+TARGET_RULES = ["all", "digits", "faces_data", "faces", "backprop"]
+
+
+def digits_data_description():
+    if DIGITS["source"] == "sample":
+        return "bundled MNIST sample (10,000 training images)"
+    return f"full MNIST ({DIGITS['source']})"
+
+
+def faces_data_description():
+    if FACES_SYNTHETIC:
+        return "SYNTHETIC faces (bundled sample, invented people)"
+    return "FaceScrub crops (real photographs)"
+
+
+def weights_description():
+    if WEIGHTS == "random":
+        chosen = "" if FACES_SYNTHETIC else ", set explicitly on real photographs"
+        return f"RANDOM AlexNet weights (seed {ALEXNET['seed']}{chosen}; not ImageNet features)"
+    return (
+        f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {IMAGENET['sha256'][:12]}...)"
+    )
+
+
+def provenance(part):
+    """One line saying what a table of ``part`` (digits, faces, backprop or the whole run)
+    was measured on: only what that part depends on, so that a change of the digits data
+    does not rewrite the faces tables."""
+    lines = {
+        "digits": f"digits: {digits_data_description()}",
+        "faces": f"faces: {faces_data_description()}, {weights_description()}",
+        "backprop": "backprop: CPU time of one thread on the machine that ran it",
+    }
+    chosen = [lines[p] for p in EXPERIMENTS] if part == "run" else [lines[part]]
+    return f"Run {RUN}; " + "; ".join(chosen) + "."
+# The report opens on the run's summary table (report/workflow.rst reads it from here).
+config["report"] = {"summary": summary_fragment(f"{RESULTS}/metrics.tsv")}
 
 
 wildcard_constraints:
@@ -76,6 +118,7 @@ wildcard_constraints:
     features="[A-Za-z0-9_.-]+",
     model="mlp|alexnet/[A-Za-z0-9_.-]+/mlp",
     sha256="[0-9a-f]{64}",
+    table="|".join(re.escape(name) for name in TABLES),
 
 
 def get_mnist_source(wildcards):
@@ -93,8 +136,8 @@ def get_mnist_source(wildcards):
 def get_digits_targets():
     targets = [
         "<results>/digits/figures/gallery.png",
-        "<results>/digits/gradcheck.tsv",
-        "<results>/digits/metrics.tsv",
+        "<results>/digits/gradcheck.html",
+        "<results>/digits/metrics.html",
     ]
     for opt in OPTIMIZERS:
         targets += [
@@ -125,7 +168,7 @@ def get_face_lists():
 
 
 def get_faces_data_targets():
-    return ["<results>/faces/summary.tsv"] + expand(
+    return ["<results>/faces/summary.html"] + expand(
         "<results>/faces/arrays/{actor}_{size}.npy", actor=ACTORS, size=CROP_SIZES
     )
 
@@ -149,21 +192,6 @@ def get_alexnet_chunks(wildcards):
     ]
 
 
-def faces_data_description():
-    if FACES_SYNTHETIC:
-        return "SYNTHETIC faces (bundled sample, invented people)"
-    return "FaceScrub crops (real photographs)"
-
-
-def weights_description():
-    if WEIGHTS == "random":
-        chosen = "" if FACES_SYNTHETIC else ", set explicitly on real photographs"
-        return f"RANDOM AlexNet weights (seed {ALEXNET['seed']}{chosen}; not ImageNet features)"
-    return (
-        f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {IMAGENET['sha256'][:12]}...)"
-    )
-
-
 def model_title(wildcards):
     data = "synthetic faces" if FACES_SYNTHETIC else "real FaceScrub photographs"
     if wildcards.model == "mlp":
@@ -174,7 +202,7 @@ def model_title(wildcards):
 
 def get_faces_models_targets():
     return [
-        "<results>/faces/metrics.tsv",
+        "<results>/faces/metrics.html",
         "<results>/faces/mlp/curves.png",
         f"<results>/faces/alexnet/{FEATURES}/mlp/curves.png",
     ] + expand(
@@ -184,7 +212,7 @@ def get_faces_models_targets():
 
 
 def get_backprop_targets():
-    return ["<results>/backprop/backprop_cost.png"]
+    return ["<results>/backprop/backprop_cost.png", "<results>/backprop/fits.html"]
 
 
 def get_summary_tables(wildcards):
@@ -205,5 +233,27 @@ def get_all_targets():
     }
     chosen = [t for part in EXPERIMENTS for t in targets[part]]
     if "digits" in EXPERIMENTS or "faces" in EXPERIMENTS:
-        chosen.append("<results>/metrics.tsv")
+        chosen.append("<results>/metrics.html")
     return chosen
+
+
+# The report's menu: one short label per result (long or many labels widen it over the text).
+def model_label(wildcards):
+    model = "MLP on crops" if wildcards.model == "mlp" else "MLP on AlexNet features"
+    return {"result": f"learning curves, {model}"}
+
+
+def optimizer_label(what):
+    names = {"gd": "gradient descent", "momentum": "momentum"}
+    return lambda wildcards: {"result": f"{what}, {names[wildcards.optimizer]}"}
+
+
+def unknown_target(wildcards):
+    """A bare word that is no rule's name: say which targets exist, and the closest one."""
+    close = get_close_matches(wildcards.target, TARGET_RULES, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise ValueError(
+        f"'{wildcards.target}' is not a target of this workflow.{hint} Targets: "
+        f"{', '.join(TARGET_RULES)} (snakemake --list-rules says what each does), or any "
+        f"file under {RESULTS}/ that a rule makes."
+    )

@@ -10,10 +10,11 @@ rule plot_digit_gallery:
             "<results>/digits/figures/gallery.png",
             caption="../report/digits_gallery.rst",
             category="Digits",
-            labels={"figure": "digit gallery"},
+            labels={"result": "digit gallery"},
         ),
     params:
         gallery=DIGITS["gallery"],
+        data=digits_data_description(),
     log:
         "<logs>/plot_digit_gallery/plot_digit_gallery.log",
     conda:
@@ -27,12 +28,7 @@ rule check_gradients:
     input:
         data=rules.prepare_mnist.output.data,
     output:
-        table=report(
-            "<results>/digits/gradcheck.tsv",
-            caption="../report/gradcheck.rst",
-            category="Digits",
-            labels={"table": "gradient check"},
-        ),
+        table="<results>/digits/gradcheck.tsv",
         verdict="<results>/digits/gradcheck.json",
     params:
         gradcheck=DIGITS["gradcheck"],
@@ -108,9 +104,11 @@ rule plot_learning_curves:
             "<results>/digits/figures/curves_{optimizer}.png",
             caption="../report/digits_curves.rst",
             category="Digits",
-            labels={"figure": "learning curves", "optimizer": "{optimizer}"},
+            labels=optimizer_label("learning curves"),
         ),
         svg="<results>/digits/figures/curves_{optimizer}.svg",
+    params:
+        data=digits_data_description(),
     log:
         "<logs>/plot_learning_curves/{optimizer}.log",
     conda:
@@ -128,8 +126,10 @@ rule plot_weights:
             "<results>/digits/figures/weights_{optimizer}.png",
             caption="../report/digits_weights.rst",
             category="Digits",
-            labels={"figure": "weights", "optimizer": "{optimizer}"},
+            labels=optimizer_label("weights"),
         ),
+    params:
+        data=digits_data_description(),
     log:
         "<logs>/plot_weights/{optimizer}.log",
     conda:
@@ -162,12 +162,7 @@ rule summarize_digits:
         gd="<results>/digits/gd/metrics.json",
         momentum="<results>/digits/momentum/metrics.json",
     output:
-        table=report(
-            "<results>/digits/metrics.tsv",
-            caption="../report/digits_metrics.rst",
-            category="Digits",
-            labels={"table": "metrics vs reference"},
-        ),
+        table="<results>/digits/metrics.tsv",
     log:
         "<logs>/summarize_digits/summarize_digits.log",
     conda:

@@ -99,12 +99,7 @@ rule summarize_faces_data:
         manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
         rejects=rules.check_face_lists.output.rejects,
     output:
-        summary=report(
-            "<results>/faces/summary.tsv",
-            caption="../report/faces_summary.rst",
-            category="Faces data",
-            labels={"table": "per-actor data summary"},
-        ),
+        summary="<results>/faces/summary.tsv",
     params:
         actors=[ACTOR_NAMES[a] for a in ACTORS],
     log:

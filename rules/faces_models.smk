@@ -61,12 +61,17 @@ rule plot_hidden_units:
             "<results>/faces/figures/hidden_units_{actor}.png",
             caption="../report/hidden_units.rst",
             category="Faces models",
-            labels={"figure": "hidden units", "actor": "{actor}"},
+            labels=lambda wildcards: {
+                "result": f"hidden units, {ACTOR_NAMES[wildcards.actor]}"
+            },
         ),
+        stats="<results>/faces/figures/hidden_units_{actor}.json",
     params:
         image_id=lambda wildcards: HIDDEN_UNIT_IMAGES[wildcards.actor],
         top=MODELS["hidden_units"]["top"],
         name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
+        seed=SEEDS[0],
+        data=lambda wildcards: f"{faces_data_description()}; MLP seed {SEEDS[0]}",
     log:
         "<logs>/plot_hidden_units/{actor}.log",
     conda:
@@ -159,7 +164,7 @@ rule summarize_face_runs:
             "<results>/faces/{model}/curves.png",
             caption="../report/faces_curves.rst",
             category="Faces models",
-            labels={"figure": "learning curves", "model": "{model}"},
+            labels=model_label,
         ),
     params:
         title=model_title,
@@ -179,12 +184,7 @@ rule summarize_faces:
         index=rules.split_faces.output.index,
         data=rules.summarize_faces_data.output.summary,
     output:
-        table=report(
-            "<results>/faces/metrics.tsv",
-            caption="../report/faces_metrics.rst",
-            category="Faces models",
-            labels={"table": "metrics vs reference"},
-        ),
+        table="<results>/faces/metrics.tsv",
     params:
         data=faces_data_description(),
         weights=weights_description(),

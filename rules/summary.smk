@@ -1,4 +1,4 @@
-# Every result in one table for the report's first category.
+# Every result in one table, and every table's reading copy for the report.
 
 
 rule summarize_results:
@@ -6,15 +6,32 @@ rule summarize_results:
     input:
         unpack(get_summary_tables),
     output:
-        table=report(
-            "<results>/metrics.tsv",
-            caption="../report/results.rst",
-            category="Summary",
-            labels={"table": "all results vs reference"},
-        ),
+        table="<results>/metrics.tsv",
     log:
         "<logs>/summarize_results/summarize_results.log",
     conda:
         "../envs/digits.yaml"
     script:
         "../scripts/summarize_results.py"
+
+
+rule render_table:
+    """A table's reading copy for the report: HTML with human column names, sortable."""
+    input:
+        tsv="<results>/{table}.tsv",
+    output:
+        html=report(
+            "<results>/{table}.html",
+            caption="../report/table.rst",
+            category=lambda wildcards: TABLES[wildcards.table].category,
+            labels=lambda wildcards: {"result": TABLES[wildcards.table].label},
+        ),
+    params:
+        caption=lambda wildcards: TABLES[wildcards.table].caption,
+        provenance=lambda wildcards: provenance(TABLES[wildcards.table].part),
+    log:
+        "<logs>/render_table/{table}.log",
+    conda:
+        "../envs/digits.yaml"
+    script:
+        "../scripts/render_table.py"

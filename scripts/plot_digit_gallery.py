@@ -8,5 +8,6 @@ from digitface.plotting import save_figure
 log_to_file(snakemake.log[0])
 data = load_split(snakemake.input.data)
 cfg = snakemake.params.gallery
-fig = digit_gallery(data["x_train"], data["y_train"], cfg["per_digit"], cfg["seed"])
+fig = digit_gallery(data["x_train"], data["y_train"], cfg["per_digit"], cfg["seed"],
+                    title=f"{cfg['per_digit']} training examples of each digit ({snakemake.params.data})")
 save_figure(fig, snakemake.output.png)

@@ -16,7 +16,7 @@ history = [
 with open(snakemake.input.metrics) as fh:
     metrics = json.load(fh)
 s = metrics["settings"]
-title = (f"Softmax network, {'momentum γ=' + str(s['gamma']) if s['gamma'] else 'gradient descent'}"
-         f", lr {s['learning_rate']:g}")
+method = f"gradient descent with momentum (γ = {s['gamma']})" if s["gamma"] else "gradient descent"
+title = f"Softmax network, {method}, learning rate {s['learning_rate']:g}\n{snakemake.params.data}"
 fig = learning_curves(history, metrics["chosen_iteration"], title)
 save_figure(fig, snakemake.output.png, snakemake.output.svg)

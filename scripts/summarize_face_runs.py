@@ -23,7 +23,10 @@ for split in runs[0]["metrics"]:
 write_json(snakemake.output.summary, summary)
 
 band = history_band([SimpleNamespace(history=h) for h in histories])
-note = f"mean ± sd over seeds {summary['seeds']}; iteration chosen on validation"
-fig = learning_curve_figure(histories[0], runs[0]["chosen_iteration"], band=band,
-                            title=snakemake.params.title, note=note)
+chosen = [r["chosen_iteration"] for r in runs]
+shown = sorted(range(len(runs)), key=lambda i: chosen[i])[len(runs) // 2]  # the median seed's run
+note = (f"{len(runs)} seeds {summary['seeds']}; each keeps the iteration with the best validation accuracy "
+        f"(▲; mean {summary['chosen_iteration']['mean']:.0f} of {runs[0]['settings']['iterations']})")
+fig = learning_curve_figure(histories[shown], chosen[shown], band=band, title=snakemake.params.title, note=note,
+                            chosen=chosen)
 save_figure(fig, snakemake.output.png)

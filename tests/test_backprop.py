@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digitface.backprop.measure import fit_exponents, max_disagreement, run_grid
+from digitface.backprop.measure import fit_exponents, max_disagreement, medians, run_grid
 from digitface.backprop.network import METHODS, cost, make_network
 
 
@@ -24,24 +24,43 @@ def test_backprop_matches_a_directional_derivative():
     assert (plus - minus) / (2 * h) == pytest.approx(expected, rel=1e-6)
 
 
-def test_fits_recover_known_exponents():
+def test_fits_recover_known_exponents_and_bracket_them():
     rows = []
-    for K in (2, 4, 8, 16):
-        rows += [{"method": "paths", "vary": "K", "n_layers": 4, "width": K, "seconds": 1e-6 * K**4},
-                 {"method": "backprop", "vary": "K", "n_layers": 4, "width": K, "seconds": 3e-5 * K**2}]
-    for N in (3, 4, 5, 6):
-        rows += [{"method": "paths", "vary": "N", "n_layers": N, "width": 4, "seconds": 2e-6 * 4.0**N},
-                 {"method": "backprop", "vary": "N", "n_layers": N, "width": 4, "seconds": 1e-4 * N}]
+    for repeat, noise in enumerate((1.0, 1.02, 0.98)):
+        for K in (2, 4, 8, 16):
+            rows += [{"method": "paths", "vary": "K", "n_layers": 4, "width": K, "repeat": repeat, "seconds": 1e-6 * K**4 * noise},
+                     {"method": "backprop", "vary": "K", "n_layers": 4, "width": K, "repeat": repeat,
+                      "seconds": 3e-5 * K**2 * noise}]
+        for N in (3, 4, 5, 6):
+            rows += [{"method": "paths", "vary": "N", "n_layers": N, "width": 4, "repeat": repeat,
+                      "seconds": 2e-6 * 4.0**N * noise},
+                     {"method": "backprop", "vary": "N", "n_layers": N, "width": 4, "repeat": repeat,
+                      "seconds": 1e-4 * N * noise}]
     fits = {(f["method"], f["fit"].split(" at")[0]): f for f in fit_exponents(rows)}
-    assert fits[("paths", "time ∝ K^a")]["measured"] == pytest.approx(4.0)
-    assert fits[("paths", "time ∝ e^(b·N)")]["measured"] == pytest.approx(np.log(4))
-    assert fits[("backprop", "time ∝ K^a")]["measured"] == pytest.approx(2.0)
-    assert fits[("backprop", "time ∝ N^a")]["measured"] == pytest.approx(1.0)
+    for key, exponent in {("paths", "time ∝ K^a"): 4.0, ("paths", "time ∝ e^(b·N)"): np.log(4),
+                          ("backprop", "time ∝ K^a"): 2.0, ("backprop", "time ∝ N^a"): 1.0}.items():
+        fit = fits[key]
+        assert fit["measured"] == pytest.approx(exponent), key
+        low, high = fit["ci95"]
+        assert low <= exponent <= high and high - low < 0.2, key
 
 
-def test_grid_times_every_point():
+def test_grid_times_every_point_in_rounds():
     grid = {"paths": {"K": {"depth": 3, "widths": [2, 3]}, "N": {"width": 2, "depths": [3, 4]}}}
-    rows = run_grid(grid, repeats=1)
-    assert [(r["vary"], r["n_layers"], r["width"]) for r in rows] == [
-        ("K", 3, 2), ("K", 3, 3), ("N", 3, 2), ("N", 4, 2)]
+    rows = run_grid(grid, repeats=2)
+    assert [(r["vary"], r["n_layers"], r["width"], r["repeat"]) for r in rows] == [
+        ("K", 3, 2, 0), ("K", 3, 2, 1), ("K", 3, 3, 0), ("K", 3, 3, 1),
+        ("N", 3, 2, 0), ("N", 3, 2, 1), ("N", 4, 2, 0), ("N", 4, 2, 1)]
     assert all(r["seconds"] > 0 for r in rows)
+    points = medians(rows)
+    assert len(points) == 4 and all(p["low"] <= p["seconds"] <= p["high"] and p["repeats"] == 2 for p in points)
+
+
+def test_a_fast_call_is_timed_in_a_loop(monkeypatch):
+    """A method of a few microseconds is called until MIN_SECONDS have passed (autorange)."""
+    from digitface.backprop import measure
+
+    calls = []
+    monkeypatch.setitem(measure.METHODS, "backprop", lambda *args: calls.append(1))
+    seconds = measure.time_method("backprop", 3, 4)
+    assert len(calls) > 10 and seconds * len(calls) >= measure.MIN_SECONDS

@@ -23,4 +23,5 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
     assert counts["download_actor"] == 530 and counts["crop_actor"] == 530
-    assert counts["total"] == 530 * 2 + 3  # + check_face_lists, summarize_faces_data, faces_data
+    # + check_face_lists, summarize_faces_data, its HTML copy (render_table), the target
+    assert counts["total"] == 530 * 2 + 4

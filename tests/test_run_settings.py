@@ -21,7 +21,8 @@ from workflow_helpers import OUT, TINY, copy_workflow, planned_outputs, snakemak
 #: What a new MNIST source reruns: the digits part and the summary, nothing of the faces.
 DIGITS_CHAIN = {f"{OUT}/{p}" for p in (
     "digits/data/mnist.npz", "digits/data/split.json", "digits/figures/gallery.png", "digits/gradcheck.tsv",
-    "digits/gradcheck.json", "digits/metrics.tsv", "metrics.tsv",
+    "digits/gradcheck.json", "digits/gradcheck.html", "digits/metrics.tsv", "digits/metrics.html", "metrics.tsv",
+    "metrics.html",
     *(f"digits/{o}/{f}" for o in ("gd", "momentum")
       for f in ("history.tsv", "metrics.json", "weights.npz", "reference_protocol.json")),
     *(f"digits/figures/{k}_{o}.{x}" for o in ("gd", "momentum")
@@ -107,7 +108,8 @@ def test_nested_overrides_have_the_schemas_types(finished_run):
     assert planned == {f"{OUT}/{p}" for p in (
         "digits/momentum/history.tsv", "digits/momentum/metrics.json", "digits/momentum/weights.npz",
         "digits/momentum/reference_protocol.json", "digits/figures/curves_momentum.png", "digits/figures/curves_momentum.svg",
-        "digits/figures/weights_momentum.png", "digits/metrics.tsv", "metrics.tsv")}
+        "digits/figures/weights_momentum.png", "digits/metrics.tsv", "digits/metrics.html", "metrics.tsv",
+        "metrics.html")}
     lr = plan(finished_run[0], "--config", "digits={train: {gd: {learning_rate: 2e-4}}}")
     assert f"{OUT}/digits/gd/metrics.json" in lr and f"{OUT}/digits/momentum/metrics.json" not in lr
     seeds = plan(finished_run[0], "--config", "face_models={seeds: [0, 1, 2]}")

@@ -127,12 +127,15 @@ def test_report_is_one_self_contained_page_with_every_figure(finished_run):
     html = (workdir / "report.html").read_text()
     for category in ("Summary", "Digits", "Faces data", "Faces models", "Performance"):
         assert f'"{category}"' in html or category in html, category
-    assert "all results vs reference" in html
+    assert "every result vs reference" in html
     figures = ["gallery.png", "curves_gd.png", "curves_momentum.png", "weights_gd.png",
                "weights_momentum.png", "hidden_units_synthetic_person_a.png",
                "hidden_units_synthetic_person_d.png", "curves.png", "backprop_cost.png"]
     for name in figures:
         assert f'"filename": "{name}"' in html, name
+    # Every table is in the page as HTML (readable), not only as a TSV to download.
+    for table in ("metrics.html", "gradcheck.html", "summary.html", "fits.html"):
+        assert f'"filename": "{table}"' in html, table
     # Every embedded PNG decodes: the page carries the pictures themselves, not links.
     blobs = re.findall(r'"data_uri": "data:image/png;[^,"]*,([A-Za-z0-9+/=]+)"', html)
     assert len(blobs) >= len(figures)
@@ -149,7 +152,45 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--virtual-time-budget=5000"]
 
 
-def test_report_renders_in_headless_chromium(finished_run, tmp_path):
+#: Injected into a copy of the report: once it has rendered, open every category in turn and
+#: record where the menu (nav) ends and the content begins, for the DOM dump to carry out.
+LAYOUT_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  var wait = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
+  var measure = function () {
+    var nav = document.querySelector("nav"), main = nav.nextElementSibling;
+    var a = nav.getBoundingClientRect(), b = main.getBoundingClientRect();
+    return {nav_left: a.left, nav_right: a.right, main_left: b.left, main_right: b.right,
+            page_width: document.documentElement.scrollWidth};
+  };
+  (async function () {
+    await wait(300);
+    var out = {"first page": measure()};
+    for (var name of CATEGORIES) { app.showCategory(name); await wait(1500); out[name] = measure(); }
+    var pre = document.createElement("pre");
+    pre.id = "layout-probe";
+    pre.textContent = JSON.stringify(out);
+    document.body.appendChild(pre);
+  })();
+});
+</script>
+"""
+
+
+def _chromium(browser, tmp_path, *args, page):
+    """Chromium on ``page`` at 1400 px, with virtual time enough for the probe's waits."""
+    flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
+    base = [browser, *flags, "--virtual-time-budget=20000", f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1400,1000"]
+    return subprocess.run([*base, *args, page.as_uri()], capture_output=True, text=True, timeout=180)
+
+
+def test_report_opens_on_the_summary_and_nothing_covers_the_text(finished_run, tmp_path):
+    """In headless Chromium at 1400 px: the opened page's DOM holds the summary table with this
+    run's numbers; in every category the menu ends where the content begins."""
+    import json
+    import re
     import shutil
 
     import numpy as np
@@ -162,17 +203,34 @@ def test_report_renders_in_headless_chromium(finished_run, tmp_path):
     page = workdir / "report.html"
     if not page.exists():
         snakemake(workdir, "--configfile", str(config), "--report", str(page))
-    base = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-    dom = subprocess.run([*base, "--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=120).stdout
-    # The report is a script-built page: these exist only if its JavaScript ran.
-    for text in ("Digits", "Faces data", "Faces models", "Performance", "not ImageNet features"):
-        assert text in dom, text
+    dom = _chromium(browser, tmp_path, "--dump-dom", page=page).stdout
+    table = re.search(r'<table class="df first" id="summary">(.*?)</table>', dom, re.S)
+    assert table, "the first page has no summary table"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", table.group(1))
+    with open(workdir / OUT / "metrics.tsv") as fh:
+        expected = list(csv.DictReader(fh, delimiter="\t"))
+    for row in expected:  # every number of the run, beside its reference
+        assert row["ours"] in cells and (not row["reference"] or row["reference"] in cells), row
+    assert {"digits: softmax gd", "faces: MLP on 64x64 RGB crops"} <= {c.split(" (")[0] for c in cells}
+
+    categories = ["Summary", "Digits", "Faces data", "Faces models", "Performance"]
+    probed = tmp_path / "probed.html"
+    head, _, tail = page.read_text().rpartition("</body>")  # the last one: the page's own
+    probed.write_text(head + LAYOUT_PROBE.replace("CATEGORIES", json.dumps(categories)) + "</body>" + tail)
+    dom = _chromium(browser, tmp_path, "--dump-dom", page=probed).stdout
+    found = re.search(r'<pre id="layout-probe">(.*?)</pre>', dom, re.S)
+    assert found, "the layout probe did not run"
+    layout = json.loads(found.group(1).replace("&quot;", '"'))
+    assert set(layout) == {"first page", *categories}
+    for view, box in layout.items():
+        assert box["nav_right"] <= 1400 / 3, (view, box)  # the menu stays a menu
+        assert box["main_left"] >= box["nav_right"] - 1, (view, box)  # and never covers the text
+        assert box["page_width"] <= 1400, (view, box)  # nothing runs off the page
+
     shot = tmp_path / "report.png"
-    subprocess.run([*base, "--window-size=1400,1000", f"--screenshot={shot}", page.as_uri()],
-                   capture_output=True, timeout=120)
+    _chromium(browser, tmp_path, f"--screenshot={shot}", page=page)
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
-    assert pixels.std() > 10  # not a blank page
+    assert pixels.shape[1] == 1400 and pixels.std() > 10  # not a blank page
 
 
 def test_second_run_has_nothing_to_do(finished_run):
@@ -206,8 +264,8 @@ def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, cha
     assert chunks == {f"{OUT}/faces/alexnet/{tag}/synthetic_person_{p}/chunk_{k:03d}.npy"
                       for p in "abcdef" for k in range(n_chunks)}
     others = outputs - chunks
-    assert all(o.startswith(f"{OUT}/faces/alexnet/{tag}/")
-               or o in (f"{OUT}/faces/metrics.tsv", f"{OUT}/metrics.tsv") for o in others), others
+    tables = {f"{OUT}/{t}" for t in ("faces/metrics.tsv", "faces/metrics.html", "metrics.tsv", "metrics.html")}
+    assert all(o.startswith(f"{OUT}/faces/alexnet/{tag}/") or o in tables for o in others), others
 
 
 def test_bad_config_value_fails_before_any_job(tmp_path):
@@ -334,3 +392,30 @@ def test_the_dag_renders_with_graphviz(finished_run, tmp_path):
     jobs = re.findall(r'label = "([a-z_]+)', graph)
     assert jobs.count("download_actor") == 6 and jobs.count("extract_alexnet_chunk") == 12
     assert len(jobs) < 100  # per actor, chunk and seed: never per image (360 faces)
+
+
+def test_every_rule_explains_itself_and_a_mistyped_target_names_the_real_ones(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    listed = snakemake(workdir, "--list-rules").stdout
+    rules = []  # one entry per rule: its line and the docstring's continuation lines
+    for line in listed.splitlines():
+        if line.startswith(" ") and rules:
+            rules[-1] += " " + line.strip()
+        elif line:
+            rules.append(line)
+    assert len(rules) >= 25 and all(" (" in r and r.rstrip().endswith(")") for r in rules), listed
+    proc = snakemake(workdir, "digts", "-n", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "'digts' is not a target of this workflow. Did you mean 'digits'?" in out
+    assert "Targets: all, digits, faces_data, faces, backprop" in out
+    # A real file target is not caught by it.
+    assert snakemake(workdir, "results/sample/digits/gradcheck.json", "-n").returncode == 0
+
+
+def test_readme_tables_are_the_committed_results():
+    """No measured number in README is typed by hand: its tables are generated from
+    benchmarks/results/*.json (python tools/readme_tables.py --write)."""
+    proc = subprocess.run([sys.executable, "tools/readme_tables.py", "--check"], cwd=REPO, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -27,7 +27,7 @@ TINY = {
         },
     },
     "backprop": {
-        "repeats": 1,
+        "repeats": 2,
         "grid": {
             "paths": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},
             "finite differences": {"K": {"depth": 3, "widths": [2, 3, 4]}, "N": {"width": 2, "depths": [3, 4, 5]}},

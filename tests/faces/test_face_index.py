@@ -53,3 +53,14 @@ def test_feature_sets_follow_the_index_and_catch_stale_chunks():
         feature_sets(rows, plan, chunks[:-1] + [chunks[-1][:0]])
     with pytest.raises(ValueError, match="planned chunks"):
         feature_sets(rows, plan, chunks[:-1])
+
+
+def test_the_configured_image_is_the_image_shown():
+    from digitface.faces.face_index import IndexRow, choose_face
+
+    rows = [IndexRow("a", 0, 10, 100, "s1", 0, "test"), IndexRow("a", 0, 11, 101, "s2", 1, "train"),
+            IndexRow("a", 0, 12, 102, "s3", 2, "train"), IndexRow("b", 1, 13, 103, "s4", 0, "train")]
+    assert choose_face(rows, "a", None).image_id == 101  # default: the first training face
+    assert choose_face(rows, "a", 100).image_id == 100  # as configured, whatever its set
+    with pytest.raises(ValueError, match=r"a has no cropped face with image_id 103 \(its image_ids: 100, 101, 102\)"):
+        choose_face(rows, "a", 103)

@@ -79,17 +79,35 @@ def test_weight_picture_is_symmetric_and_in_pixel_order():
         hu.weight_picture(np.zeros(20))
 
 
-def test_unit_pictures_and_figure(tmp_path):
+def test_learned_change_driving_faces_and_the_figure(tmp_path):
     model, image = constructed()
     top = hu.top_units(model, image, actor=0, k=3)
-    pics = hu.unit_pictures(model, top, size=2)
-    assert len(pics) == 3 and pics[0].shape == (2, 2, 3)
-    assert pics[0].ravel()[0] == 1.0 and np.all(np.delete(pics[0].ravel(), 0) == 0.5)
+    initial = {k: torch.zeros_like(v) for k, v in model.state_dict().items()}
+    changes = hu.learned_change(model.state_dict(), initial, top)
+    np.testing.assert_array_equal(changes, model.hidden.weight.detach().double().numpy()[[0, 2, 3]])
+    # Units 0, 2, 3 copy input pixels 0, 2, 3: the image brightest there drives each most.
+    faces = np.zeros((4, 2, 2, 3), dtype=np.float32)
+    for k, pixel in enumerate((0, 2, 3)):
+        faces[k + 1].ravel()[pixel] = 9.0
+    assert hu.driving_images(model.state_dict(), faces, top) == [1, 2, 3]
+    pics = [hu.weight_picture(c, size=2) for c in changes]
     shown = (np.clip(image, 0, 1) * 255).astype(np.uint8)
-    fig = hidden_units_figure(shown, top, pics, "Actor Zero")
-    assert len(fig.axes[0].images) == 1 and sum(len(a.images) for a in fig.axes) == 4
-    assert "unit 0" in fig.axes[1].get_title() and "+3" in fig.axes[1].get_title()
+    fig = hidden_units_figure(shown, top, pics, [shown] * 3, "Actor Zero", explanation="why these units")
+    assert sum(len(a.images) for a in fig.axes) == 1 + 2 * 3
+    titles = [a.get_title() for a in fig.axes]
+    assert any("unit 0" in t and "+3.00" in t for t in titles)
     save_figure(fig, tmp_path / "units.png")
     assert (tmp_path / "units.png").stat().st_size > 0
     with pytest.raises(ValueError):
-        hidden_units_figure(shown, top, pics[:2], "Actor Zero")
+        hidden_units_figure(shown, top, pics[:2], [shown] * 3, "Actor Zero")
+
+
+def test_span_fraction_tells_faces_from_noise():
+    """A weighted sum of the images lies wholly in their span; a random picture about n/D."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (20, 16, 16, 3), dtype=np.uint8)
+    prepared = images.reshape(20, -1).astype(np.float64) / 127.5 - 1.0
+    mixture = rng.normal(size=20) @ prepared
+    noise = rng.normal(size=(50, 16 * 16 * 3))
+    assert hu.span_fraction(mixture, images)[0] == pytest.approx(1.0)
+    assert np.mean(hu.span_fraction(noise, images)) == pytest.approx(20 / 768, abs=0.01)

@@ -224,5 +224,16 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     actor = int(labels[ix["test"][0]])
     top = hu.top_units(result.state_dict, image, actor, k=5)
     assert top and all(u.contribution > 0 for u in top)
-    fig = hidden_units_figure(image, top, hu.unit_pictures(result.state_dict, top), names[actor])
+    # What the units learned: their weights minus the initial ones, drawn again from the seed.
+    initial = mlp.initial_state(0, 32 * 32 * 3, 32, 6)
+    first = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]], {"validation": (crops[ix["validation"]],
+                          labels[ix["validation"]])}, mlp.MLPSettings(hidden=32, iterations=0 + 1, eval_every=1,
+                                                                     learning_rate=0.0, threads=1), seed=0)
+    assert all(torch.equal(first.state_dict[k], initial[k]) for k in initial)  # lr 0: still the start
+    changes = hu.learned_change(result.state_dict, initial, top)
+    train_faces = crops[ix["train"]]
+    assert np.median(hu.span_fraction(changes, train_faces)) > 0.5  # made of faces, not noise
+    drivers = hu.driving_images(result.state_dict, train_faces, top)
+    fig = hidden_units_figure(image, top, [hu.weight_picture(c) for c in changes],
+                              [train_faces[i] for i in drivers], names[actor])
     save_figure(fig, tmp_path / "units.png")

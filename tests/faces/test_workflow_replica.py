@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -68,8 +69,16 @@ def test_face_models_run_on_the_replica_crops(replica_run):
     # Each actor's crop array in chunks of up to 100 rows.
     assert len(chunks) == sum(-(-n // 100) for n in per_actor.values())
     assert {c.parent.name for c in chunks} == set(per_actor)
-    for actor in ("lorraine_bracco", "alec_baldwin"):
+    for actor, name in (("lorraine_bracco", "Lorraine Bracco"), ("alec_baldwin", "Alec Baldwin")):
         assert (faces / "figures" / f"hidden_units_{actor}.png").stat().st_size > 0
+        # On real photographs too, what the units learned is made of faces: far more of each
+        # learned picture lies in the span of the training faces than of a random one.
+        stats = json.loads((faces / "figures" / f"hidden_units_{actor}.json").read_text())
+        assert stats["actor"] == name and stats["set"] == "train" and stats["units"]
+        chance = stats["training_faces"] / stats["pixels"]
+        for unit in stats["units"]:
+            assert unit["initial_span_fraction"] < 3 * chance, unit
+            assert unit["learned_span_fraction"] > 10 * chance, unit
 
 
 def test_replica_yields_exactly_the_good_images(replica_run):

@@ -1,9 +1,18 @@
 """Time the three gradient methods over a grid of depths N and widths K, and fit exponents.
 
-Each timing is the median of repeats (a method is timed only where it finishes in reasonable
-time: path enumeration grows like K^N). Exponents are least-squares slopes of log(time)
-against log(K) at fixed N; against N at fixed K the path method is exponential, so its fit is
-the slope of log(time) against N, compared with log(K).
+Time is the CPU time of the calling thread (``time.thread_time``; BLAS kept to one thread by
+the caller), not wall-clock time: the cost of the method itself, which other jobs sharing the
+machine do not inflate the way they inflate a stopwatch. Every point of the grid is timed
+``repeats`` times, in rounds (each round visits every point), so a slow spell of the machine
+spreads over all points instead of bending one series. A point that takes less than
+:data:`MIN_SECONDS` is called in a loop until it has taken that long, and its time is the
+mean per call (timeit's autorange: a single call of a few microseconds measures the clock,
+not the method).
+
+Exponents are least-squares slopes of log(median time) against log(K) at fixed N; against N
+at fixed K the path method is exponential, so its fit is the slope of log(time) against N,
+compared with log(K). Each slope has a 95% confidence interval from a seeded bootstrap over
+the repeats (each size's repeats resampled, the medians and the slope recomputed).
 """
 
 from __future__ import annotations
@@ -17,17 +26,48 @@ from .network import METHODS, make_network
 
 #: Cost models of the reference's argument (and, for backprop, of one example).
 PREDICTED_K_EXPONENT = {"paths": None, "finite differences": 4.0, "backprop": 2.0}
+#: A timing shorter than this is repeated in a loop and averaged.
+MIN_SECONDS = 0.02
+BOOTSTRAP = 2000
 
 
-def time_method(method: str, n_layers: int, width: int, repeats: int = 3) -> float:
+def time_method(method: str, n_layers: int, width: int) -> float:
+    """CPU seconds per call of ``method`` on an N-layer, K-unit network (autoranged)."""
     weights, x, t = make_network(n_layers, width)
     fn = METHODS[method]
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+    calls, start = 0, time.thread_time()
+    while True:
         fn(weights, x, t)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        calls += 1
+        elapsed = time.thread_time() - start
+        if elapsed >= MIN_SECONDS:
+            return elapsed / calls
+
+
+def run_grid(grid: dict, repeats: int = 3) -> list[dict]:
+    """``grid``: {method: {"K": {"depth": N, "widths": [...]}, "N": {"width": K, "depths": [...]}}}.
+    Returns rows {method, vary, n_layers, width, repeat, seconds}, one per point and repeat."""
+    points = []
+    for method, spec in grid.items():
+        points += [(method, "K", spec["K"]["depth"], w) for w in spec["K"]["widths"]]
+        points += [(method, "N", d, spec["N"]["width"]) for d in spec["N"]["depths"]]
+    rows = []
+    for repeat in range(repeats):
+        for method, vary, depth, width in points:
+            rows.append({"method": method, "vary": vary, "n_layers": depth, "width": width, "repeat": repeat,
+                         "seconds": time_method(method, depth, width)})
+    order = {p: i for i, p in enumerate(points)}
+    return sorted(rows, key=lambda r: (order[(r["method"], r["vary"], r["n_layers"], r["width"])], r["repeat"]))
+
+
+def medians(rows: list[dict]) -> list[dict]:
+    """One row per point: the median of its repeats, and their minimum and maximum."""
+    groups: dict[tuple, list[float]] = {}
+    for r in rows:
+        groups.setdefault((r["method"], r["vary"], r["n_layers"], r["width"]), []).append(r["seconds"])
+    return [{"method": m, "vary": v, "n_layers": n, "width": k, "seconds": statistics.median(ts),
+             "low": min(ts), "high": max(ts), "repeats": len(ts)}
+            for (m, v, n, k), ts in groups.items()]
 
 
 def max_disagreement(n_layers: int, width: int) -> dict[str, float]:
@@ -41,49 +81,51 @@ def max_disagreement(n_layers: int, width: int) -> dict[str, float]:
     return out
 
 
-def loglog_slope(xs, ys) -> float:
-    return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
+def _series(rows: list[dict], method: str, vary: str, tail: int) -> dict[float, list[float]]:
+    """The ``tail`` largest sizes of one series: size -> the seconds of its repeats."""
+    sizes: dict[float, list[float]] = {}
+    for r in rows:
+        if r["method"] == method and r["vary"] == vary:
+            sizes.setdefault(r["width"] if vary == "K" else r["n_layers"], []).append(r["seconds"])
+    return dict(sorted(sizes.items())[-tail:])
 
 
-def semilog_slope(xs, ys) -> float:
-    return float(np.polyfit(xs, np.log(ys), 1)[0])
+def _slope(series: dict[float, list[float]], semilog: bool, rng: np.random.Generator | None = None) -> float:
+    """Slope of log(median seconds) against log(size) (or size, ``semilog``); with ``rng``, of
+    one bootstrap resample of each size's repeats."""
+    xs = np.array(list(series), dtype=float)
+    ys = [np.median(rng.choice(ts, len(ts)) if rng is not None else ts) for ts in series.values()]
+    return float(np.polyfit(xs if semilog else np.log(xs), np.log(ys), 1)[0])
 
 
-def run_grid(grid: dict, repeats: int = 3) -> list[dict]:
-    """``grid``: {method: {"K": {"depth": N, "widths": [...]}, "N": {"width": K, "depths": [...]}}}.
-    Returns rows {method, vary, n_layers, width, seconds}."""
-    rows = []
-    for method, spec in grid.items():
-        for width in spec["K"]["widths"]:
-            rows.append({"method": method, "vary": "K", "n_layers": spec["K"]["depth"], "width": width,
-                         "seconds": time_method(method, spec["K"]["depth"], width, repeats)})
-        for depth in spec["N"]["depths"]:
-            rows.append({"method": method, "vary": "N", "n_layers": depth, "width": spec["N"]["width"],
-                         "seconds": time_method(method, depth, spec["N"]["width"], repeats)})
-    return rows
+def _fit(rows: list[dict], method: str, vary: str, tail: int, semilog: bool = False) -> tuple[float, list[float]]:
+    series = _series(rows, method, vary, tail)
+    rng = np.random.default_rng(0)
+    boot = [_slope(series, semilog, rng) for _ in range(BOOTSTRAP)]
+    return _slope(series, semilog), [float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))]
 
 
 def fit_exponents(rows: list[dict], tail: int = 3) -> list[dict]:
     """Slopes over the ``tail`` largest sizes of each series (small sizes measure interpreter
-    overhead, not the algorithm), beside the reference's predictions."""
+    overhead, not the algorithm), with 95% bootstrap intervals, beside the reference's
+    predictions. ``rows``: one per point and repeat (:func:`run_grid`)."""
     fits = []
     for method in dict.fromkeys(r["method"] for r in rows):
-        k_rows = [r for r in rows if r["method"] == method and r["vary"] == "K"][-tail:]
-        n_rows = [r for r in rows if r["method"] == method and r["vary"] == "N"][-tail:]
-        depth, width = k_rows[0]["n_layers"], n_rows[0]["width"]
-        k_slope = loglog_slope([r["width"] for r in k_rows], [r["seconds"] for r in k_rows])
+        depth = next(r["n_layers"] for r in rows if r["method"] == method and r["vary"] == "K")
+        width = next(r["width"] for r in rows if r["method"] == method and r["vary"] == "N")
+        k_slope, k_ci = _fit(rows, method, "K", tail)
         if method == "paths":
-            n_fit = semilog_slope([r["n_layers"] for r in n_rows], [r["seconds"] for r in n_rows])
-            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope,
+            n_slope, n_ci = _fit(rows, method, "N", tail, semilog=True)
+            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope, "ci95": k_ci,
                          "predicted": float(depth), "prose": "O(N·K^N)"})
-            fits.append({"method": method, "fit": f"time ∝ e^(b·N) at K={width}", "measured": n_fit,
-                         "predicted": float(np.log(width)), "prose": "O(N·K^N): b = ln K"})
+            fits.append({"method": method, "fit": f"time ∝ e^(b·N) at K={width}", "measured": n_slope,
+                         "ci95": n_ci, "predicted": float(np.log(width)), "prose": "O(N·K^N): b = ln K"})
         else:
-            n_slope = loglog_slope([r["n_layers"] for r in n_rows], [r["seconds"] for r in n_rows])
+            n_slope, n_ci = _fit(rows, method, "N", tail)
             predicted_n = 2.0 if method == "finite differences" else 1.0
             prose = "O(N²·K⁴)" if method == "finite differences" else "O(N·K²) one example; O(N·K³) for K examples"
-            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope,
+            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope, "ci95": k_ci,
                          "predicted": PREDICTED_K_EXPONENT[method], "prose": prose})
-            fits.append({"method": method, "fit": f"time ∝ N^a at K={width}", "measured": n_slope,
+            fits.append({"method": method, "fit": f"time ∝ N^a at K={width}", "measured": n_slope, "ci95": n_ci,
                          "predicted": predicted_n, "prose": prose})
     return fits

@@ -31,43 +31,46 @@ def digit_gallery(
 
 
 def learning_curves(history: list[dict], best_iteration: int, title: str) -> "plt.Figure":
-    """Accuracy and mean cost per example against iteration for each split; the iteration
-    chosen on validation is marked."""
-    fig, (ax_acc, ax_cost) = plt.subplots(1, 2, figsize=(11, 4))
+    """Accuracy (%) and mean cost per example against iteration for each split; the iteration
+    chosen on validation is marked and named. The legend sits under the axes, off the data."""
+    fig, (ax_acc, ax_cost) = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
     for split in dict.fromkeys(r["split"] for r in history):
         rows = [r for r in history if r["split"] == split]
         it = [r["iteration"] for r in rows]
         style = {"color": SPLIT_STYLE.get(split), "label": split}
         ax_acc.plot(it, [100 * r["accuracy"] for r in rows], **style)
         ax_cost.plot(it, [r["mean_cost"] for r in rows], **style)
+    chosen = next((100 * r["accuracy"] for r in history
+                   if r["split"] == "validation" and r["iteration"] == best_iteration), None)
+    label = f"chosen on validation: iteration {best_iteration}"
+    if chosen is not None:
+        label += f" ({chosen:.1f}%)"
+        ax_acc.plot([best_iteration], [chosen], "o", color=SPLIT_STYLE["validation"], markersize=6)
     for ax in (ax_acc, ax_cost):
-        ax.axvline(best_iteration, color="gray", ls="--", lw=1, label="chosen on validation")
+        ax.axvline(best_iteration, color="0.3", ls="--", lw=1, label=label if ax is ax_acc else None)
         ax.set_xlabel("iteration")
         ax.grid(alpha=0.3)
-        ax.legend()
     ax_acc.set_ylabel("accuracy (%)")
     accs = [100 * r["accuracy"] for r in history if r["iteration"] > 0]
     if accs:
         ax_acc.set_ylim(max(0, min(accs) - 2), min(100, max(accs) + 1))
-    ax_cost.set_ylabel("cost per example (mean −log p)")
+    ax_cost.set_ylabel("mean cost per example (−log p)")
     ax_cost.set_yscale("log")
+    fig.legend(*ax_acc.get_legend_handles_labels(), loc="outside lower center", ncol=4, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
 def weight_images(W: np.ndarray, title: str) -> "plt.Figure":
-    """Each digit's 784 incoming weights as a 28x28 image (blue negative, red positive; the
-    colour scale is symmetric per digit so 0 is always white)."""
-    fig, axes = plt.subplots(2, 5, figsize=(11, 5))
+    """Each digit's 784 incoming weights as a 28x28 image, all ten on ONE symmetric colour scale
+    (red positive, blue negative, white 0) with one colour bar, so digits can be compared."""
+    fig, axes = plt.subplots(2, 5, figsize=(11.5, 5), layout="constrained")
+    lim = float(np.abs(W).max()) or 1.0
     for d, ax in enumerate(axes.flat):
-        w = W[:, d].reshape(28, 28)
-        lim = float(np.abs(w).max()) or 1.0
-        im = ax.imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        im = ax.imshow(W[:, d].reshape(28, 28), cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(f"digit {d}")
         ax.set_xticks([])
         ax.set_yticks([])
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight (shared scale: red pushes towards the digit)")
     fig.suptitle(title)
-    fig.tight_layout()
     return fig

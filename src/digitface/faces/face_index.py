@@ -184,6 +184,22 @@ def feature_sets(
     }
 
 
+def choose_face(rows: Sequence[IndexRow], actor: str, image_id: int | None) -> IndexRow:
+    """The actor's face with ``image_id`` (the list's id), or without one the actor's first
+    training face; an id the actor does not have is an error naming the ids it has."""
+    mine = [r for r in rows if r.actor == actor]
+    if image_id is None:
+        found = next((r for r in mine if r.set == "train"), None)
+    else:
+        found = next((r for r in mine if r.image_id == image_id), None)
+    if found is None:
+        ids = ", ".join(str(r.image_id) for r in mine[:12]) + (", ..." if len(mine) > 12 else "")
+        what = f"image_id {image_id}" if image_id is not None else "a training image"
+        raise ValueError(f"face_models.hidden_units: {actor} has no cropped face with {what} "
+                         f"(its image_ids: {ids or 'none'})")
+    return found
+
+
 def gather_crops(rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]) -> np.ndarray:
     """The crops of ``rows`` (in that order) as one uint8 array, reading from each actor's
     (memory-mapped) array only the rows asked for."""

@@ -7,6 +7,14 @@ Rule: for input x and actor c, hidden unit j contributes
 which is exactly unit j's additive share of actor c's logit (logit_c = sum_j contribution_j +
 b_out[c]). The units with the largest contributions are the ones that push the image towards c.
 
+What a unit learned: its incoming weights are mostly their random initialisation (Adam moves
+each weight by about the learning rate per step), so a picture of the weights is a picture of
+noise. The learned part is the weights minus their initial values (:func:`learned_change`,
+the initial values are drawn again from the run's seed), shown beside the training face that
+drives the unit most. :func:`span_fraction` says how much of a picture is made of training
+faces: a random picture of D pixels lies about n/D in the span of n faces, a learned change
+far more (the gradient of a hidden unit's weights is a sum of training images).
+
 Why not the reference's rule (top activations after a softmax over the hidden activations):
 the softmax is monotone, so that rule just ranks units by activation a_j. It ignores W_out, so a
 strongly active unit whose outgoing weight to c is negative, i.e. one that argues AGAINST the
@@ -89,11 +97,32 @@ def weight_picture(weights: np.ndarray | torch.Tensor, size: int | None = None,
     return np.clip(pic, 0.0, 1.0).reshape(size, size, 3)
 
 
-def unit_pictures(model_or_state, units: list[UnitContribution] | list[int],
-                  size: int | None = None, shared_scale: bool = False) -> list[np.ndarray]:
-    """Weight pictures of ``units`` (each normalised on its own, or on one shared scale)."""
-    model = _model(model_or_state)
+def learned_change(state: Mapping[str, torch.Tensor], initial: Mapping[str, torch.Tensor],
+                   units: list[UnitContribution] | list[int]) -> np.ndarray:
+    """Each unit's incoming weights minus their initial values, (k, D)."""
     idx = [u.unit if isinstance(u, UnitContribution) else int(u) for u in units]
-    w = model.hidden.weight.detach().cpu().numpy()[idx]
-    scale = float(np.abs(w).max()) if shared_scale and len(idx) else None
-    return [weight_picture(row, size, scale) for row in w]
+    return (state["hidden.weight"][idx] - initial["hidden.weight"][idx]).double().cpu().numpy()
+
+
+def driving_images(state: Mapping[str, torch.Tensor], images: np.ndarray,
+                   units: list[UnitContribution] | list[int]) -> list[int]:
+    """For each unit, the position in ``images`` (prepared as in training) of the image that
+    activates it most."""
+    model = _model(state)
+    idx = [u.unit if isinstance(u, UnitContribution) else int(u) for u in units]
+    rows = Rows(np.asarray(images))
+    p = next(model.parameters())
+    with torch.inference_mode():
+        acts = torch.cat([model.hidden_activations(torch.from_numpy(rows.range(a, b)).to(p.device))[:, idx].cpu()
+                          for a, b in rows.slices(500)])
+    return [int(i) for i in acts.argmax(0)]
+
+
+def span_fraction(pictures: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """For each picture (k, D): the share of its energy in the span of ``images`` (n, ...)
+    prepared as in training; 1 means it is a weighted sum of those images."""
+    basis = Rows(np.asarray(images)).take(np.arange(len(images))).astype(np.float64)  # (n, D)
+    q, _ = np.linalg.qr(basis.T)  # (D, n): an orthonormal basis of the images' span
+    pictures = np.atleast_2d(pictures).astype(np.float64)
+    inside = (pictures @ q) ** 2
+    return inside.sum(1) / np.maximum((pictures ** 2).sum(1), 1e-300)

@@ -176,6 +176,12 @@ def init_mlp(n_inputs: int, n_hidden: int, n_classes: int, generator: torch.Gene
     return model
 
 
+def initial_state(seed: int, n_inputs: int, n_hidden: int, n_classes: int) -> dict[str, torch.Tensor]:
+    """The weights :func:`train_mlp` starts from for ``seed`` (the same generator, drawn the same
+    way), so that what a unit learned, its weights minus these, can be shown."""
+    return init_mlp(n_inputs, n_hidden, n_classes, torch.Generator().manual_seed(seed)).state_dict()
+
+
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -305,7 +311,7 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
     labels = {k: _labels(y, device) for k, (_, y) in evals.items()}
 
     with deterministic(settings.threads):
-        g_init = torch.Generator().manual_seed(seed)
+        g_init = torch.Generator().manual_seed(seed)  # initial_state draws exactly these weights
         g_batch = torch.Generator().manual_seed(seed + 1_000_003)
         model = init_mlp(train.dim, settings.hidden, n_classes, g_init).to(device)
         fused = device.type in ("cpu", "cuda")

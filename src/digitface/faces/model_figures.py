@@ -5,6 +5,7 @@ Functions return matplotlib figures; save them with :func:`digitface.plotting.sa
 
 from __future__ import annotations
 
+import textwrap
 from typing import Sequence
 
 import numpy as np
@@ -22,15 +23,16 @@ def _series(rows: Sequence[dict], split: str, key: str) -> tuple[np.ndarray, np.
 
 def learning_curve_figure(history: Sequence[dict], chosen_iteration: int | None = None, *,
                           band: Sequence[dict] | None = None, title: str = "", note: str = "",
-                          metric: str = "accuracy") -> "plt.Figure":
-    """Accuracy (or loss) of each split against iteration, the validation-chosen iteration marked.
+                          chosen: Sequence[int] = ()) -> "plt.Figure":
+    """Accuracy (%) of each split against iteration.
 
-    ``history``: rows {"iteration", "split", metric} of one run (e.g. the median seed's);
-    ``band``: optional rows {"iteration", "split", "mean", "sd"} over seeds
-    (:func:`digitface.faces.mlp.history_band`), drawn as mean ± sd; ``note`` goes under the
-    axes (e.g. "random AlexNet weights, not ImageNet").
+    ``history``: rows {"iteration", "split", "accuracy"} of one run (the median seed's);
+    ``band``: rows {"iteration", "split", "mean", "sd"} over seeds
+    (:func:`digitface.faces.mlp.history_band`), drawn as mean ± sd; ``chosen_iteration``: the
+    shown run's choice (dashed line); ``chosen``: every seed's choice (ticks on the axis).
+    The legend and ``note`` sit under the axes, off the data.
     """
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(7.2, 5.0), layout="constrained")
     splits = [s for s in _COLORS if any(r["split"] == s for r in history)]
     splits += sorted({r["split"] for r in history} - set(splits))
     for split in splits:
@@ -39,48 +41,55 @@ def learning_curve_figure(history: Sequence[dict], chosen_iteration: int | None 
             it, mean = _series(band, split, "mean")
             _, sd = _series(band, split, "sd")
             if len(it):
-                ax.fill_between(it, mean - sd, mean + sd, color=color, alpha=0.2, linewidth=0,
-                                label=f"{split} mean ± sd over seeds")
-        it, val = _series(history, split, metric)
-        ax.plot(it, val, color=color, label=split, linewidth=1.5)
+                ax.fill_between(it, 100 * (mean - sd), 100 * (mean + sd), color=color, alpha=0.2, linewidth=0,
+                                label=f"{split}: mean ± sd over seeds")
+        it, val = _series(history, split, "accuracy")
+        ax.plot(it, 100 * val, color=color, label=f"{split} (the median seed)", linewidth=1.5)
     if chosen_iteration is not None:
         ax.axvline(chosen_iteration, color="0.3", linestyle="--", linewidth=1,
-                   label=f"chosen on validation (iteration {chosen_iteration})")
+                   label=f"chosen on validation, the median seed (iteration {chosen_iteration})")
+    for i, it in enumerate(chosen):
+        ax.plot([it], [0], marker="^", color="0.3", markersize=7, clip_on=False,
+                label="chosen iteration of each seed" if i == 0 else None)
     ax.set_xlabel("iteration (minibatches)")
-    ax.set_ylabel(metric)
-    if metric == "accuracy":
-        ax.set_ylim(0, 1.02)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right" if metric == "accuracy" else "upper right")
     if title:
-        ax.set_title(title)
-    if note:
-        fig.text(0.01, 0.01, note, fontsize=7, color="0.35", va="bottom")
-        fig.subplots_adjust(bottom=0.2)
+        ax.set_title(title, fontsize=10)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False,
+               title=note or None, title_fontsize=7)
     return fig
 
 
-def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution],
-                        pictures: Sequence[np.ndarray], actor: str, *, title: str = "",
-                        columns: int = 6) -> "plt.Figure":
-    """The input image, then each top unit's incoming-weight picture titled with its contribution
-    (activation x outgoing weight to ``actor``). Pictures are mid-grey at zero weight."""
-    if len(units) != len(pictures):
-        raise ValueError(f"{len(units)} units but {len(pictures)} pictures")
-    n = len(units) + 1
-    cols = min(columns, n)
-    rows = -(-n // cols)
-    # Constrained layout keeps each row's two-line titles clear of the pictures above them.
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.3 * rows + 0.3), squeeze=False,
-                             layout="constrained")
-    for ax in axes.ravel():
-        ax.axis("off")
-    axes[0, 0].imshow(np.asarray(image))
-    axes[0, 0].set_title(f"input: {actor}", fontsize=8)
-    for k, (unit, pic) in enumerate(zip(units, pictures), start=1):
-        ax = axes.ravel()[k]
-        ax.imshow(pic, interpolation="nearest")
-        ax.set_title(f"unit {unit.unit}\n{unit.contribution:+.3g} = {unit.activation:.3g}×{unit.weight:+.3g}",
-                     fontsize=7)
-    fig.suptitle(title or f"hidden units that push towards {actor} (activation × outgoing weight)", fontsize=9)
+def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution], changes: Sequence[np.ndarray],
+                        drivers: Sequence[np.ndarray], actor: str, *, title: str = "", explanation: str = "",
+                        columns: int = 5) -> "plt.Figure":
+    """The input image and, for each top unit, what it learned (its weights minus their initial
+    values, as an RGB picture: grey is no change) above the training face that drives it most."""
+    if not len(units) == len(changes) == len(drivers):
+        raise ValueError(f"{len(units)} units, {len(changes)} pictures, {len(drivers)} faces")
+    cols = max(1, min(columns, len(units)))
+    blocks = -(-len(units) // cols)
+    fig = plt.figure(figsize=(2.0 * cols + 2.2, 4.3 * blocks + 1.2), layout="constrained")
+    grid = fig.add_gridspec(2 * blocks + 1, cols + 1, height_ratios=[1] * (2 * blocks) + [0.35])
+    ax = fig.add_subplot(grid[0:2, 0])
+    ax.imshow(np.asarray(image))
+    ax.set_title(f"the input:\n{actor}", fontsize=8)
+    ax.axis("off")
+    for k, (unit, change, driver) in enumerate(zip(units, changes, drivers)):
+        row, col = 2 * (k // cols), 1 + k % cols
+        top = fig.add_subplot(grid[row, col])
+        top.imshow(change, interpolation="nearest")
+        top.set_title(f"#{k + 1}: unit {unit.unit}\nadds {unit.contribution:+.2f} to the score", fontsize=7)
+        top.axis("off")
+        bottom = fig.add_subplot(grid[row + 1, col])
+        bottom.imshow(np.asarray(driver))
+        bottom.set_title("drives it most", fontsize=7)
+        bottom.axis("off")
+    fig.suptitle(title or f"hidden units that push towards {actor}", fontsize=9)
+    note = fig.add_subplot(grid[-1, :])
+    note.axis("off")
+    note.text(0, 1, textwrap.fill(explanation, width=int(28 * (cols + 1))), fontsize=7, color="0.25",
+              va="top", ha="left", transform=note.transAxes)
     return fig

@@ -1,0 +1,49 @@
+"""Where every benchmark writes its result: one JSON file in benchmarks/results/ that says what
+was measured, on which machine, with which versions and when, with every repeat, so that the
+figures in README can be regenerated from (and are checked against) committed files."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PACKAGES = ("numpy", "scipy", "torch", "torchvision", "pillow", "requests", "urllib3", "snakemake")
+
+
+def machine() -> dict:
+    """The machine and software a result was measured with."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=RESULTS.parent, check=False).stdout.strip()
+    except OSError:
+        commit = ""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
+            "versions": versions, "commit": commit,
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+
+
+def write_result(name: str, payload: dict, folder: Path = RESULTS) -> Path:
+    """``benchmarks/results/<name>.json``: the payload with the machine it was measured on."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"benchmark": name, "machine": machine(), **payload}, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def read_result(name: str, folder: Path = RESULTS) -> dict:
+    return json.loads((folder / f"{name}.json").read_text())

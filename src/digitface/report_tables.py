@@ -1,0 +1,174 @@
+"""Tables a reader can read in the report: HTML with human column names, sortable by a click.
+
+Snakemake's report offers a TSV only as a download, so every table is also written as a small
+self-contained HTML page (shown in the report's viewer), and the run's summary table is also
+rendered into the report's first page (:func:`summary_fragment`). The TSV stays the data;
+the HTML is its reading copy, made from the same rows.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import read_tsv, write_text
+
+#: Human headings of the columns of each table the workflow writes (TSV name -> heading).
+HEADINGS = {
+    "summary": {"experiment": "Result", "split": "Set", "ours": "Ours", "reference": "Reference",
+                "note": "Difference to the reference, or note", "data": "Measured on"},
+    "digits": {"experiment": "Experiment", "metric": "Measure", "split": "Set", "ours": "Ours",
+               "reference": "Reference", "difference": "Ours − reference (percentage points, ± 1 SE)",
+               "data": "Data"},
+    "gradcheck": {"param": "Parameter", "index": "Index", "analytic": "Analytic gradient",
+                  "numeric": "Central difference", "rel_error": "Relative error"},
+    "faces": {"experiment": "Classifier", "split": "Set",
+              "ours (mean ± sd over seeds)": "Accuracy, ours (%, mean ± sd over seeds)",
+              "reference": "Reference (%)", "n": "Faces", "data": "Data", "weights": "Features and weights"},
+    "faces_data": {"actor": "Actor", "listed": "Rows listed", "fetched": "Bodies fetched",
+                   "verified": "Verified (SHA-256)", "cropped": "Cropped", "images": "Distinct images"},
+    "backprop": {"method": "Method", "fit": "Fit", "measured": "Measured exponent",
+                 "ci95": "95% confidence interval", "predicted": "Predicted", "prose": "The reference's prose"},
+}
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the workflow as the report shows it."""
+
+    kind: str  # its headings in HEADINGS
+    part: str  # the experiment it belongs to (digits, faces, backprop), or "run" for all of them
+    category: str  # the report's category
+    label: str  # its name in the report's menu (short: the menu widens to fit it)
+    title: str
+    caption: str
+
+
+#: Every table the workflow writes, by its path under results/<run>/ without ".tsv".
+TABLES = {
+    "metrics": Table("summary", "run", "Summary", "every result vs reference", "Every result beside the reference", (
+        "Every result of this run beside the reference report's number, in one table: the softmax "
+        "networks on MNIST (accuracy of the iteration chosen on validation; the note gives the "
+        "difference to the reference and one binomial standard error), the gradient check, and the "
+        "face classifiers (mean ± sd over seeds; the note gives the number of faces and the AlexNet "
+        "weights). The last column says what each row was measured on: the bundled sample or full "
+        "MNIST, synthetic faces or real FaceScrub crops. Rows on the sample or on synthetic faces are "
+        "not comparable with the reference; they show the pipeline runs end to end.")),
+    "digits/metrics": Table("digits", "digits", "Digits", "table: digits vs reference", "Digits: every result beside the reference", (
+        "Every digits result beside the reference report's number: accuracies at the iteration "
+        "chosen on validation (refit on train + validation where configured), the difference in "
+        "percentage points with our estimate's binomial standard error, the gradient check and, when "
+        "configured, the accuracy of the course's snapshot50.pkl.")),
+    "digits/gradcheck": Table("gradcheck", "digits", "Digits", "table: gradient check", "Gradient check", (
+        "Finite-difference check of the analytic gradients: central differences in float64 at "
+        "seeded coordinates of W and all of b, with the relative error of each (the check passes "
+        "when the largest is at most the configured tolerance).")),
+    "faces/summary": Table("faces_data", "faces", "Faces data", "table: each actor's rows", "Faces: what each actor's list rows became", (
+        "Per actor: rows listed, bodies fetched, verified by SHA-256, cropped, distinct images, and a "
+        "count per failure reason (dead URLs by HTTP status, timeouts, connection errors, checksum "
+        "mismatches, unreadable bodies, bad boxes, duplicates).")),
+    "faces/metrics": Table("faces", "faces", "Faces models", "table: classifiers vs reference", "Face classifiers beside the reference", (
+        "The face classifiers' accuracies (mean ± sd over seeds) beside the reference's, with the "
+        "data (synthetic or real FaceScrub crops) and the AlexNet weights (random or ImageNet) used.")),
+    "backprop/fits": Table("backprop", "backprop", "Performance", "table: fitted exponents", "Backpropagation cost: fitted exponents", (
+        "Fitted exponents of the timing curves (median of the repeats at each size; 95% confidence "
+        "intervals from the spread of the repeats) beside the reference report's predictions.")),
+}
+
+
+_PAGE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1em; color: #222; }
+h1 { font-size: 1.1em; }
+p.note { color: #555; max-width: 60em; }
+"""
+_TABLE_STYLE = """
+table.df { border-collapse: collapse; font-size: 0.9em; }
+table.df th, table.df td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+table.df th { background: #f0f0f0; cursor: pointer; user-select: none; }
+table.df td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.df tr:nth-child(even) td { background: #fafafa; }
+"""
+
+_SORT = """
+document.querySelectorAll("table.df th").forEach(function (th, col) {
+  th.title = "click to sort";
+  th.addEventListener("click", function () {
+    var body = th.closest("table").tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var up = th.dataset.order !== "up";
+    th.dataset.order = up ? "up" : "down";
+    var key = function (r) {
+      var t = r.cells[col].textContent.trim(), n = parseFloat(t.replace(/[^0-9eE.+-].*$/, ""));
+      return isNaN(n) ? t : n;
+    };
+    rows.sort(function (a, b) {
+      var x = key(a), y = key(b);
+      var c = (typeof x === typeof y) ? (x < y ? -1 : x > y ? 1 : 0) : (typeof x === "number" ? -1 : 1);
+      return up ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+});
+"""
+
+
+def _is_number(text: str) -> bool:
+    head = text.replace("%", " ").replace("±", " ").split()
+    try:
+        float(head[0])
+    except (IndexError, ValueError):
+        return False
+    return True
+
+
+def table_html(rows: Sequence[Mapping[str, str]], headings: Mapping[str, str]) -> str:
+    """An HTML table of ``rows`` (dicts), the columns in the order of ``headings``, plus any
+    column ``rows`` have that ``headings`` does not name (shown under its own name)."""
+    columns = list(headings)
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    head = "".join(f"<th>{html.escape(headings.get(c, c))}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            text = str(row.get(c, ""))
+            cls = ' class="num"' if _is_number(text) else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="df"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body)
+            + "\n</tbody></table>")
+
+
+def write_table_page(dest: str | os.PathLike, title: str, rows: Sequence[Mapping[str, str]],
+                     headings: Mapping[str, str], note: str = "") -> None:
+    """A self-contained HTML page with one sortable table (atomically)."""
+    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{_PAGE_STYLE}{_TABLE_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{note_html}\n"
+            f"{table_html(rows, headings)}\n<script>{_SORT}</script></body></html>\n")
+    write_text(dest, page)
+
+
+def tsv_page(tsv: str | os.PathLike, dest: str | os.PathLike, table: str, provenance: str = "") -> None:
+    """The reading copy of one of the workflow's :data:`TABLES` (``table``: its name)."""
+    spec = TABLES[table]
+    write_table_page(dest, spec.title, read_tsv(tsv), HEADINGS[spec.kind], provenance)
+
+
+#: The columns of the summary on the report's first page, a narrow column beside the rule graph:
+#: the numbers a reader comes for; the notes and data are in the full table (menu: Summary).
+FIRST_PAGE = {"experiment": "Result", "split": "Set", "ours": "Ours", "reference": "Reference"}
+
+
+def summary_fragment(tsv: str | os.PathLike) -> str:
+    """The run's summary table (its main columns) as an HTML fragment for the report's first
+    page, or "" before the run has made it."""
+    path = Path(tsv)
+    if not path.is_file():
+        return ""
+    rows = [{c: r[c] for c in FIRST_PAGE} for r in read_tsv(path)]
+    return (f"<style>{_TABLE_STYLE} table.df.first {{ font-size: 0.75em; }}</style>\n"
+            + table_html(rows, FIRST_PAGE).replace('<table class="df">', '<table class="df first" id="summary">', 1))
