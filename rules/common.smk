@@ -103,6 +103,8 @@ def provenance(part):
     }
     chosen = [lines[p] for p in EXPERIMENTS] if part == "run" else [lines[part]]
     return f"Run {RUN}; " + "; ".join(chosen) + "."
+
+
 # The report opens on the run's summary table (report/workflow.rst reads it from here).
 config["report"] = {"summary": summary_fragment(f"{RESULTS}/metrics.tsv")}
 
