@@ -1,6 +1,6 @@
 """Benchmark: one AlexNet chunk job (random weights, conv5) against the bare forward pass.
 
-    python benchmarks/bench_alexnet_chunk.py [--chunk 100] [--batch-size 50] [--repeats 7] [--threads N]
+    python -m benchmarks.bench_alexnet_chunk [--chunk 100] [--batch-size 50] [--repeats 7] [--threads N]
 
 Prints
   throughput  images/s (best and median of interleaved repeats) of ``extract_chunk_to_file``
@@ -32,6 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.results_io import write_result
+
+REPO = Path(__file__).resolve().parents[1]
+
 
 def child(args: argparse.Namespace) -> None:
     """One chunk job, as a workflow job would run it: memory-map the crops, process a slice."""
@@ -51,13 +55,13 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"peak_rss_mib": peak_kib / 1024}))
 
 
-def run_child(script: Path, crops: Path, start: int, stop: int, out: Path, mode: str,
+def run_child(script: str, crops: Path, start: int, stop: int, out: Path, mode: str,
               args: argparse.Namespace) -> float:
     """Peak RSS (MiB) of one child job."""
-    cmd = [sys.executable, str(script), "--child", "--crops", str(crops), "--start", str(start),
+    cmd = [sys.executable, "-m", script, "--child", "--crops", str(crops), "--start", str(start),
            "--stop", str(stop), "--out", str(out), "--mode", mode, "--layer", args.layer,
            "--batch-size", str(args.batch_size), "--threads", str(args.threads or 0)]
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
     if proc.returncode:
         raise SystemExit(f"child failed ({proc.returncode}): {' '.join(cmd)}")
     return json.loads(proc.stdout.strip().splitlines()[-1])["peak_rss_mib"]
@@ -112,7 +116,6 @@ def main() -> None:
     parser.add_argument("--layer", default="conv5")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--rss-repeats", type=int, default=3, help="runs of each memory measurement")
-    parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--crops", help=argparse.SUPPRESS)
     parser.add_argument("--start", type=int, help=argparse.SUPPRESS)
@@ -137,7 +140,7 @@ def main() -> None:
               f"{t['best']['ratio']:.3f} best/best, {t['median']['ratio']:.3f} median/median  (target >= 0.85)")
 
         rng = np.random.default_rng(1)
-        script = Path(__file__).resolve()
+        script = "benchmarks.bench_alexnet_chunk"
         files = {}
         for total in (args.chunk, 10 * args.chunk):
             files[total] = tmp / f"crops_{total}.npy"
@@ -171,10 +174,12 @@ def main() -> None:
               "target: equal within noise")
         print(f"  for scale: the process with only the model built {show(rss['model_only'])}; a naive job "
               f"reading the whole {big}-image file {show(rss['naive'])}")
-        if args.json:
-            from digitface.atomic import write_json
-            write_json(args.json, {"throughput": {k: v for k, v in t.items() if k != "meta"},
-                                   "peak_rss_mib": rss})
+        path = write_result("alexnet_chunk", {
+            "chunk": args.chunk, "batch_size": args.batch_size, "repeats": args.repeats, "layer": args.layer,
+            "throughput": {k: v for k, v in t.items() if k != "meta"}, "peak_rss_mib": rss,
+            "rss_median_mib": {k: statistics.median(v) for k, v in rss.items()},
+            "targets": {"chunk_over_raw": 0.85, "rss_big_over_small": 1.10}})
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 backpropagation, on the workflow's default grid (the rule measure_backprop_cost runs the same
 code inside a run).
 
-    python benchmarks/bench_backprop.py [--repeats 5]
+    python -m benchmarks.bench_backprop [--repeats 5]
 
 Writes benchmarks/results/backprop_cost.json: every repeat of every point (CPU seconds of one
 thread), the medians, and the fitted exponents with 95% bootstrap intervals. README's table of
@@ -18,7 +18,7 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from digitface.backprop.measure import fit_exponents, max_disagreement, medians, run_grid
-from results_io import write_result
+from benchmarks.results_io import write_result
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 

@@ -1,8 +1,8 @@
 """Benchmark: one full-batch training step of the softmax network on 60,000 MNIST images.
 
-    python benchmarks/bench_softmax_step.py [--mnist-dir ../shared/data/mnist] [--repeats 15]
+    python -m benchmarks.bench_softmax_step [--mnist-dir ../shared/data/mnist] [--repeats 15] [--rounds 3]
 
-Prints the median time of
+Prints (and writes to benchmarks/results/softmax_step.json, every timing kept) the median time of
   ours      SoftmaxStep (float32, examples as rows, each block's blank columns skipped,
             in-place softmax, no cost),
   gemm      the bare GEMM pair on the same arrays: X·W and Xᵀ·G,
@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.results_io import write_result
 from digitface.digits import softmax
 from digitface.digits.idx import read_idx
 
 
-def block_times(fns: dict, repeats: int, rounds: int = 3) -> dict[str, float]:
-    """Median time of each function. Each runs ``repeats`` times back to back, as training steps
+def block_times(fns: dict, repeats: int, rounds: int = 3) -> dict[str, list[float]]:
+    """Every time of each function. Each runs ``repeats`` times back to back, as training steps
     do (so a variant finds the caches as its own previous call left them), and the variants
     take turns over ``rounds`` rounds so that background load on a shared machine hits all of
     them alike."""
@@ -39,7 +40,7 @@ def block_times(fns: dict, repeats: int, rounds: int = 3) -> dict[str, float]:
                 t0 = time.perf_counter()
                 fn()
                 times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
+    return times
 
 
 def load_images(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray, str]:
@@ -57,7 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist-dir", type=Path,
                         default=Path(__file__).resolve().parents[2] / "shared/data/mnist")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15, help="steps timed back to back per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds in which the variants take turns")
     args = parser.parse_args()
 
     pixels, labels, what = load_images(args.mnist_dir)
@@ -80,8 +82,8 @@ def main() -> None:
         "ours": lambda: step(W, b),
         "gemm": gemm_pair,
         "seed": lambda: softmax.seed_gradients(x64_cols, W64, b64, y_cols),
-    }, args.repeats)
-    t_ours, t_gemm, t_seed = t["ours"], t["gemm"], t["seed"]
+    }, args.repeats, args.rounds)
+    t_ours, t_gemm, t_seed = (statistics.median(t[k]) for k in ("ours", "gemm", "seed"))
     print(f"data: {what}; {x.shape[0]} images; numpy {np.__version__}; python {sys.version.split()[0]}")
     print(f"ours  (SoftmaxStep, float32)         {1e3 * t_ours:8.2f} ms"
           f"  (blocks touch {100 * step.columns_touched:.0f}% of the pixel columns)")
@@ -89,6 +91,13 @@ def main() -> None:
     print(f"seed  (float64, 784×N, forward ×2)   {1e3 * t_seed:8.2f} ms")
     print(f"ours / gemm = {t_ours / t_gemm:.2f}  (target <= 1.3)")
     print(f"seed / ours = {t_seed / t_ours:.1f}  (target >= 3)")
+    path = write_result("softmax_step", {
+        "data": what, "images": int(x.shape[0]), "repeats": args.repeats, "rounds": args.rounds,
+        "columns_touched": step.columns_touched, "times_s": t,
+        "median_s": {"ours": t_ours, "gemm": t_gemm, "seed": t_seed},
+        "ratios": {"ours_over_gemm": t_ours / t_gemm, "seed_over_ours": t_seed / t_ours},
+        "targets": {"ours_over_gemm": 1.3, "seed_over_ours": 3}})
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: Where results go: benchmarks/results/, or DIGITFACE_BENCH_RESULTS (the benchmark smoke tests).
+RESULTS = Path(os.environ.get("DIGITFACE_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 PACKAGES = ("numpy", "scipy", "torch", "torchvision", "pillow", "requests", "urllib3", "snakemake")
 
 

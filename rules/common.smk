@@ -7,6 +7,7 @@ import yaml
 
 from snakemake.utils import validate
 
+from digitface import provenance
 from digitface.configuration import (
     check_config,
     coerce_to_schema,
@@ -52,14 +53,21 @@ ALEXNET["weights"] = WEIGHTS
 IMAGENET = ALEXNET["imagenet"]
 # Layer, weights, preprocessing and chunk size name the feature set: changing any of them
 # makes new chunk jobs (and only those, and what depends on them).
-FEATURES = "{layer}-{w}-{preprocess}-c{chunk_size}".format(
+FEATURES = "{layer}-{w}-{preprocess}-c{chunk_size}{half}".format(
     w=(
         "random{}".format(ALEXNET["seed"])
         if WEIGHTS == "random"
         else f"imagenet-{IMAGENET['sha256'][:8]}"
     ),
+    half="-f16" if ALEXNET["dtype"] == "float16" else "",
     **ALEXNET,
 )
+# What an extraction job's output depends on (not the feature MLP's schedule, not where the
+# weights were fetched from: the weights file is an input).
+EXTRACTION = {
+    k: ALEXNET[k]
+    for k in ("layer", "seed", "preprocess", "chunk_size", "batch_size", "dtype")
+}
 HIDDEN_UNIT_IMAGES = {
     slugify(item["actor"]): item["image_id"]
     for item in MODELS["hidden_units"]["actors"]
@@ -69,40 +77,6 @@ ACTORS = sorted(ACTOR_NAMES)
 OPTIMIZERS = ["gd", "momentum"]
 #: The targets a user types (rules without outputs of their own).
 TARGET_RULES = ["all", "digits", "faces_data", "faces", "backprop"]
-
-
-def digits_data_description():
-    if DIGITS["source"] == "sample":
-        return "bundled MNIST sample (10,000 training images)"
-    return f"full MNIST ({DIGITS['source']})"
-
-
-def faces_data_description():
-    if FACES_SYNTHETIC:
-        return "SYNTHETIC faces (bundled sample, invented people)"
-    return "FaceScrub crops (real photographs)"
-
-
-def weights_description():
-    if WEIGHTS == "random":
-        chosen = "" if FACES_SYNTHETIC else ", set explicitly on real photographs"
-        return f"RANDOM AlexNet weights (seed {ALEXNET['seed']}{chosen}; not ImageNet features)"
-    return (
-        f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {IMAGENET['sha256'][:12]}...)"
-    )
-
-
-def provenance(part):
-    """One line saying what a table of ``part`` (digits, faces, backprop or the whole run)
-    was measured on: only what that part depends on, so that a change of the digits data
-    does not rewrite the faces tables."""
-    lines = {
-        "digits": f"digits: {digits_data_description()}",
-        "faces": f"faces: {faces_data_description()}, {weights_description()}",
-        "backprop": "backprop: CPU time of one thread on the machine that ran it",
-    }
-    chosen = [lines[p] for p in EXPERIMENTS] if part == "run" else [lines[part]]
-    return f"Run {RUN}; " + "; ".join(chosen) + "."
 
 
 # The report opens on the run's summary table (report/workflow.rst reads it from here).
@@ -169,6 +143,12 @@ def get_face_lists():
     ]
 
 
+def get_actor_rows(wildcards):
+    """The actor's own rows, once the lists have been read (checkpoint index_face_lists)."""
+    checkpoints.index_face_lists.get()
+    return f"<results>/faces/lists/actors/{wildcards.actor}.tsv"
+
+
 def get_faces_data_targets():
     return ["<results>/faces/summary.html"] + expand(
         "<results>/faces/arrays/{actor}_{size}.npy", actor=ACTORS, size=CROP_SIZES
@@ -192,14 +172,6 @@ def get_alexnet_chunks(wildcards):
         f"<results>/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
         for c in chunk_plan(read_index(index), ALEXNET["chunk_size"])
     ]
-
-
-def model_title(wildcards):
-    data = "synthetic faces" if FACES_SYNTHETIC else "real FaceScrub photographs"
-    if wildcards.model == "mlp":
-        return f"MLP on 64x64 RGB crops ({data})"
-    weights = "random" if WEIGHTS == "random" else "ImageNet"
-    return f"MLP on AlexNet {ALEXNET['layer']} features, {weights} weights ({data})"
 
 
 def get_faces_models_targets():

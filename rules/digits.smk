@@ -14,7 +14,7 @@ rule plot_digit_gallery:
         ),
     params:
         gallery=DIGITS["gallery"],
-        data=digits_data_description(),
+        data=provenance.digits_data(config),
     log:
         "<logs>/plot_digit_gallery/plot_digit_gallery.log",
     conda:
@@ -108,7 +108,7 @@ rule plot_learning_curves:
         ),
         svg="<results>/digits/figures/curves_{optimizer}.svg",
     params:
-        data=digits_data_description(),
+        data=provenance.digits_data(config),
     log:
         "<logs>/plot_learning_curves/{optimizer}.log",
     conda:
@@ -129,7 +129,7 @@ rule plot_weights:
             labels=optimizer_label("weights"),
         ),
     params:
-        data=digits_data_description(),
+        data=provenance.digits_data(config),
     log:
         "<logs>/plot_weights/{optimizer}.log",
     conda:

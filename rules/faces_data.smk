@@ -24,30 +24,34 @@ rule fetch_face_list:
         "../scripts/fetch_face_list.py"
 
 
-rule check_face_lists:
-    """Record every list line that does not parse, and check that each actor is listed."""
+# One job reads every list once and gives each actor its own rows: a download job reads only
+# its actor's file. A checkpoint, so that after it ran Snakemake looks at each actor's file
+# again: an actor whose rows did not change (same checksum) is not downloaded again; without
+# the checkpoint every job after a job that ran would be planned to run too.
+checkpoint index_face_lists:
+    """Read the lists once: each actor's rows, and every line that cannot be used, with why."""
     input:
         lists=get_face_lists(),
     output:
         rejects="<results>/faces/lists/rejects.tsv",
+        actors=expand("<results>/faces/lists/actors/{actor}.tsv", actor=ACTORS),
     params:
-        actors=FACES["actors"],
+        actors=[ACTOR_NAMES[a] for a in ACTORS],
     log:
-        "<logs>/check_face_lists/check_face_lists.log",
+        "<logs>/index_face_lists/index_face_lists.log",
     conda:
         "../envs/faces.yaml"
     script:
-        "../scripts/check_face_lists.py"
+        "../scripts/index_face_lists.py"
 
 
 rule download_actor:
     """Fetch and verify one actor's images (concurrent, resumable, every row's outcome kept)."""
     input:
-        lists=get_face_lists(),
+        rows=get_actor_rows,
     output:
         manifest="<results>/faces/download/{actor}.tsv",
     params:
-        name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
         store=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}",
         journal=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}.journal.jsonl",
         settings=FACES["download"],
@@ -97,7 +101,7 @@ rule summarize_faces_data:
     """Per actor: listed, fetched, verified, cropped, distinct images, a count per reason."""
     input:
         manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
-        rejects=rules.check_face_lists.output.rejects,
+        rejects=rules.index_face_lists.output.rejects,
     output:
         summary="<results>/faces/summary.tsv",
     params:

@@ -71,7 +71,7 @@ rule plot_hidden_units:
         top=MODELS["hidden_units"]["top"],
         name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
         seed=SEEDS[0],
-        data=lambda wildcards: f"{faces_data_description()}; MLP seed {SEEDS[0]}",
+        data=f"{provenance.faces_data(config)}; MLP seed {SEEDS[0]}",
     log:
         "<logs>/plot_hidden_units/{actor}.log",
     conda:
@@ -107,7 +107,7 @@ rule extract_alexnet_chunk:
     output:
         features="<results>/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
     params:
-        alexnet=ALEXNET,
+        alexnet=EXTRACTION,
         weights=WEIGHTS,
     log:
         "<logs>/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
@@ -167,7 +167,7 @@ rule summarize_face_runs:
             labels=model_label,
         ),
     params:
-        title=model_title,
+        title=lambda wildcards: provenance.model_title(config, wildcards.model),
     log:
         "<logs>/summarize_face_runs/{model}.log",
     conda:
@@ -186,8 +186,8 @@ rule summarize_faces:
     output:
         table="<results>/faces/metrics.tsv",
     params:
-        data=faces_data_description(),
-        weights=weights_description(),
+        data=provenance.faces_data(config),
+        weights=provenance.weights(config),
         alexnet=ALEXNET,
     log:
         "<logs>/summarize_faces/summarize_faces.log",

@@ -28,7 +28,9 @@ rule render_table:
         ),
     params:
         caption=lambda wildcards: TABLES[wildcards.table].caption,
-        provenance=lambda wildcards: provenance(TABLES[wildcards.table].part),
+        provenance=lambda wildcards: provenance.table_line(
+            config, TABLES[wildcards.table].part
+        ),
     log:
         "<logs>/render_table/{table}.log",
     conda:

@@ -16,7 +16,7 @@ crops = array[rows.start : rows.stop]  # only this chunk's images are read from 
 weights_file = snakemake.input.get("weights")  # declared only for ImageNet weights
 model, meta = build_extractor(cfg["layer"], snakemake.params.weights, seed=cfg["seed"], path=weights_file)
 info = extract_chunk_to_file(crops, snakemake.output.features, model, cfg["preprocess"],
-                             cfg["batch_size"])
+                             cfg["batch_size"], dtype=cfg["dtype"])
 logging.info("%s chunk %s: crops %d-%d, %s, %.1f images/s; %s", snakemake.wildcards.actor,
              snakemake.wildcards.chunk, rows.start, rows.stop - 1, info["shape"],
              len(rows) / max(info["seconds"], 1e-9), meta["description"])

@@ -38,7 +38,7 @@ def shared_facescrub_dir() -> Path:
 def finished_run(tmp_path_factory):
     """The tiny configuration run to the end once per session, for every test that needs a
     finished run (tests that change its files work on a copy)."""
-    from workflow_helpers import TINY, copy_workflow, snakemake, write_config
+    from testkit.workflow import TINY, copy_workflow, snakemake, write_config
 
     workdir = copy_workflow(tmp_path_factory.mktemp("wf"))
     config = write_config(workdir / "tiny.yaml", TINY)

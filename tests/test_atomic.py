@@ -64,7 +64,7 @@ def test_a_full_disk_names_the_file_and_leaves_nothing(full_disk, kind):
 
 def test_the_download_journal_and_store_on_a_full_disk_fail_the_job_naming_the_file(full_disk, tmp_path):
     """A full disk is the job's fault, not a row's: the download stops with the file named."""
-    from loopback import LoopbackServer, Route, fast_settings, make_row
+    from testkit.loopback import LoopbackServer, Route, fast_settings, make_row
 
     from digitface.faces.fetch import download_actor
 

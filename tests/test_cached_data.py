@@ -11,10 +11,10 @@ import io
 import numpy as np
 import pytest
 import torch
-from loopback import LoopbackServer, Route, closed_port
+from testkit.loopback import LoopbackServer, Route, closed_port
 
 from digitface.faces import alexnet as ax
-from workflow_helpers import copy_workflow, snakemake, write_config
+from testkit.workflow import copy_workflow, snakemake, write_config
 
 RUN = "two"
 TWO = {"run": RUN, "experiments": ["faces"],

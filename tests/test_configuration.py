@@ -20,7 +20,7 @@ from digitface.configuration import (
     split_problems,
 )
 from digitface.digits.idx import encode_idx
-from workflow_helpers import REPO
+from testkit.workflow import REPO
 
 SCHEMA = yaml.safe_load((REPO / "schemas/config.schema.yaml").read_text())
 

@@ -13,8 +13,8 @@ import socket
 import numpy as np
 import pytest
 
-from loopback import LoopbackServer, Route
-from workflow_helpers import copy_workflow, snakemake, write_config
+from testkit.loopback import LoopbackServer, Route
+from testkit.workflow import copy_workflow, snakemake, write_config
 
 from digitface.digits.idx import encode_idx
 

@@ -16,7 +16,7 @@ import pytest
 from scipy.io import savemat
 
 from digitface.digits.idx import encode_idx
-from workflow_helpers import OUT, TINY, copy_workflow, planned_outputs, snakemake, write_config
+from testkit.workflow import OUT, TINY, copy_workflow, planned_outputs, snakemake, write_config
 
 #: What a new MNIST source reruns: the digits part and the summary, nothing of the faces.
 DIGITS_CHAIN = {f"{OUT}/{p}" for p in (

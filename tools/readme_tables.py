@@ -3,8 +3,8 @@
     python tools/readme_tables.py --write   # rewrite the tables in README.md
     python tools/readme_tables.py --check   # exit 1 if README differs from the results
 
-Each table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` in README.md; a
-test runs the check, so no measured number in README is typed by hand.
+Each table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` in README.md (NAME
+one of :data:`TABLES`); a test runs the check, so no measured number in README is typed by hand.
 """
 
 from __future__ import annotations
@@ -42,25 +42,140 @@ def backprop_table(result: dict) -> str:
     lines.append("")
     lines.append(f"CPU time of one thread, median of {result['repeats']} repeats per point, slopes over the "
                  f"three largest sizes of each series; measured on {m['cpu']} ({m['cores']} cores), "
-                 f"{m['date'][:10]}, by `python benchmarks/bench_backprop.py` "
+                 f"{m['date'][:10]}, by `python -m benchmarks.bench_backprop` "
                  "(`benchmarks/results/backprop_cost.json`).")
     return "\n".join(lines)
 
 
-TABLES = {"backprop": ("backprop_cost", backprop_table)}
+def _measured_on(result: dict) -> str:
+    m = result["machine"]
+    return f"{m['cpu']}, {m['cores']} cores, {m['date'][:10]}"
+
+
+def performance_table(results: dict[str, dict]) -> str:
+    lines = ["| benchmark | command | measured | target |", "|---|---|---|---|"]
+    s = results["softmax_step"]
+    med, ratio = s["median_s"], s["ratios"]
+    lines.append(
+        f"| one full-batch softmax step, {s['images']:,} images | `python -m benchmarks.bench_softmax_step` | "
+        f"ours {1e3 * med['ours']:.1f} ms; bare GEMM pair {1e3 * med['gemm']:.1f} ms; the seed's float64 "
+        f"formulation {1e3 * med['seed']:.1f} ms (medians of {s['rounds']} rounds × {s['repeats']} steps). "
+        f"ours / GEMM pair = {ratio['ours_over_gemm']:.2f}; seed / ours = {ratio['seed_over_ours']:.1f} | ≤ 1.3; ≥ 3 |")
+    d = results["download"]
+    c = d["contenders"]
+    faults = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in d["faults"].items())
+    contenders = "; ".join(
+        f"{name} {c[name]['wall_s']:.1f} s ({len(c[name]['verified'])} images verified)"
+        + (f", **{d['ratios'][name + '_over_ours']:.1f}×** ours' time" if name != "ours" else "")
+        for name in ("ours", "img2dataset", "course") if name in c)
+    lines.append(
+        f"| FaceScrub download, six actors' {d['urls']:,} URLs of the 2018 replica ({faults}), "
+        f"{1e3 * d['latency_s']:.0f} ms latency, every contender capped at {d['timeout_s']:g} s per URL, every URL "
+        f"run | `python -m benchmarks.bench_download` | {contenders}; same verified set as img2dataset: "
+        f"{d['same_verified_set'].get('img2dataset')} | ≥ 20× the course's approach, ≥ 5× img2dataset |")
+    a = results["alexnet_chunk"]
+    rss = a["rss_median_mib"]
+    lines.append(
+        f"| AlexNet chunk job vs the raw forward pass, {a['chunk']} images | `python -m benchmarks.bench_alexnet_chunk` "
+        f"| {a['throughput']['paired_ratio_median']:.2f}× (median of {a['repeats']} paired repeats) | ≥ 0.85× |")
+    lines.append(
+        f"| chunk job peak RSS with a crops file of {a['chunk']} vs {10 * a['chunk']:,} images | same | "
+        f"{rss['small']:.1f} MiB vs {rss['big']:.1f} MiB ({100 * (rss['big'] / rss['small'] - 1):+.1f}%) | "
+        "equal within 10% |")
+    li = results["lists"]
+    lines.append(
+        f"| parse a FaceScrub-size list ({li['rows']:,} rows, {li['identities']} identities) | "
+        f"`python -m benchmarks.bench_lists` | {li['rows_per_s']:,.0f} rows/s | |")
+    default, quick = results["run_default"], results["run_quick"]
+    lines.append(
+        f"| first `snakemake --cores {default['cores']}` of a fresh clone (the sample) | "
+        f"`python -m benchmarks.bench_runs` | {default['first_run']['wall_s']:.0f} s wall, "
+        f"**{default['first_run']['cpu_s']:.0f} CPU-seconds** | ≤ 300 CPU-seconds |")
+    lines.append(
+        f"| the same again: nothing to do | same | {default['rerun']['wall_s']:.1f} s wall | ≤ 3 s |")
+    lines.append(
+        f"| `snakemake --cores {quick['cores']} --configfile configs/quick.yaml`, every rule | same | "
+        f"{quick['first_run']['wall_s']:.0f} s wall, {quick['first_run']['cpu_s']:.0f} CPU-seconds | under a minute |")
+    lines.append("")
+    when = sorted({_measured_on(x) for x in results.values()})
+    lines.append("Measured on " + "; ".join(when) + " (`benchmarks/results/*.json`: every repeat, the "
+                 "machine and the versions).")
+    return "\n".join(lines)
+
+
+def run_results_table(result: dict) -> str:
+    """A run's summary table (every result beside the reference's) as README shows it."""
+    lines = ["| result | set | ours | reference | difference, or note |", "|---|---|---|---|---|"]
+    for row in result["metrics"]:
+        lines.append(f"| {row['experiment']} | {row['split']} | {row['ours']} | {row['reference']} | {row['note']} |")
+    lines.append("")
+    command = "snakemake --cores 4" + (f" --configfile {result['configfile']}" if result["configfile"] != "config.yaml"
+                                       else "")
+    lines.append(f"The run `{result['run']}` (`{command}`: {result['first_run']['wall_s'] / 60:.1f} min, "
+                 f"{result['first_run']['cpu_s']:.0f} CPU-seconds) as recorded by `python -m benchmarks.bench_runs` "
+                 f"on {_measured_on(result)} (`benchmarks/results/run_{result['run']}.json`).")
+    return "\n".join(lines)
+
+
+STAGES = ["index_face_lists", "download_actor", "crop_actor", "split_faces", "train_face_mlp",
+          "extract_alexnet_chunk", "train_alexnet_mlp"]
+
+
+def scale_table(result: dict) -> str:
+    lines = ["| identities | list rows | faces cropped | wall | CPU | CPU per face | Snakemake's share of wall | "
+             "disk |", "|---|---|---|---|---|---|---|---|"]
+    for size in result["sizes"]:
+        run = size["run"]
+        lines.append(f"| {size['identities']} | {size['rows']:,} | {size['cropped_faces']:,} | {run['wall_s'] / 60:.1f} min "
+                     f"| {run['cpu_s'] / 60:.1f} min | {size['cpu_per_face_s']:.2f} s | "
+                     f"{100 * size['snakemake_share']:.1f}% | {size['disk_mb']:,.0f} MB |")
+    lines += ["", "| stage | " + " | ".join(f"{s['identities']} identities: jobs, CPU, peak RSS"
+                                              for s in result["sizes"]) + " |",
+              "|---|" + "---|" * len(result["sizes"])]
+    for stage in STAGES:
+        cells = []
+        for size in result["sizes"]:
+            st = size["stages"].get(stage)
+            cells.append(f"{st['jobs']}, {st['cpu_s']:.0f} s, {st['peak_rss_mb']:.0f} MB" if st else "")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    fit = result["fit"]
+    full = fit["full_facescrub"]
+    error = f" ± {full['wall_s_se'] / 3600:.1f} h (one standard error of the fit)" if full["wall_s_se"] else ""
+    lines += ["", f"Wall time grows as {fit['seconds_per_face']:.3f} s per cropped face plus {fit['intercept_s']:.0f} s "
+              f"(least squares over the sizes); for all of FaceScrub ({full['identities']} identities × "
+              f"{full['rows_per_identity']} rows, ~{full['faces']:,.0f} faces at this share of good images) that "
+              f"predicts {full['wall_s'] / 3600:.1f} h{error} on this machine with {result['cores']} cores. CPU per "
+              f"face at the largest size / the smallest: {result['cpu_per_face_ratio_largest_over_smallest']:.2f}. "
+              f"Measured on {_measured_on(result)} by `python -m benchmarks.bench_scale` "
+              "(`benchmarks/results/scale.json`)."]
+    return "\n".join(lines)
+
+
+TABLES = {"backprop": ("backprop_cost", backprop_table),
+          "scale": ("scale", scale_table),
+          "performance": (("softmax_step", "download", "alexnet_chunk", "lists", "run_default", "run_quick"),
+                          performance_table),
+          "sample": ("run_default", run_results_table),
+          "mnist_full": ("run_mnist-full", run_results_table)}
+
+
+def _load(name: str) -> dict:
+    return json.loads((RESULTS / f"{name}.json").read_text())
 
 
 def render(name: str) -> str:
     result_name, make = TABLES[name]
-    return make(json.loads((RESULTS / f"{result_name}.json").read_text()))
+    if isinstance(result_name, tuple):
+        return make({n: _load(n) for n in result_name})
+    return make(_load(result_name))
 
 
 def updated(readme: str) -> str:
     """README with every marked table replaced by its rendering from the results."""
-    for name in TABLES:
+    for name in re.findall(r"<!-- table:(\w+) -->", readme):
+        if name not in TABLES:
+            raise SystemExit(f"README.md has a block for an unknown table {name!r}")
         pattern = re.compile(rf"(<!-- table:{name} -->\n).*?(<!-- /table:{name} -->)", re.S)
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md has no <!-- table:{name} --> ... <!-- /table:{name} --> block")
         readme = pattern.sub(lambda m: m.group(1) + render(name) + "\n" + m.group(2), readme)
     return readme
 

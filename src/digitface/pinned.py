@@ -12,7 +12,6 @@ error names each source and what it did, and the file and folder a user can fill
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 import urllib3
 
+from .digests import sha256_file
 from .http import make_session
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,6 @@ class Transfer:
     read_timeout: float = 60.0
     retries: int = 2
     max_bytes: int = 300_000_000
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file, read in blocks (the one file-digest helper of the package)."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def part_path(dest: str | os.PathLike) -> Path:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from loopback import LoopbackServer, load_replica
+
+from testkit.loopback import LoopbackServer, load_replica
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +16,7 @@ def _no_proxy(monkeypatch):
 
 @pytest.fixture(scope="session")
 def replica(shared_facescrub_dir):
-    """The six project actors' rows and the replica's responses (skips without /work/shared)."""
+    """The six project actors' rows and the replica's responses (skips without the shared data)."""
     return load_replica(shared_facescrub_dir)
 
 

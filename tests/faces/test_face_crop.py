@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from loopback import make_row, png_bytes
+from testkit.loopback import make_row, png_bytes
 from PIL import Image
 
 from digitface.faces import crop as crop_module

@@ -8,7 +8,7 @@ import logging
 import time
 
 import pytest
-from loopback import Route, closed_port, fast_settings, make_row, png_bytes
+from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
 from digitface.faces.fetch import Journal, download_actor, is_transient, sniff_extension, verify
 

@@ -64,3 +64,16 @@ def test_the_configured_image_is_the_image_shown():
     assert choose_face(rows, "a", 100).image_id == 100  # as configured, whatever its set
     with pytest.raises(ValueError, match=r"a has no cropped face with image_id 103 \(its image_ids: 100, 101, 102\)"):
         choose_face(rows, "a", 103)
+
+
+def test_the_index_reads_back_as_written(tmp_path):
+    from digitface.faces.face_index import COLUMNS, IndexRow, read_index, write_index
+
+    rows = [IndexRow("a", 0, 10, 100, "s1", 0, "test"), IndexRow("a", 0, 11, 100, "s1", 1, "duplicate", "10"),
+            IndexRow("b", 1, 12, 102, "s3", 0, "conflict")]
+    write_index(tmp_path / "split.tsv", rows)
+    assert read_index(tmp_path / "split.tsv") == rows
+    (tmp_path / "bad.tsv").write_text("actor\tface\n")
+    with pytest.raises(ValueError) as err:
+        read_index(tmp_path / "bad.tsv")
+    assert f"bad.tsv: not a face index (expected header {COLUMNS})" in str(err.value)

@@ -118,33 +118,38 @@ def _write_list(path, rows):
 
 def test_a_face_id_given_twice_across_lists_is_recorded_not_shared(tmp_path):
     """Two lists give Ann face 7 (the crop file is named by it): the first keeps it, the other
-    row is returned as a clash; within one list the parser already rejects a repeat."""
-    from digitface.faces.list_source import actor_rows
+    row is marked as a clash; within one list the parser already rejects a repeat. Each actor's
+    rows survive the trip through their own file."""
+    from digitface.faces.list_source import actors_rows, read_actor_rows, write_actor_rows
 
     first = _write_list(tmp_path / "a.txt", [("Ann Lee", "1", "7", "http://h/1.jpg", "1,1,9,9"),
                                              ("Ann Lee", "2", "8", "http://h/2.jpg", "1,1,9,9")])
     second = _write_list(tmp_path / "b.txt", [("Ann Lee", "3", "7", "http://h/3.jpg", "1,1,9,9"),
                                               ("Ann Lee", "4", "9", "http://h/4.jpg", "1,1,9,9")])
     third = _write_list(tmp_path / "c.txt", [("Bob Ray", "5", "7", "http://h/5.jpg", "1,1,9,9")])
-    by_list, clashes, rejects = actor_rows([first, second, third], "Ann Lee")
-    assert {p.name: [r.face_id for r in rows] for p, rows in by_list.items()} == {"a.txt": [7, 8], "b.txt": [9]}
-    assert [(r.source, r.line, r.face_id) for r in clashes] == [("b.txt", 1, 7)] and rejects == []
+    by_actor, rejects = actors_rows([first, second, third], ["Ann Lee", "Bob Ray"])
+    assert rejects == []
+    assert [(r.source, r.face_id, clash) for r, _, clash in by_actor["Ann Lee"]] == [
+        ("a.txt", 7, False), ("a.txt", 8, False), ("b.txt", 7, True), ("b.txt", 9, False)]
     # Bob's face 7 is Bob's: identity is per actor (crop files carry the actor's folder name).
-    assert [r.face_id for rows in actor_rows([first, second, third], "Bob Ray")[0].values() for r in rows] == [7]
+    assert [(r.face_id, clash) for r, _, clash in by_actor["Bob Ray"]] == [(7, False)]
+    write_actor_rows(tmp_path / "ann.tsv", by_actor["Ann Lee"])
+    by_base, clashes = read_actor_rows(tmp_path / "ann.tsv")
+    assert {base: [r.face_id for r in rows] for base, rows in by_base.items()} == {tmp_path: [7, 8, 9]}
+    assert [(r.source, r.line, r.face_id) for r in clashes] == [("b.txt", 1, 7)]
+    assert by_base[tmp_path][0] == next(r for r, _, _ in by_actor["Ann Lee"])  # every field survives
 
 
 def test_names_that_share_a_folder_name_are_not_merged(tmp_path):
     """"José García" and "Jose Garcia" slug alike: only the configured spelling is used, and the
     other spelling's rows are reported."""
-    from digitface.faces.list_source import actor_rows, name_collisions
+    from digitface.faces.list_source import actors_rows
 
     path = _write_list(tmp_path / "l.txt", [("Jose Garcia", "1", "1", "http://h/1.jpg", "1,1,9,9"),
                                             ("José García", "2", "2", "http://h/2.jpg", "1,1,9,9"),
                                             ("JOSE  GARCIA", "3", "3", "http://h/3.jpg", "1,1,9,9")])
-    by_list, _, _ = actor_rows([path], "Jose Garcia")
-    assert [r.face_id for r in by_list[path]] == [1]
-    rows, _ = read_list(path)
-    found = name_collisions(rows, ["Jose Garcia"])
+    by_actor, found = actors_rows([path], ["Jose Garcia"])
+    assert [r.face_id for r, _, _ in by_actor["Jose Garcia"]] == [1]
     assert [(r.line, r.reason) for r in found] == [
         (2, "name 'José García' differs from the configured 'Jose Garcia' (same folder name): not used"),
         (3, "name 'JOSE  GARCIA' differs from the configured 'Jose Garcia' (same folder name): not used")]

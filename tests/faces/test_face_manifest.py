@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loopback import make_row
+from testkit.loopback import make_row
 
 from digitface.faces.manifest import COLUMNS, FaceRecord, read_manifest, summarize, write_manifest, write_summary
 

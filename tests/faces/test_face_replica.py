@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from loopback import Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
+from testkit.loopback import Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
 from PIL import Image
 from requests.utils import requote_uri
 

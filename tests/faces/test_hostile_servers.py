@@ -12,7 +12,7 @@ import socket
 import time
 
 import pytest
-from loopback import Route, fast_settings, make_row, png_bytes
+from testkit.loopback import Route, fast_settings, make_row, png_bytes
 
 from digitface.faces.fetch import download_actor, fetch, make_session
 

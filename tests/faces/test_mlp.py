@@ -10,6 +10,7 @@ import torch
 
 from digitface.faces import mlp
 from digitface.faces.model_figures import learning_curve_figure
+from digitface.faces.rows import Rows
 from digitface.plotting import save_figure
 
 FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, iterations=120, eval_every=10, threads=1)
@@ -54,7 +55,7 @@ def test_learns_a_separable_problem_and_loss_decreases(toy):
 
 def test_pixels_are_scaled_to_minus_one_one():
     x = np.array([[[[0, 255, 51]]]], dtype=np.uint8)
-    np.testing.assert_allclose(mlp.Rows(x).take(np.array([0])), [[-1.0, 1.0, 51 / 127.5 - 1]], rtol=1e-6)
+    np.testing.assert_allclose(Rows(x).take(np.array([0])), [[-1.0, 1.0, 51 / 127.5 - 1]], rtol=1e-6)
     rng = np.random.default_rng(0)
     imgs = rng.integers(0, 256, (90, 6, 6, 3), dtype=np.uint8)
     y = (imgs[:, :3].mean(axis=(1, 2, 3)) > imgs[:, 3:].mean(axis=(1, 2, 3))).astype(int)
@@ -131,8 +132,8 @@ def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
         val_chunks = [np.load(tmp_path / "val.npy", mmap_mode="r")]
 
         idx = np.array([149, 0, 36, 37, 99, 100, 5])
-        np.testing.assert_array_equal(mlp.Rows(chunks).take(idx), x.astype(dtype).astype(np.float32)[idx])
-        np.testing.assert_array_equal(mlp.Rows(chunks).range(30, 120), x.astype(dtype).astype(np.float32)[30:120])
+        np.testing.assert_array_equal(Rows(chunks).take(idx), x.astype(dtype).astype(np.float32)[idx])
+        np.testing.assert_array_equal(Rows(chunks).range(30, 120), x.astype(dtype).astype(np.float32)[30:120])
 
         split = {"validation": (val_chunks, yv), "test": toy["test"]}
         chunked = mlp.train_mlp(chunks, y, split, FAST, seed=2)
@@ -149,27 +150,29 @@ def test_rejects_bad_inputs(toy):
     with pytest.raises(ValueError, match="labels"):
         mlp.train_mlp(x, y[:-1], _splits(toy), FAST)
     with pytest.raises(ValueError, match="features"):
-        mlp.Rows([x[:10], x[:10, :5]])
+        Rows([x[:10], x[:10, :5]])
 
 
 def test_multi_seed_summary_and_band(toy, tmp_path):
+    from digitface.faces.seeds import history_band, summarize_runs
+
     settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, iterations=40, eval_every=10, threads=1)
-    results = mlp.train_seeds(*toy["train"], _splits(toy), settings, seeds=[0, 1, 2, 3, 4])
-    assert [r.seed for r in results] == [0, 1, 2, 3, 4]
-    summary = mlp.summarize_runs(results)
+    results = [mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=s) for s in range(5)]
+    summary = summarize_runs([json.loads(json.dumps(r.summary())) for r in results])  # as the jobs write it
+    assert summary["seeds"] == [0, 1, 2, 3, 4]
     for split in ("train", "validation", "test"):
         for metric in ("accuracy", "loss"):
             v = np.array([r.metrics[split][metric] for r in results])
             assert summary[split][metric]["mean"] == pytest.approx(v.mean())
             assert summary[split][metric]["sd"] == pytest.approx(v.std(ddof=1))
             assert summary[split][metric]["n"] == 5
-    band = mlp.history_band(results)
+    band = history_band([r.history for r in results])
     row = next(r for r in band if r["iteration"] == 20 and r["split"] == "validation")
     v = [next(h["accuracy"] for h in r.history if h["iteration"] == 20 and h["split"] == "validation")
          for r in results]
     assert row["mean"] == pytest.approx(np.mean(v)) and row["sd"] == pytest.approx(np.std(v, ddof=1))
     with pytest.raises(ValueError, match="two seeds"):
-        mlp.train_seeds(*toy["train"], _splits(toy), settings, seeds=[0])
+        summarize_runs([results[0].summary()])
 
     fig = learning_curve_figure(results[0].history, results[0].chosen_iteration, band=band,
                                 title="toy", note="synthetic blobs")

@@ -15,7 +15,7 @@ import PIL
 import pytest
 from PIL import Image
 
-from digitface.faces import synthetic
+from testkit import synthetic_faces as synthetic
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "synthetic_faces"

@@ -11,11 +11,11 @@ import pytest
 import torch
 import torchvision
 import yaml
-from loopback import LoopbackServer, Route, closed_port
+from testkit.loopback import LoopbackServer, Route, closed_port
 
 from digitface.faces import weights as w
 from digitface.pinned import SourcesExhausted, part_path
-from workflow_helpers import REPO
+from testkit.workflow import REPO
 
 
 @pytest.fixture(scope="module")

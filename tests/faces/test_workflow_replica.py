@@ -9,10 +9,12 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
-from loopback import LoopbackServer, Route, serve_replica
-from workflow_helpers import copy_workflow, snakemake, write_config
 
 from digitface.faces.lists import format_row, slugify
+from testkit.loopback import LoopbackServer, Route, serve_replica
+from testkit.workflow import copy_workflow, snakemake, write_config
+
+pytestmark = pytest.mark.slow  # a minute: the whole faces part on the replica (python -m pytest -m slow)
 
 #: Good images per actor (replica README); Bracco has two hosts serving one photo with two
 #: checksums, which the crop stage keeps once.

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from cluster import PARTITION, Cluster, available
-from workflow_helpers import OUT, TINY, copy_workflow, snakemake, unavailable, write_config
+from testkit.workflow import OUT, TINY, copy_workflow, snakemake, unavailable, write_config
 
 pytestmark = pytest.mark.slurm
 

@@ -33,6 +33,7 @@ import torchvision
 from torch import nn
 
 from digitface.atomic import atomic_path
+from digitface.device import default_device
 from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -174,9 +175,7 @@ def preprocess_crops(crops: torch.Tensor, mode: str = "reference") -> torch.Tens
 
 
 def _device(device) -> torch.device:
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return default_device() if device is None else torch.device(device)
 
 
 def iter_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str = "reference",
@@ -185,7 +184,7 @@ def iter_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str = "
 
     One batch of inputs and activations is alive at a time; ``crops_uint8`` may be a memory
     map, which is then read one batch at a time. ``model`` is moved to ``device`` (in place, as
-    ``nn.Module.to`` does); the default device is CUDA when available.
+    ``nn.Module.to`` does); the default device is the accelerator when there is one.
     """
     if crops_uint8.ndim != 4 or crops_uint8.shape[-1] != 3 or crops_uint8.dtype != np.uint8:
         raise ValueError(f"expected uint8 crops (N, S, S, 3), got {crops_uint8.dtype} {crops_uint8.shape}")

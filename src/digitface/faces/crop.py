@@ -66,6 +66,7 @@ import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from digitface.atomic import atomic_path
+from digitface.digests import pixel_digest
 from digitface.faces.lists import ListRow, slugify
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
 from digitface.progress import Progress
@@ -90,7 +91,7 @@ class CropSettings:
     sizes: tuple[int, ...] = (64, 227)
     min_bbox_fraction: float = 0.8
     max_pixels: int = 50_000_000
-    workers: int = min(4, os.cpu_count() or 1)
+    workers: int = 4
     progress_interval: float = 10.0
 
 
@@ -177,11 +178,6 @@ def square(face: Image.Image, size: int) -> Image.Image:
     return face.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def pixel_digest(face: Image.Image) -> str:
-    """SHA-256 of an RGB crop's size and pixels: equal digests, equal crops."""
-    return hashlib.sha256(f"{face.size[0]}x{face.size[1]}:".encode() + face.tobytes()).hexdigest()
-
-
 def crop_name(row: ListRow) -> str:
     """The crop's file name: slug and integer ids only, whatever the list's name or URL say."""
     return f"{slugify(row.name)}_{row.image_id}_{row.face_id}.png"
@@ -189,7 +185,7 @@ def crop_name(row: ListRow) -> str:
 
 def recipe(settings: CropSettings) -> str:
     """How a crop is made, beyond its body and box: a cached crop made otherwise is redone."""
-    return (f"lanczos;depth-scaled;min_bbox_fraction={settings.min_bbox_fraction};"
+    return (f"lanczos;depth-scaled;pixels-v2;min_bbox_fraction={settings.min_bbox_fraction};"
             f"max_pixels={settings.max_pixels}")
 
 
@@ -244,7 +240,7 @@ def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path, settings: Cr
     outcome, face = crop_face(data, record.row.bbox, settings)
     if face is None:
         return outcome, ""
-    digest = pixel_digest(face)
+    digest = pixel_digest(np.asarray(face))
     info = PngImagePlugin.PngInfo()
     for key, value in {**tag, _DIGEST: digest}.items():
         info.add_text(key, value)

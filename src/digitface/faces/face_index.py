@@ -19,7 +19,7 @@ import numpy as np
 from ..atomic import write_tsv
 from .dataset import cropped
 from .manifest import FaceRecord
-from .mlp import Rows, RowSubset
+from .rows import Rows, RowSubset
 from .split import SETS, SplitSettings, split_table
 
 

@@ -71,6 +71,7 @@ import urllib3
 
 from digitface import http
 from digitface.atomic import naming_full_disk, write_bytes
+from digitface.digests import sha256_file
 from digitface.faces.lists import ListRow
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
 from digitface.progress import Progress
@@ -297,11 +298,6 @@ class Journal:
         return outcomes
 
 
-def _sha256_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 def stored_bodies(store_dir: Path, wanted: Iterable[str]) -> dict[str, Path]:
     """sha256 -> store file for the ``wanted`` bodies already stored; a corrupt file is removed.
 
@@ -313,7 +309,7 @@ def stored_bodies(store_dir: Path, wanted: Iterable[str]) -> dict[str, Path]:
         sha = path.name.split(".", 1)[0]
         if sha not in wanted or sha in found:
             continue  # another run's body (or atomic_path's ".name.tmp" file), or a second copy
-        if _sha256_file(path) == sha:
+        if sha256_file(path) == sha:
             found[sha] = path
         else:
             logger.warning("removing corrupt store file %s", path)

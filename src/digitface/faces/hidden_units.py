@@ -30,7 +30,8 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from digitface.faces.mlp import MLP, Rows
+from digitface.faces.mlp import MLP
+from digitface.faces.rows import Rows
 
 
 @dataclass(frozen=True)

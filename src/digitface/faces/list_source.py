@@ -14,7 +14,8 @@ import requests
 
 from ..atomic import write_bytes
 from ..http import fetch_bytes, make_session
-from .lists import ListRow, Reject, format_row, read_list, slugify
+from ..atomic import read_tsv, write_tsv
+from .lists import ListRow, Reject, format_row, parse_list, read_list, slugify
 
 log = logging.getLogger(__name__)
 
@@ -40,39 +41,6 @@ def fetch_list(
     log.info("fetched %s (%d bytes, sha256 ok)", url, len(body))
 
 
-def actor_rows(
-    list_paths: list[str | Path], name: str
-) -> tuple[dict[Path, list[ListRow]], list[ListRow], list[Reject]]:
-    """Rows of one actor, by the EXACT configured name, grouped by the list file they came from
-    (local URLs are relative to their own list's folder); the rows whose face_id an earlier
-    list already gave this actor (a face_id names the crop file, so the later rows are
-    recorded as such and not used); and every list's rejects.
-
-    Exact names: a list may spell another person so that the folder name (slug) coincides,
-    "José García" beside "Jose Garcia"; matching by slug would merge them silently
-    (:func:`name_collisions` reports such rows instead).
-    """
-    by_list: dict[Path, list[ListRow]] = {}
-    taken: dict[int, ListRow] = {}
-    clashes: list[ListRow] = []
-    rejects: list[Reject] = []
-    for path in map(Path, list_paths):
-        rows, bad = read_list(path)
-        rejects += bad
-        mine = []
-        for row in rows:
-            if row.name != name:
-                continue
-            if row.face_id in taken:
-                clashes.append(row)
-            else:
-                taken[row.face_id] = row
-                mine.append(row)
-        if mine:
-            by_list[path] = mine
-    return by_list, clashes, rejects
-
-
 def name_collisions(rows: list[ListRow], names: list[str]) -> list[Reject]:
     """Rows whose name is not a configured actor's but has the same folder name (slug): they
     are not used, and the rejects table says why."""
@@ -80,3 +48,48 @@ def name_collisions(rows: list[ListRow], names: list[str]) -> list[Reject]:
     return [Reject(r.source, r.line, f"name {r.name!r} differs from the configured {configured[slugify(r.name)]!r} "
                    "(same folder name): not used", format_row(r))
             for r in rows if r.name not in names and slugify(r.name) in configured]
+
+
+ACTOR_ROWS = ["name", "image_id", "face_id", "url", "bbox", "sha256", "source", "line", "base_dir", "clash"]
+
+
+def actors_rows(list_paths: list[str | Path], names: list[str]) -> tuple[dict[str, list[tuple[ListRow, Path, bool]]],
+                                                                         list[Reject]]:
+    """Every configured actor's rows from every list, read once: {name: [(row, its list's
+    folder, whether an earlier list already gave this face_id)]} and every list's rejects.
+    One pass for all actors, so the download jobs need not each read every list."""
+    wanted = set(names)
+    out: dict[str, list[tuple[ListRow, Path, bool]]] = {n: [] for n in names}
+    taken: dict[str, set[int]] = {n: set() for n in names}
+    rejects: list[Reject] = []
+    for path in map(Path, list_paths):
+        rows, bad = parse_list(path.read_bytes(), path.name)
+        rejects += bad + name_collisions(rows, names)
+        for row in rows:
+            if row.name in wanted:
+                out[row.name].append((row, path.parent, row.face_id in taken[row.name]))
+                taken[row.name].add(row.face_id)
+    return out, rejects
+
+
+def write_actor_rows(path: str | Path, rows: list[tuple[ListRow, Path, bool]]) -> None:
+    """One actor's rows, where they came from and whether they clash (atomically)."""
+    write_tsv(path, ACTOR_ROWS, [[r.name, r.image_id, r.face_id, r.url, ",".join(map(str, r.bbox)), r.sha256,
+                                  r.source, r.line, base, "duplicate_face_id" if clash else ""]
+                                 for r, base, clash in rows])
+
+
+def read_actor_rows(path: str | Path) -> tuple[dict[Path, list[ListRow]], list[ListRow]]:
+    """The rows written by :func:`write_actor_rows`: grouped by their list's folder (local URLs
+    are relative to it), and the clashing ones apart."""
+    by_base: dict[Path, list[ListRow]] = {}
+    clashes: list[ListRow] = []
+    for r in read_tsv(path):
+        x1, y1, x2, y2 = (int(v) for v in r["bbox"].split(","))
+        row = ListRow(r["name"], int(r["image_id"]), int(r["face_id"]), r["url"], (x1, y1, x2, y2), r["sha256"],
+                      r["source"], int(r["line"]))
+        if r["clash"]:
+            clashes.append(row)
+        else:
+            by_base.setdefault(Path(r["base_dir"]), []).append(row)
+    return by_base, clashes

@@ -34,6 +34,8 @@ import torch
 from torch import nn
 
 from digitface.atomic import atomic_path
+from digitface.device import default_device
+from digitface.faces.rows import Rows, as_rows
 from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -52,90 +54,6 @@ class MLPSettings:
     eval_batch_size: int = 500
     n_classes: int | None = None  # None: 1 + the largest label seen
     threads: int | None = None  # CPU threads while training; None: torch's current setting
-
-
-# --------------------------------------------------------------------------------------- data
-
-
-class Rows:
-    """Row access to one array or to a sequence of chunk arrays, without concatenating them.
-
-    Rows come back as float32 (N, D); uint8 pixels are scaled to [-1, 1] on the way.
-    """
-
-    def __init__(self, data: np.ndarray | Sequence[np.ndarray]):
-        chunks = [data] if isinstance(data, np.ndarray) else list(data)
-        if not chunks:
-            raise ValueError("no input arrays")
-        self.chunks = [c.reshape(len(c), -1) for c in chunks]  # a view for contiguous arrays
-        dims = {c.shape[1] for c in self.chunks}
-        if len(dims) != 1:
-            raise ValueError(f"chunks disagree on the number of features: {sorted(dims)}")
-        for c in self.chunks:
-            if c.dtype not in (np.uint8, np.float16, np.float32, np.float64):
-                raise TypeError(f"unsupported input dtype {c.dtype} (uint8 pixels or float features)")
-        self.dim = dims.pop()
-        self.offsets = np.cumsum([0] + [len(c) for c in self.chunks])
-
-    def __len__(self) -> int:
-        return int(self.offsets[-1])
-
-    @staticmethod
-    def _as_float(block: np.ndarray) -> np.ndarray:
-        if block.dtype == np.uint8:
-            return block.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
-        # memory-map slices are read-only; torch wants memory it may write to
-        return block.astype(np.float32, copy=not block.flags.writeable)
-
-    def take(self, idx: np.ndarray) -> np.ndarray:
-        """Rows ``idx`` (any order) as a float32 (len(idx), D) array."""
-        idx = np.asarray(idx, dtype=np.int64)
-        if len(self.chunks) == 1:
-            return self._as_float(np.asarray(self.chunks[0][idx]))
-        out = np.empty((len(idx), self.dim), dtype=np.float32)
-        which = np.searchsorted(self.offsets, idx, side="right") - 1
-        for k in np.unique(which):
-            pos = np.flatnonzero(which == k)
-            local = idx[pos] - self.offsets[k]
-            order = np.argsort(local, kind="stable")  # read each chunk front to back
-            out[pos[order]] = self._as_float(np.asarray(self.chunks[k][local[order]]))
-        return out
-
-    def slices(self, batch_size: int) -> Iterator[tuple[int, int]]:
-        for start in range(0, len(self), batch_size):
-            yield start, min(start + batch_size, len(self))
-
-    def range(self, start: int, stop: int) -> np.ndarray:
-        """Rows start..stop-1, read as slices (cheap on memory maps)."""
-        parts = []
-        for k, c in enumerate(self.chunks):
-            lo, hi = max(start, self.offsets[k]), min(stop, self.offsets[k + 1])
-            if lo < hi:
-                parts.append(self._as_float(np.asarray(c[lo - self.offsets[k]:hi - self.offsets[k]])))
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-
-class RowSubset(Rows):
-    """Rows ``index`` of another :class:`Rows`, in that order: one split set of memory-mapped
-    crops or chunked features, read on demand, never copied as a whole."""
-
-    def __init__(self, base: Rows, index: Sequence[int] | np.ndarray):
-        self.base = base
-        self.index = np.asarray(index, dtype=np.int64)
-        if len(self.index) and (self.index.min() < 0 or self.index.max() >= len(base)):
-            raise IndexError(f"row index outside 0..{len(base) - 1}")
-        self.chunks, self.dim = base.chunks, base.dim
-        self.offsets = np.array([0, len(self.index)])
-
-    def take(self, idx: np.ndarray) -> np.ndarray:
-        return self.base.take(self.index[np.asarray(idx, dtype=np.int64)])
-
-    def range(self, start: int, stop: int) -> np.ndarray:
-        return self.base.take(self.index[start:stop])
-
-
-def as_rows(data) -> Rows:
-    return data if isinstance(data, Rows) else Rows(data)
 
 
 # -------------------------------------------------------------------------------------- model
@@ -180,10 +98,6 @@ def initial_state(seed: int, n_inputs: int, n_hidden: int, n_classes: int) -> di
     """The weights :func:`train_mlp` starts from for ``seed`` (the same generator, drawn the same
     way), so that what a unit learned, its weights minus these, can be shown."""
     return init_mlp(n_inputs, n_hidden, n_classes, torch.Generator().manual_seed(seed)).state_dict()
-
-
-def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 @contextlib.contextmanager
@@ -369,41 +283,3 @@ def predict(model: MLP, x, batch_size: int = 500, device: str | torch.device | N
     rows = as_rows(x)
     return np.concatenate([model(torch.from_numpy(rows.range(a, b)).to(device)).cpu().numpy()
                            for a, b in rows.slices(batch_size)])
-
-
-# ---------------------------------------------------------------------------------- many seeds
-
-
-def train_seeds(x_train, y_train, splits, settings: MLPSettings = MLPSettings(),
-                seeds: Sequence[int] = (0, 1, 2, 3, 4), device=None) -> list[MLPResult]:
-    """One :func:`train_mlp` per seed: the spread over seeds says how much a number can be trusted."""
-    if len(seeds) < 2:
-        raise ValueError("need at least two seeds for a standard deviation")
-    return [train_mlp(x_train, y_train, splits, settings, seed=s, device=device) for s in seeds]
-
-
-def mean_sd(values: Sequence[float]) -> dict:
-    v = np.asarray(values, dtype=np.float64)
-    return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-            "n": int(len(v)), "values": [float(x) for x in v]}
-
-
-def summarize_runs(results: Sequence[MLPResult]) -> dict:
-    """Mean and sample sd (ddof=1) over seeds of each split's accuracy and loss at the chosen
-    iteration, and of the chosen iteration itself."""
-    splits = results[0].metrics.keys()
-    out = {"seeds": [r.seed for r in results],
-           "chosen_iteration": mean_sd([r.chosen_iteration for r in results])}
-    for split in splits:
-        out[split] = {m: mean_sd([r.metrics[split][m] for r in results]) for m in ("accuracy", "loss")}
-    return out
-
-
-def history_band(results: Sequence[MLPResult], metric: str = "accuracy") -> list[dict]:
-    """Per (iteration, split): mean and sd over seeds of ``metric`` (for a learning-curve band)."""
-    values: dict[tuple[int, str], list[float]] = {}
-    for r in results:
-        for row in r.history:
-            values.setdefault((row["iteration"], row["split"]), []).append(row[metric])
-    return [{"iteration": it, "split": split, **{k: v for k, v in mean_sd(vals).items() if k != "values"}}
-            for (it, split), vals in sorted(values.items())]

@@ -8,8 +8,8 @@ copies form one group.
 
 Policy, per duplicate group:
 
-* Members of one actor collapse to ONE representative (the smallest image_id); the others
-  get set ``duplicate`` and ``duplicate_of`` = the representative's image_id, so the table
+* Members of one actor collapse to ONE representative (the smallest face_id); the others
+  get set ``duplicate`` and ``duplicate_of`` = the representative's face_id, so the table
   records every collapse.
 * A group whose identical crop pixels are listed under two or more actors has contradictory
   labels: all its rows get set ``conflict`` and are used nowhere.
@@ -31,23 +31,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from digitface.atomic import write_tsv
+from digitface.digests import pixel_digest
 
 log = logging.getLogger(__name__)
 
 TRAIN, VALIDATION, TEST = "train", "validation", "test"
 DUPLICATE, CONFLICT = "duplicate", "conflict"
 SETS = (TRAIN, VALIDATION, TEST)
-HEADER = ["actor", "image_id", "sha256", "set", "duplicate_of"]
 
 
 class SplitWarning(UserWarning):
@@ -65,18 +62,10 @@ class SplitSettings:
 @dataclass(frozen=True)
 class SplitRow:
     actor: str
-    image_id: int
+    face_id: int  # what identifies one face of one list row (an image may hold two)
     sha256: str
     set: str
-    duplicate_of: int | None = None  # representative's image_id for set == "duplicate"
-
-
-def pixel_digest(crop: np.ndarray) -> str:
-    """A hash of a crop's shape and pixels: equal digests = identical crops."""
-    crop = np.ascontiguousarray(crop)
-    h = hashlib.sha256(f"{crop.dtype.str}{crop.shape}".encode())
-    h.update(crop.tobytes())
-    return h.hexdigest()
+    duplicate_of: int | None = None  # the representative's face_id for set == "duplicate"
 
 
 def _actor_seed(seed: int, actor: str) -> list[int]:
@@ -137,21 +126,21 @@ def held_out_counts(n_unique: int, actor: str, settings: SplitSettings) -> tuple
     return t, v
 
 
-def split_table(actors: Sequence[str], image_ids: Sequence[int], sha256s: Sequence[str],
+def split_table(actors: Sequence[str], face_ids: Sequence[int], sha256s: Sequence[str],
                 crops: np.ndarray | Sequence[np.ndarray] | None = None,
                 settings: SplitSettings = SplitSettings(), seed: int = 0) -> list[SplitRow]:
     """One row per input image (same order): its set, after deduplication (module docstring).
 
     ``crops`` (N, S, S, 3) are only hashed, to find pixel-identical copies; without them only
-    sha256 duplicates are found. (actor, image_id) must be unique.
+    sha256 duplicates are found. (actor, face_id) must be unique.
     """
     n = len(actors)
-    if not (len(image_ids) == len(sha256s) == n) or (crops is not None and len(crops) != n):
-        raise ValueError("actors, image_ids, sha256s (and crops) must have the same length")
-    keys = list(zip(actors, (int(i) for i in image_ids)))
+    if not (len(face_ids) == len(sha256s) == n) or (crops is not None and len(crops) != n):
+        raise ValueError("actors, face_ids, sha256s (and crops) must have the same length")
+    keys = list(zip(actors, (int(i) for i in face_ids)))
     dup_keys = [k for k, c in Counter(keys).items() if c > 1]
     if dup_keys:
-        raise ValueError(f"(actor, image_id) listed more than once: {dup_keys[:5]}")
+        raise ValueError(f"(actor, face_id) listed more than once: {dup_keys[:5]}")
     pixels = [pixel_digest(c) for c in crops] if crops is not None else None
     group = _groups(sha256s, pixels)
 
@@ -207,24 +196,3 @@ def split_counts(rows: Iterable[SplitRow]) -> dict[str, dict[str, int]]:
     for r in rows:
         out.setdefault(r.actor, {s: 0 for s in (*SETS, DUPLICATE, CONFLICT)})[r.set] += 1
     return dict(sorted(out.items()))
-
-
-def write_split(path: str | os.PathLike, rows: Iterable[SplitRow]) -> None:
-    """Write the split TSV atomically, sorted by (actor, image_id) so bytes are stable."""
-    body = [[r.actor, r.image_id, r.sha256, r.set, "" if r.duplicate_of is None else r.duplicate_of]
-            for r in sorted(rows, key=lambda r: (r.actor, r.image_id))]
-    write_tsv(path, HEADER, body)
-
-
-def read_split(path: str | os.PathLike) -> list[SplitRow]:
-    """Read a table written by :func:`write_split`."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    if not lines or lines[0].split("\t") != HEADER:
-        raise ValueError(f"{path}: not a split table (expected header {HEADER})")
-    rows = []
-    for n, line in enumerate(lines[1:], start=2):
-        f = line.split("\t")
-        if len(f) != len(HEADER) or f[3] not in (*SETS, DUPLICATE, CONFLICT):
-            raise ValueError(f"{path}:{n}: malformed split row {line!r}")
-        rows.append(SplitRow(f[0], int(f[1]), f[2], f[3], int(f[4]) if f[4] else None))
-    return rows

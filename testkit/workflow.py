@@ -1,4 +1,5 @@
-"""Run the workflow as a user would: a copy of the repository's workflow in a temp folder."""
+"""Run the workflow as a user would: a copy of the repository's workflow in a temp folder, the
+real `snakemake` command, and the tiny configuration the end-to-end tests run."""
 
 from __future__ import annotations
 

@@ -1,0 +1,167 @@
+"""Benchmark: the whole faces part at growing sizes, on a FaceScrub-size web on loopback.
+
+    python -m benchmarks.bench_scale [--identities 6 50 150] [--rows 100] [--cores 2]
+
+For each size, a list of N identities x M rows in FaceScrub's format is served by
+testkit.facescrub_web (about 40% good images, the rest the 2018 replica's kinds of fault,
+spread over 32 host names) and the faces part runs through the real command in a fresh copy
+of the workflow: download, verify, crop at 64 and 227, split, the MLP on 64x64 crops, AlexNet
+features in chunks (float16), the MLP on the features over all N classes, summaries.
+
+Per stage (rule): jobs, wall seconds (summed over jobs), CPU seconds, images per second,
+peak RSS of its largest job; the run's wall and CPU time, disk used, Snakemake's own CPU time
+(its process, not its jobs) and the time it takes to plan the finished run (DAG build) as a
+share of the run. Then a least-squares line of wall time against images, extrapolated to the
+full FaceScrub (530 identities x 200 rows) with the fit's standard error. Writes
+benchmarks/results/scale.json. Targets: per-image CPU at the largest size within 1.25x of the
+smallest; each stage's peak RSS flat (within 10%); Snakemake's share <= 10% of wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from benchmarks.results_io import write_result
+from testkit.facescrub_web import FacescrubWeb, WebSpec, build
+from testkit.workflow import copy_workflow, write_config
+
+FULL = {"identities": 530, "rows_per_identity": 200}
+
+
+def _config(run: str, list_path: Path, names: list[str]) -> dict:
+    return {"run": run, "experiments": ["faces"],
+            "faces": {"lists": [{"name": "web", "path": str(list_path), "synthetic": True}], "actors": names,
+                      "download": {"schemes": ["http", "https"], "connect_timeout": 2, "read_timeout": 2,
+                                   "total_timeout": 3, "retries": 1, "backoff_factor": 0.05}},
+            "face_models": {"split": {"test_per_actor": 10, "validation_per_actor": 5, "min_train_per_actor": 10,
+                                      "too_few": "scale"},
+                            "hidden_units": {"actors": [{"actor": names[0]}, {"actor": names[1]}]},
+                            "alexnet": {"dtype": "float16"}}}
+
+
+def _run(workdir: Path, *args: str) -> dict:
+    """Wall, CPU (jobs and Snakemake) of one Snakemake command; Snakemake's own CPU from its process."""
+    before = psutil.Process().cpu_times()
+    start = time.monotonic()
+    proc = psutil.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True)
+    own = 0.0
+    out = []
+    while proc.poll() is None:
+        try:
+            t = proc.cpu_times()
+            own = t.user + t.system
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.5)
+    out = proc.stdout.read()
+    wall = time.monotonic() - start
+    after = psutil.Process().cpu_times()
+    if proc.returncode != 0:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{out[-4000:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"wall_s": wall, "cpu_s": cpu, "snakemake_own_cpu_s": own}
+
+
+def _stages(bench_dir: Path) -> dict:
+    """Per rule, from the per-job benchmark files Snakemake wrote."""
+    stages: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+    for path in bench_dir.rglob("*.tsv"):
+        rule = path.relative_to(bench_dir).parts[0]
+        with open(path) as fh:
+            row = next(csv.DictReader(fh, delimiter="\t"))
+        s = stages[rule]
+        s["jobs"] += 1
+        s["wall_s"] += float(row["s"])
+        s["cpu_s"] += float(row["cpu_time"]) if row["cpu_time"] not in ("", "NA") else 0.0
+        s["peak_rss_mb"] = max(s["peak_rss_mb"], float(row["max_rss"]) if row["max_rss"] not in ("", "NA") else 0.0)
+    return dict(stages)
+
+
+def _count(run_dir: Path) -> dict:
+    images = 0
+    for manifest in (run_dir / "faces" / "manifests").glob("*.tsv"):
+        with open(manifest) as fh:
+            images += sum(1 for r in csv.DictReader(fh, delimiter="\t") if r["crop"])
+    rows = sum(1 for _ in (run_dir / "faces").glob("download/*.tsv"))
+    return {"cropped_faces": images, "actors": rows}
+
+
+def measure(identities: int, rows: int, cores: int, base: Path, cache: Path) -> dict:
+    spec = WebSpec(identities=identities, rows_per_identity=rows)
+    t0 = time.monotonic()
+    web_rows, bodies = build(spec, cache=cache, workers=cores)
+    build_s = time.monotonic() - t0
+    names = sorted({r.row.name for r in web_rows})
+    workdir = copy_workflow(base / f"scale{identities}")
+    run = f"scale{identities}"
+    with FacescrubWeb(spec, web_rows, bodies) as web:
+        listed = workdir / "facescrub_web.txt"
+        listed.write_text(web.list_text())
+        config = write_config(workdir / f"{run}.yaml", _config(run, listed, names))
+        whole = _run(workdir, "faces", "--cores", str(cores), "--configfile", str(config))
+        requests = web.requests()
+    plan = _run(workdir, "faces", "--cores", str(cores), "--configfile", str(config), "-n")
+    run_dir = workdir / "results" / run
+    counts = _count(run_dir)
+    stages = _stages(run_dir / "benchmarks")
+    for s in stages.values():
+        s["images_per_s"] = counts["cropped_faces"] / s["wall_s"] if s["wall_s"] else None
+    disk = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
+    result = {"identities": identities, "rows": identities * rows, "good_rows": sum(r.kind == "ok" for r in web_rows),
+              "web_build_s": build_s, "requests": requests, **counts, "run": whole, "plan_s": plan["wall_s"],
+              "snakemake_share": (whole["snakemake_own_cpu_s"] + plan["wall_s"]) / whole["wall_s"],
+              "cpu_per_face_s": whole["cpu_s"] / max(counts["cropped_faces"], 1),
+              "disk_mb": disk / 1e6, "stages": stages}
+    shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--identities", type=int, nargs="+", default=[6, 50, 150])
+    parser.add_argument("--rows", type=int, default=100, help="list rows per identity")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    sizes = []
+    with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
+        for n in args.identities:
+            r = measure(n, args.rows, args.cores, Path(tmp), Path(tmp) / "photos")
+            sizes.append(r)
+            print(f"{n:4d} identities, {r['rows']:6d} rows, {r['cropped_faces']:5d} faces: {r['run']['wall_s']:7.1f} s "
+                  f"wall, {r['run']['cpu_s']:7.1f} CPU-s ({r['cpu_per_face_s']:.3f} per face), "
+                  f"Snakemake {100 * r['snakemake_share']:.1f}% of wall, {r['disk_mb']:.0f} MB")
+    faces = np.array([s["cropped_faces"] for s in sizes], dtype=float)
+    wall = np.array([s["run"]["wall_s"] for s in sizes])
+    (slope, intercept), cov = np.polyfit(faces, wall, 1, cov=True) if len(sizes) > 2 else (np.polyfit(faces, wall, 1), None)
+    full_faces = faces[-1] / sizes[-1]["rows"] * FULL["identities"] * FULL["rows_per_identity"]
+    predicted = slope * full_faces + intercept
+    error = float(np.sqrt([full_faces, 1] @ cov @ [full_faces, 1])) if cov is not None else None
+    print(f"wall ≈ {slope:.3f} s/face × faces + {intercept:.0f} s; full FaceScrub (~{full_faces:,.0f} faces at this "
+          f"good share): {predicted / 3600:.1f} h" + (f" ± {error / 3600:.1f} h" if error else ""))
+    first, last = sizes[0], sizes[-1]
+    rss_ratio = {rule: last["stages"][rule]["peak_rss_mb"] / first["stages"][rule]["peak_rss_mb"]
+                 for rule in last["stages"] if rule in first["stages"] and first["stages"][rule]["peak_rss_mb"]}
+    path = write_result("scale", {
+        "rows_per_identity": args.rows, "cores": args.cores, "sizes": sizes,
+        "fit": {"seconds_per_face": slope, "intercept_s": intercept,
+                "full_facescrub": {**FULL, "faces": full_faces, "wall_s": predicted, "wall_s_se": error}},
+        "cpu_per_face_ratio_largest_over_smallest": last["cpu_per_face_s"] / first["cpu_per_face_s"],
+        "peak_rss_ratio_largest_over_smallest": rss_ratio,
+        "targets": {"cpu_per_face_ratio": 1.25, "peak_rss_ratio": 1.10, "snakemake_share": 0.10}})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""What a run's results were measured on, in the words every table, figure and the report use.
+
+One home for these sentences, made from the (validated) configuration: a table that says
+"SYNTHETIC faces" and a figure that says "real photographs" for the same run would be worse
+than saying nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .configuration import resolved_weights, synthetic_faces
+
+
+def digits_data(config: Mapping) -> str:
+    source = config["digits"]["source"]
+    return "bundled MNIST sample (10,000 training images)" if source == "sample" else f"full MNIST ({source})"
+
+
+def faces_data(config: Mapping) -> str:
+    if synthetic_faces(config):
+        return "SYNTHETIC faces (bundled sample, invented people)"
+    return "FaceScrub crops (real photographs)"
+
+
+def weights(config: Mapping) -> str:
+    alexnet = config["face_models"]["alexnet"]
+    if resolved_weights(config) == "random":
+        chosen = "" if synthetic_faces(config) else ", set explicitly on real photographs"
+        return f"RANDOM AlexNet weights (seed {alexnet['seed']}{chosen}; not ImageNet features)"
+    return f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {alexnet['imagenet']['sha256'][:12]}...)"
+
+
+def table_line(config: Mapping, part: str) -> str:
+    """One line saying what a table of ``part`` (digits, faces, backprop, or "run" for all the
+    run's experiments) was measured on: only what that part depends on, so that a change of
+    the digits data does not rewrite the faces tables."""
+    lines = {"digits": f"digits: {digits_data(config)}",
+             "faces": f"faces: {faces_data(config)}, {weights(config)}",
+             "backprop": "backprop: CPU time of one thread on the machine that ran it"}
+    chosen = [lines[p] for p in config["experiments"]] if part == "run" else [lines[part]]
+    return f"Run {config['run']}; " + "; ".join(chosen) + "."
+
+
+def model_title(config: Mapping, model: str) -> str:
+    """The learning-curve title of a face classifier ("mlp", or an AlexNet feature MLP)."""
+    data = "synthetic faces" if synthetic_faces(config) else "real FaceScrub photographs"
+    if model == "mlp":
+        return f"MLP on 64x64 RGB crops ({data})"
+    kind = "random" if resolved_weights(config) == "random" else "ImageNet"
+    return f"MLP on AlexNet {config['face_models']['alexnet']['layer']} features, {kind} weights ({data})"
