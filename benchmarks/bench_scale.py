@@ -54,18 +54,19 @@ def _run(workdir: Path, *args: str) -> dict:
     """Wall, CPU (jobs and Snakemake) of one Snakemake command; Snakemake's own CPU from its process."""
     before = psutil.Process().cpu_times()
     start = time.monotonic()
-    proc = psutil.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir, stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT, text=True)
-    own = 0.0
-    out = []
-    while proc.poll() is None:
-        try:
-            t = proc.cpu_times()
-            own = t.user + t.system
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.5)
-    out = proc.stdout.read()
+    log = workdir / "snakemake.out"  # a file, not a pipe: a full pipe would stall Snakemake
+    with open(log, "w") as out_fh:
+        proc = psutil.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir, stdout=out_fh,
+                            stderr=subprocess.STDOUT, text=True)
+        own = 0.0
+        while proc.poll() is None:
+            try:
+                t = proc.cpu_times()
+                own = t.user + t.system
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.5)
+    out = log.read_text()
     wall = time.monotonic() - start
     after = psutil.Process().cpu_times()
     if proc.returncode != 0:

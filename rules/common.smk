@@ -11,6 +11,8 @@ from digitface import provenance
 from digitface.configuration import (
     check_config,
     coerce_to_schema,
+    extraction_settings,
+    feature_set,
     resolved_weights,
     run_name,
     synthetic_faces,
@@ -51,23 +53,10 @@ WEIGHTS = resolved_weights(config)
 # The report and every table read the weights actually used, never "auto".
 ALEXNET["weights"] = WEIGHTS
 IMAGENET = ALEXNET["imagenet"]
-# Layer, weights, preprocessing and chunk size name the feature set: changing any of them
-# makes new chunk jobs (and only those, and what depends on them).
-FEATURES = "{layer}-{w}-{preprocess}-c{chunk_size}{half}".format(
-    w=(
-        "random{}".format(ALEXNET["seed"])
-        if WEIGHTS == "random"
-        else f"imagenet-{IMAGENET['sha256'][:8]}"
-    ),
-    half="-f16" if ALEXNET["dtype"] == "float16" else "",
-    **ALEXNET,
-)
-# What an extraction job's output depends on (not the feature MLP's schedule, not where the
-# weights were fetched from: the weights file is an input).
-EXTRACTION = {
-    k: ALEXNET[k]
-    for k in ("layer", "seed", "preprocess", "chunk_size", "batch_size", "dtype")
-}
+# The feature set's name (a folder: changing what the features depend on makes new chunk
+# jobs, and only those) and the settings an extraction job depends on.
+FEATURES = feature_set(config)
+EXTRACTION = extraction_settings(config)
 HIDDEN_UNIT_IMAGES = {
     slugify(item["actor"]): item["image_id"]
     for item in MODELS["hidden_units"]["actors"]

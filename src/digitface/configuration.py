@@ -284,6 +284,27 @@ def resolved_weights(config: Mapping) -> str:
     return weights
 
 
+#: What an AlexNet extraction job's output depends on: not the feature MLP's schedule, not
+#: where the weights were fetched from (the weights file itself is the job's input).
+EXTRACTION_KEYS = ("layer", "seed", "preprocess", "chunk_size", "batch_size", "dtype")
+
+
+def extraction_settings(config: Mapping) -> dict:
+    alexnet = config["face_models"]["alexnet"]
+    return {k: alexnet[k] for k in EXTRACTION_KEYS}
+
+
+def feature_set(config: Mapping) -> str:
+    """The name of a run's AlexNet feature set: layer, weights (random and their seed, or the
+    ImageNet file's checksum), preprocessing, chunk size and storage, so that features made
+    otherwise never share a folder."""
+    alexnet = config["face_models"]["alexnet"]
+    weights = (f"random{alexnet['seed']}" if resolved_weights(config) == "random"
+               else f"imagenet-{alexnet['imagenet']['sha256'][:8]}")
+    half = "-f16" if alexnet["dtype"] == "float16" else ""
+    return f"{alexnet['layer']}-{weights}-{alexnet['preprocess']}-c{alexnet['chunk_size']}{half}"
+
+
 def check_config(config: Mapping) -> dict[str, int] | None:
     """Raise :class:`ConfigError` listing every problem of the configuration (every part, so
     that a named target of a part the run leaves out is checked too); return the MNIST image

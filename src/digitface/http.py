@@ -164,18 +164,3 @@ def make_session(
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
     return session
-
-
-def fetch_bytes(
-    session: requests.Session, url: str, timeout: tuple[float, float], max_bytes: int
-) -> bytes:
-    """GET ``url`` and return the body, refusing error statuses and bodies over ``max_bytes``
-    (checked while streaming, so a huge or endless body never fills memory)."""
-    with session.get(url, stream=True, timeout=timeout) as resp:
-        resp.raise_for_status()
-        body = bytearray()
-        for chunk in resp.iter_content(chunk_size=1 << 16):
-            body += chunk
-            if len(body) > max_bytes:
-                raise ValueError(f"body exceeds {max_bytes} bytes")
-        return bytes(body)

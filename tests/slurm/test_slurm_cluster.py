@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cluster import PARTITION, Cluster, available
+from testkit.slurm import PARTITION, Cluster, available
 from testkit.workflow import OUT, TINY, copy_workflow, snakemake, unavailable, write_config
 
 pytestmark = pytest.mark.slurm

@@ -1,44 +1,29 @@
-"""Where the FaceScrub lists come from: a local file, or a URL fetched once and checksummed.
+"""Where the FaceScrub lists come from, and each actor's rows out of them.
 
-A downloaded list must match its configured SHA-256 exactly: the lists carry every image's
-checksum, so a silently changed list would silently change the data set.
+A list is a local file, or a URL fetched once and pinned by its SHA-256 (the lists carry every
+image's checksum, so a silently changed list would silently change the data set). The lists
+are then read once for all actors (:func:`actors_rows`), and each actor's rows go to a file of
+their own that its download job reads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from pathlib import Path
 
-import requests
-
-from ..atomic import write_bytes
-from ..http import fetch_bytes, make_session
 from ..atomic import read_tsv, write_tsv
-from .lists import ListRow, Reject, format_row, parse_list, read_list, slugify
-
-log = logging.getLogger(__name__)
-
-
-class ChecksumMismatch(ValueError):
-    """A downloaded list is not the configured one."""
+from ..digests import sha256_file
+from ..pinned import Transfer, fetch_verified
+from .lists import ListRow, Reject, format_row, parse_list, slugify
 
 
-def fetch_list(
-    url: str,
-    sha256: str,
-    dest: str | Path,
-    session: requests.Session | None = None,
-    timeout: tuple[float, float] = (10.0, 60.0),
-    max_bytes: int = 64 * 1024 * 1024,
-) -> None:
-    """Download a list and write it to ``dest`` only if its SHA-256 is ``sha256``."""
-    body = fetch_bytes(session or make_session(), url, timeout, max_bytes)
-    got = hashlib.sha256(body).hexdigest()
-    if got != sha256.lower():
-        raise ChecksumMismatch(f"{url}: sha256 {got} does not match the configured {sha256}")
-    write_bytes(dest, body)
-    log.info("fetched %s (%d bytes, sha256 ok)", url, len(body))
+def fetch_list(url: str, sha256: str, dest: str | Path, transfer: Transfer = Transfer(max_bytes=64 * 2**20)) -> None:
+    """Download a list to ``dest`` only if its SHA-256 is ``sha256`` (:mod:`digitface.pinned`:
+    streamed under a size cap, checked, renamed into place; else an error naming the URL)."""
+    def check(path: Path) -> str | None:
+        got = sha256_file(path)
+        return None if got == sha256.lower() else f"sha256 {got} does not match the configured {sha256}"
+
+    fetch_verified([url], dest, check, transfer, what="face list")
 
 
 def name_collisions(rows: list[ListRow], names: list[str]) -> list[Reject]:
