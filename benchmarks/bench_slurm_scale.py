@@ -44,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identities", type=int, default=50)
     parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--photos", type=Path, help="reuse the photographs bench_scale kept (--photos)")
     args = parser.parse_args()
     why = available()
     if why:
@@ -51,7 +52,7 @@ def main() -> None:
     spec = WebSpec(identities=args.identities, rows_per_identity=args.rows)
     with tempfile.TemporaryDirectory(prefix="bench_slurm_") as tmp:
         tmp = Path(tmp)
-        rows, bodies = build(spec, cache=tmp / "photos")
+        rows, bodies = build(spec, cache=args.photos or tmp / "photos")
         names = sorted({r.row.name for r in rows})
         run = f"scale{args.identities}"
         cluster = Cluster(tmp / "slurm-state")

@@ -39,6 +39,8 @@ checkpoint index_face_lists:
         actors=[ACTOR_NAMES[a] for a in ACTORS],
     log:
         "<logs>/index_face_lists/index_face_lists.log",
+    benchmark:
+        "<benchmarks>/index_face_lists/index_face_lists.tsv"
     conda:
         "../envs/faces.yaml"
     script:

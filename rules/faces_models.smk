@@ -16,6 +16,8 @@ checkpoint split_faces:
         actors=ACTORS,
     log:
         "<logs>/split_faces/split_faces.log",
+    benchmark:
+        "<benchmarks>/split_faces/split_faces.tsv"
     resources:
         mem_mb=4000,
     conda:
@@ -74,6 +76,8 @@ rule plot_hidden_units:
         data=f"{provenance.faces_data(config)}; MLP seed {SEEDS[0]}",
     log:
         "<logs>/plot_hidden_units/{actor}.log",
+    benchmark:
+        "<benchmarks>/plot_hidden_units/{actor}.tsv"
     conda:
         "../envs/faces.yaml"
     script:

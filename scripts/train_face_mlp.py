@@ -1,19 +1,18 @@
 """Snakemake script: train one seed of an MLP on 64x64 crops or on AlexNet feature chunks,
-choosing the iteration on validation; the rows are read on demand from memory maps."""
-
-import numpy as np
+choosing the iteration on validation; minibatches read their rows from the files on demand."""
 
 from digitface.atomic import write_json, write_tsv
 from digitface.faces.face_index import (chunk_plan, crop_sets, feature_sets, open_crop_arrays,
                                         read_index)
 from digitface.faces.mlp import MLPSettings, save_state, train_mlp
+from digitface.faces.npy_file import NpyFile
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 rows = read_index(snakemake.input.index)
 if "chunks" in snakemake.input.keys():
     plan = chunk_plan(rows, snakemake.params.chunk_size)
-    sets = feature_sets(rows, plan, [np.load(p, mmap_mode="r") for p in snakemake.input.chunks])
+    sets = feature_sets(rows, plan, [NpyFile(p) for p in snakemake.input.chunks])
 else:
     sets = crop_sets(rows, open_crop_arrays(rows, snakemake.input.crops))
 settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)

@@ -38,3 +38,37 @@ def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
     written = list(tmp_path.glob("*.json"))
     assert len(written) == 1
     assert keys <= set(json.loads(written[0].read_text()))
+
+
+@pytest.mark.benchmark
+def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tmp_path):
+    """Two tiny sizes through the real command: the JSON has every stage with its jobs, CPU and
+    peak RSS, the fit and the extrapolation; README's table and the log-log figure render it."""
+    env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--identities", "2", "3", "--rows", "15",
+                           "--photos", str(tmp_path / "photos")], cwd=REPO, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((tmp_path / "scale.json").read_text())
+    assert [s["identities"] for s in result["sizes"]] == [2, 3]
+    for size in result["sizes"]:
+        assert size["cropped_faces"] > 0 and size["run"]["wall_s"] > 0 and size["run"]["cpu_s"] > 0
+        assert 0 < size["snakemake_share"] < 1
+        for rule in ("download_actor", "crop_actor", "train_face_mlp", "extract_alexnet_chunk", "train_alexnet_mlp"):
+            stage = size["stages"][rule]
+            assert stage["jobs"] >= 1 and stage["peak_rss_mb"] > 0, (rule, stage)
+        assert size["stages"]["download_actor"]["jobs"] == size["identities"]
+    assert result["fit"]["full_facescrub"]["identities"] == 530
+
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import plot_scale
+        import readme_tables
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    table = readme_tables.scale_table(result)
+    assert f"| 3 | 45 | {result['sizes'][1]['cropped_faces']:,} |" in table
+    png = plot_scale.plot(result, tmp_path / "scale.png")
+    from PIL import Image
+    with Image.open(png) as image:
+        assert image.size[0] > 1000 and image.size[1] > 400
+        assert len(set(image.convert("L").getdata())) > 10  # not blank

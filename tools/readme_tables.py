@@ -118,7 +118,7 @@ def run_results_table(result: dict) -> str:
 
 
 STAGES = ["index_face_lists", "download_actor", "crop_actor", "split_faces", "train_face_mlp",
-          "extract_alexnet_chunk", "train_alexnet_mlp"]
+          "plot_hidden_units", "extract_alexnet_chunk", "train_alexnet_mlp"]
 
 
 def scale_table(result: dict) -> str:

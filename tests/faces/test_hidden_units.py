@@ -90,6 +90,8 @@ def test_learned_change_driving_faces_and_the_figure(tmp_path):
     for k, pixel in enumerate((0, 2, 3)):
         faces[k + 1].ravel()[pixel] = 9.0
     assert hu.driving_images(model.state_dict(), faces, top) == [1, 2, 3]
+    # read a batch at a time, the answer is the same (ties keep the earlier face)
+    assert hu.driving_images(model.state_dict(), np.concatenate([faces, faces]), top, batch_size=1) == [1, 2, 3]
     pics = [hu.weight_picture(c, size=2) for c in changes]
     shown = (np.clip(image, 0, 1) * 255).astype(np.uint8)
     fig = hidden_units_figure(shown, top, pics, [shown] * 3, "Actor Zero", explanation="why these units")
@@ -111,3 +113,10 @@ def test_span_fraction_tells_faces_from_noise():
     noise = rng.normal(size=(50, 16 * 16 * 3))
     assert hu.span_fraction(mixture, images)[0] == pytest.approx(1.0)
     assert np.mean(hu.span_fraction(noise, images)) == pytest.approx(20 / 768, abs=0.01)
+
+
+def test_span_sample_is_capped_and_spread_over_the_whole_training_set():
+    assert list(hu.span_sample(7, cap=10)) == list(range(7))
+    sample = hu.span_sample(25_000, cap=1000)
+    assert len(sample) == 1000 and sample[0] == 0 and sample[-1] == 24_999
+    assert np.all(np.diff(sample) >= 24) and np.all(np.diff(sample) <= 26)

@@ -77,7 +77,7 @@ def test_face_models_run_on_the_replica_crops(replica_run):
         # learned picture lies in the span of the training faces than of a random one.
         stats = json.loads((faces / "figures" / f"hidden_units_{actor}.json").read_text())
         assert stats["actor"] == name and stats["set"] == "train" and stats["units"]
-        chance = stats["training_faces"] / stats["pixels"]
+        chance = stats["span_faces"] / stats["pixels"]
         for unit in stats["units"]:
             assert unit["initial_span_fraction"] < 3 * chance, unit
             assert unit["learned_span_fraction"] > 10 * chance, unit

@@ -19,6 +19,7 @@ import numpy as np
 from ..atomic import write_tsv
 from .dataset import cropped
 from .manifest import FaceRecord
+from .npy_file import NpyFile
 from .rows import Rows, RowSubset
 from .split import SETS, SplitSettings, split_table
 
@@ -136,10 +137,11 @@ def actor_names(rows: Sequence[IndexRow]) -> list[str]:
     return [a for _, a in sorted({(r.label, r.actor) for r in rows})]
 
 
-def open_crop_arrays(rows: Sequence[IndexRow], paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
-    """Memory-map each actor's crop array; ``paths`` follow the actors' label order (the
-    sorted slugs, as the rules list them)."""
-    return {a: np.load(p, mmap_mode="r") for a, p in zip(actor_names(rows), paths)}
+def open_crop_arrays(rows: Sequence[IndexRow], paths: Sequence[str | os.PathLike]) -> dict[str, NpyFile]:
+    """Each actor's crop array, read by rows on demand (:class:`NpyFile`: nothing mapped, so a
+    job's memory does not grow with the data set); ``paths`` follow the actors' label order
+    (the sorted slugs, as the rules list them)."""
+    return {a: NpyFile(p) for a, p in zip(actor_names(rows), paths)}
 
 
 def crop_sets(
@@ -202,7 +204,7 @@ def choose_face(rows: Sequence[IndexRow], actor: str, image_id: int | None) -> I
 
 def gather_crops(rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]) -> np.ndarray:
     """The crops of ``rows`` (in that order) as one uint8 array, reading from each actor's
-    (memory-mapped) array only the rows asked for."""
+    array only the rows asked for."""
     first = next(iter(arrays.values()))
     out = np.empty((len(rows), *first.shape[1:]), dtype=np.uint8)
     by_actor: dict[str, list[int]] = {}

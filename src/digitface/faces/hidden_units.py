@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from digitface.faces.mlp import MLP
-from digitface.faces.rows import Rows
+from digitface.faces.rows import Rows, as_rows
 
 
 @dataclass(frozen=True)
@@ -105,18 +105,34 @@ def learned_change(state: Mapping[str, torch.Tensor], initial: Mapping[str, torc
     return (state["hidden.weight"][idx] - initial["hidden.weight"][idx]).double().cpu().numpy()
 
 
-def driving_images(state: Mapping[str, torch.Tensor], images: np.ndarray,
-                   units: list[UnitContribution] | list[int]) -> list[int]:
-    """For each unit, the position in ``images`` (prepared as in training) of the image that
-    activates it most."""
+def driving_images(state: Mapping[str, torch.Tensor], images,
+                   units: list[UnitContribution] | list[int], batch_size: int = 250) -> list[int]:
+    """For each unit, the position in ``images`` (raw crops: an array or :class:`Rows`, read a
+    batch at a time) of the image that activates it most."""
     model = _model(state)
     idx = [u.unit if isinstance(u, UnitContribution) else int(u) for u in units]
-    rows = Rows(np.asarray(images))
+    rows = as_rows(images)
     p = next(model.parameters())
+    best = torch.full((len(idx),), -torch.inf)
+    where = torch.zeros(len(idx), dtype=torch.int64)
     with torch.inference_mode():
-        acts = torch.cat([model.hidden_activations(torch.from_numpy(rows.range(a, b)).to(p.device))[:, idx].cpu()
-                          for a, b in rows.slices(500)])
-    return [int(i) for i in acts.argmax(0)]
+        for a, b in rows.slices(batch_size):
+            acts = model.hidden_activations(torch.from_numpy(rows.range(a, b)).to(p.device))[:, idx].cpu()
+            top, arg = acts.max(0)
+            better = top > best  # ties keep the earlier image
+            best[better], where[better] = top[better], arg[better] + a
+    return [int(i) for i in where]
+
+
+#: The span measure uses at most this many training faces: with as many faces as pixels the
+#: span is everything and the measure says nothing; its cost (a QR of pixels x faces) stays fixed.
+SPAN_FACES = 1000
+
+
+def span_sample(n: int, cap: int = SPAN_FACES) -> np.ndarray:
+    """Positions of at most ``cap`` of ``n`` training faces, evenly spread (the index lists the
+    faces actor by actor, so every actor is represented)."""
+    return np.arange(n) if n <= cap else np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
 
 
 def span_fraction(pictures: np.ndarray, images: np.ndarray) -> np.ndarray:

@@ -2,9 +2,9 @@
 
 Inputs: ``uint8`` arrays are pixels and are scaled to [-1, 1] (x / 127.5 - 1) as the reference
 did; float arrays (activations) are used as they are. Either kind may be one array (N, ...)
-flattened to (N, D), or a sequence of chunk arrays (n_i, D), typically ``np.load(...,
-mmap_mode='r')`` of AlexNet activations: minibatches then gather their rows chunk by chunk, and
-no dataset-sized array is ever built. Both give bit-identical minibatches, hence identical runs.
+flattened to (N, D), or a sequence of chunk arrays (n_i, D), typically the AlexNet activation
+files opened as :class:`~digitface.faces.npy_file.NpyFile`: minibatches then read their rows
+chunk by chunk, and no dataset-sized array is ever built or mapped. Both give bit-identical minibatches, hence identical runs.
 
 Training: Adam on the mean cross-entropy; an iteration is one minibatch; each epoch is a fresh
 seeded permutation of the training set cut into consecutive minibatches (the last one may be
@@ -51,7 +51,7 @@ class MLPSettings:
     batch_size: int = 20
     iterations: int = 700
     eval_every: int = 10
-    eval_batch_size: int = 500
+    eval_batch_size: int = 250  # memory per job stays flat: a batch, not a set
     n_classes: int | None = None  # None: 1 + the largest label seen
     threads: int | None = None  # CPU threads while training; None: torch's current setting
 

@@ -1,7 +1,8 @@
 """Row access to the inputs of the face classifiers, without building one big array.
 
-Inputs are one array (N, ...) or a sequence of chunk arrays (n_i, D), typically memory maps of
-the crop arrays or of the AlexNet feature chunks: a minibatch gathers its rows chunk by chunk,
+Inputs are one array (N, ...) or a sequence of chunk arrays (n_i, D), typically the crop arrays
+or the AlexNet feature chunks opened as :class:`~digitface.faces.npy_file.NpyFile` (rows read
+on demand, nothing mapped): a minibatch gathers its rows chunk by chunk,
 and a split set (:class:`RowSubset`) is a list of row numbers into them, never a copy. uint8
 arrays are pixels and come back scaled to [-1, 1] (x / 127.5 - 1, as the reference did);
 float arrays (features) come back as they are, as float32.
@@ -16,6 +17,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .npy_file import NpyFile
+
 
 class Rows:
     """Row access to one array or to a sequence of chunk arrays, without concatenating them.
@@ -24,7 +27,7 @@ class Rows:
     """
 
     def __init__(self, data: np.ndarray | Sequence[np.ndarray]):
-        chunks = [data] if isinstance(data, np.ndarray) else list(data)
+        chunks = [data] if isinstance(data, (np.ndarray, NpyFile)) else list(data)
         if not chunks:
             raise ValueError("no input arrays")
         self.chunks = [c.reshape(len(c), -1) for c in chunks]  # a view for contiguous arrays
@@ -66,7 +69,7 @@ class Rows:
             yield start, min(start + batch_size, len(self))
 
     def range(self, start: int, stop: int) -> np.ndarray:
-        """Rows start..stop-1, read as slices (cheap on memory maps)."""
+        """Rows start..stop-1, read as slices (one read per chunk)."""
         parts = []
         for k, c in enumerate(self.chunks):
             lo, hi = max(start, self.offsets[k]), min(stop, self.offsets[k + 1])
@@ -76,8 +79,8 @@ class Rows:
 
 
 class RowSubset(Rows):
-    """Rows ``index`` of another :class:`Rows`, in that order: one split set of memory-mapped
-    crops or chunked features, read on demand, never copied as a whole."""
+    """Rows ``index`` of another :class:`Rows`, in that order: one split set of crops or
+    chunked features, read on demand, never copied as a whole."""
 
     def __init__(self, base: Rows, index: Sequence[int] | np.ndarray):
         self.base = base
