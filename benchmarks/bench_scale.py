@@ -9,10 +9,11 @@ of the workflow: download, verify, crop at 64 and 227, split, the MLP on 64x64 c
 features in chunks (float16), the MLP on the features over all N classes, summaries.
 
 Per stage (rule): jobs, wall seconds (summed over jobs), CPU seconds, images per second,
-peak RSS of its largest job; the run's wall and CPU time, disk used, Snakemake's own CPU time
-(its process, not its jobs: DAG builds, checkpoint updates, scheduling, bookkeeping) as a share
-of the run's wall time, and the time a no-op rerun takes to plan the finished run (DAG build). Then a least-squares line of wall time against images, extrapolated to the
-full FaceScrub (530 identities x 200 rows) with the fit's standard error. Writes
+peak RSS of its largest job (CPU and peak RSS exact, from the line every job's log ends with);
+the run's wall and CPU time, disk used, Snakemake's own CPU time (its process, not its jobs:
+DAG builds, checkpoint updates, scheduling, bookkeeping) as a share of the run's wall time,
+and the time a no-op rerun takes to plan the finished run (DAG build). Then a least-squares
+line of wall time against images, extrapolated to the full FaceScrub (530 identities x 200 rows) with the fit's standard error. Writes
 benchmarks/results/scale.json. Targets: per-image CPU at the largest size within 1.25x of the
 smallest; each stage's peak RSS flat (within 10%); Snakemake's share <= 10% of wall time.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import shutil
 import subprocess
 import sys
@@ -75,9 +77,29 @@ def _run(workdir: Path, *args: str) -> dict:
     return {"wall_s": wall, "cpu_s": cpu, "snakemake_own_cpu_s": own}
 
 
-def _stages(bench_dir: Path) -> dict:
-    """Per rule, from the per-job benchmark files Snakemake wrote."""
-    stages: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "wall_s": 0.0, "cpu_s": 0.0, "peak_rss_mb": 0.0})
+USAGE = re.compile(r"peak resident memory ([0-9.]+) MB, CPU ([0-9.]+) s")
+
+
+def _log_usage(log_dir: Path) -> dict[str, dict]:
+    """Per rule, the largest exact peak memory (the kernel's ru_maxrss) and the summed CPU time
+    its jobs' logs end with (digitface.logs writes them at exit): Snakemake's benchmark files
+    sample every 0.5 s, then every 30 s, so they miss short jobs and may miss a long job's peak."""
+    usage: dict[str, dict] = {}
+    for path in log_dir.rglob("*.log"):
+        rule = path.relative_to(log_dir).parts[0]
+        found = USAGE.findall(path.read_text(errors="replace"))
+        if found:
+            u = usage.setdefault(rule, {"peak_rss_mb": 0.0, "cpu_s": 0.0})
+            u["peak_rss_mb"] = max(u["peak_rss_mb"], max(float(m) for m, _ in found))
+            u["cpu_s"] += float(found[-1][1])
+    return usage
+
+
+def _stages(bench_dir: Path, log_dir: Path) -> dict:
+    """Per rule: jobs and wall time from the per-job benchmark files Snakemake wrote; peak RSS
+    and CPU time from the jobs' logs (exact), Snakemake's sampled values beside them."""
+    stages: dict[str, dict] = defaultdict(lambda: {"jobs": 0, "wall_s": 0.0, "sampled_cpu_s": 0.0,
+                                                   "sampled_rss_mb": 0.0})
     for path in bench_dir.rglob("*.tsv"):
         rule = path.relative_to(bench_dir).parts[0]
         with open(path) as fh:
@@ -85,8 +107,14 @@ def _stages(bench_dir: Path) -> dict:
         s = stages[rule]
         s["jobs"] += 1
         s["wall_s"] += float(row["s"])
-        s["cpu_s"] += float(row["cpu_time"]) if row["cpu_time"] not in ("", "NA") else 0.0
-        s["peak_rss_mb"] = max(s["peak_rss_mb"], float(row["max_rss"]) if row["max_rss"] not in ("", "NA") else 0.0)
+        s["sampled_cpu_s"] += float(row["cpu_time"]) if row["cpu_time"] not in ("", "NA") else 0.0
+        s["sampled_rss_mb"] = max(s["sampled_rss_mb"],
+                                  float(row["max_rss"]) if row["max_rss"] not in ("", "NA") else 0.0)
+    usage = _log_usage(log_dir)
+    for rule, s in stages.items():
+        exact = usage.get(rule, {})
+        s["peak_rss_mb"] = exact.get("peak_rss_mb", s["sampled_rss_mb"])
+        s["cpu_s"] = exact.get("cpu_s", s["sampled_cpu_s"])
     return dict(stages)
 
 
@@ -116,7 +144,7 @@ def measure(identities: int, rows: int, cores: int, base: Path, cache: Path) -> 
     plan = _run(workdir, "faces", "--cores", str(cores), "--configfile", str(config), "-n")
     run_dir = workdir / "results" / run
     counts = _count(run_dir)
-    stages = _stages(run_dir / "benchmarks")
+    stages = _stages(run_dir / "benchmarks", run_dir / "logs")
     for s in stages.values():
         s["images_per_s"] = counts["cropped_faces"] / s["wall_s"] if s["wall_s"] else None
     disk = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())

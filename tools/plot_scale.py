@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "scale.json"
@@ -44,7 +45,7 @@ def plot(result: dict, out: Path) -> Path:
               label=f"fit: {fit['seconds_per_face']:.3f} s/face + {fit['intercept_s']:.0f} s")
     se = full["wall_s_se"] or 0.0
     left.errorbar([full["faces"]], [full["wall_s"] / 60], yerr=[[se / 60], [se / 60]], fmt="D", color="C3",
-                  capsize=4, label=f"all of FaceScrub (extrapolated): {full['wall_s'] / 3600:.1f} h")
+                  capsize=4, label=f"all of FaceScrub (extrapolated): {full['wall_s'] / 3600:.1f} h ± {se / 60:.0f} min")
     for s, f, w in zip(sizes, faces, wall):
         left.annotate(f"{s['identities']} identities", (f, w / 60), textcoords="offset points", xytext=(6, -12),
                       fontsize=8)
@@ -63,6 +64,8 @@ def plot(result: dict, out: Path) -> Path:
     right.set(xscale="log", yscale="log", xlabel="faces cropped", ylabel="CPU seconds (all jobs of the stage)",
               title="CPU time per stage")
     right.legend(fontsize=8, loc="upper left", frameon=False)
+    for axis in (left.xaxis, right.xaxis):
+        axis.set_minor_formatter(NullFormatter())
     right.grid(True, which="both", alpha=0.3)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

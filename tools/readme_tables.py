@@ -122,37 +122,67 @@ STAGES = ["index_face_lists", "download_actor", "crop_actor", "split_faces", "tr
 
 
 def scale_table(result: dict) -> str:
-    lines = ["| identities | list rows | faces cropped | wall | CPU | CPU per face | Snakemake's share of wall | "
-             "disk |", "|---|---|---|---|---|---|---|---|"]
-    for size in result["sizes"]:
+    sizes = result["sizes"]
+    lines = ["| identities | list rows | faces cropped | wall | CPU | CPU per face | Snakemake's own CPU, share of wall "
+             "| no-op replan | disk |", "|---|---|---|---|---|---|---|---|---|"]
+    for size in sizes:
         run = size["run"]
         lines.append(f"| {size['identities']} | {size['rows']:,} | {size['cropped_faces']:,} | {run['wall_s'] / 60:.1f} min "
-                     f"| {run['cpu_s'] / 60:.1f} min | {size['cpu_per_face_s']:.2f} s | "
-                     f"{100 * size['snakemake_share']:.1f}% | {size['disk_mb']:,.0f} MB |")
-    lines += ["", "| stage | " + " | ".join(f"{s['identities']} identities: jobs, CPU, peak RSS"
-                                              for s in result["sizes"]) + " |",
-              "|---|" + "---|" * len(result["sizes"])]
+                     f"| {run['cpu_s'] / 60:.1f} min | {size['cpu_per_face_s']:.3f} s | "
+                     f"{100 * size['snakemake_share']:.1f}% | {size['plan_s']:.1f} s | {size['disk_mb']:,.0f} MB |")
+    first, second = result["peak_rss_ratio_largest_over_smallest"], result["peak_rss_ratio_largest_over_second"]
+    lines += ["", "| stage | " + " | ".join(f"{s['identities']} identities: jobs, CPU, peak RSS" for s in sizes)
+              + " | peak RSS, largest / smallest size | largest / second |",
+              "|---|" + "---|" * (len(sizes) + 2)]
     for stage in STAGES:
         cells = []
-        for size in result["sizes"]:
+        for size in sizes:
             st = size["stages"].get(stage)
             cells.append(f"{st['jobs']}, {st['cpu_s']:.0f} s, {st['peak_rss_mb']:.0f} MB" if st else "")
-        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+        ratios = [f"{r[stage]:.2f}" if r and stage in r else "" for r in (first, second)]
+        lines.append(f"| {stage} | " + " | ".join(cells + ratios) + " |")
     fit = result["fit"]
     full = fit["full_facescrub"]
-    error = f" ± {full['wall_s_se'] / 3600:.1f} h (one standard error of the fit)" if full["wall_s_se"] else ""
+    targets = result["targets"]
+    se = full["wall_s_se"]
+    error = (f" ± {se / 3600:.1f} h" if se >= 3600 else f" ± {se / 60:.0f} min") + " (one standard error of the fit)" if se else ""
+    cpu_ratio = result["cpu_per_face_ratio_largest_over_smallest"]
+    flat = [st for st in STAGES if second and st in second and second[st] > targets["peak_rss_ratio"]]
+    share = [s["snakemake_share"] for s in sizes]
     lines += ["", f"Wall time grows as {fit['seconds_per_face']:.3f} s per cropped face plus {fit['intercept_s']:.0f} s "
               f"(least squares over the sizes); for all of FaceScrub ({full['identities']} identities × "
               f"{full['rows_per_identity']} rows, ~{full['faces']:,.0f} faces at this share of good images) that "
-              f"predicts {full['wall_s'] / 3600:.1f} h{error} on this machine with {result['cores']} cores. CPU per "
-              f"face at the largest size / the smallest: {result['cpu_per_face_ratio_largest_over_smallest']:.2f}. "
-              f"Measured on {_measured_on(result)} by `python -m benchmarks.bench_scale` "
-              "(`benchmarks/results/scale.json`)."]
+              f"predicts {full['wall_s'] / 3600:.1f} h{error} on this machine with {result['cores']} cores. "
+              f"Targets: CPU per face at the largest size / the smallest {cpu_ratio:.2f} (≤ {targets['cpu_per_face_ratio']}: "
+              f"{'met' if cpu_ratio <= targets['cpu_per_face_ratio'] else 'NOT met'}); peak RSS of every stage within "
+              f"{100 * (targets['peak_rss_ratio'] - 1):.0f}% between the two largest sizes: "
+              + ("met" if not flat else "NOT met by " + ", ".join(flat))
+              + f"; Snakemake's share ≤ {100 * targets['snakemake_share']:.0f}%: "
+              + ("met at every size" if max(share) <= targets["snakemake_share"] else
+                 "NOT met at " + ", ".join(f"{s['identities']} identities" for s in sizes
+                                           if s["snakemake_share"] > targets["snakemake_share"]))
+              + f". AlexNet extraction on the CPU: {sizes[-1]['stages']['extract_alexnet_chunk']['images_per_s']:.1f} "
+              "images per second of job time at the largest size (CUDA: not measured, no GPU here)"
+              + f". Measured on {_measured_on(result)} by `python -m benchmarks.bench_scale` "
+              "(`benchmarks/results/scale.json`; CPU and peak RSS per job from the line each job's log ends with)."]
+    return "\n".join(lines)
+
+
+def slurm_table(result: dict) -> str:
+    walls = result["wall_s"]
+    lines = ["| where | wall | data products compared byte for byte | differing | classifier metrics equal |",
+             "|---|---|---|---|---|"]
+    for where, label in (("local", "one machine (`--cores 2`)"), ("slurm", "SLURM, one-node cluster on localhost")):
+        lines.append(f"| {label} | {walls[where] / 60:.1f} min | {len(result['products_compared']):,} | "
+                     f"{len(result['products_differing'])} | {'yes' if result['metrics_equal'] else 'NO'} |")
+    lines += ["", f"{result['identities']} identities × {result['rows_per_identity']} list rows; measured on "
+              f"{_measured_on(result)} by `python -m benchmarks.bench_slurm_scale` (`benchmarks/results/slurm_scale.json`)."]
     return "\n".join(lines)
 
 
 TABLES = {"backprop": ("backprop_cost", backprop_table),
           "scale": ("scale", scale_table),
+          "slurm": ("slurm_scale", slurm_table),
           "performance": (("softmax_step", "download", "alexnet_chunk", "lists", "run_default", "run_quick"),
                           performance_table),
           "sample": ("run_default", run_results_table),

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import resource
 import sys
 from pathlib import Path
+
+#: The line every job's log ends with; the scale benchmark reads it (exact, unlike sampling).
+PEAK_FORMAT = "peak resident memory %.1f MB, CPU %.2f s"
+
+
+def peak_memory_mb() -> float:
+    """This process's high-water mark of resident memory, as the kernel counts it (Linux
+    reports ru_maxrss in KiB, macOS in bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def _log_usage() -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    logging.getLogger("digitface.job").info(PEAK_FORMAT, peak_memory_mb(), usage.ru_utime + usage.ru_stime)
 
 
 def log_to_file(path: str | Path | None, level: int = logging.INFO) -> None:
@@ -22,3 +39,5 @@ def log_to_file(path: str | Path | None, level: int = logging.INFO) -> None:
         handlers=handlers,
         force=True,
     )
+    # Every job's log says what it cost at the end: what a cluster user sets mem_mb from.
+    atexit.register(_log_usage)
