@@ -36,7 +36,7 @@ def plot(result: dict, out: Path) -> Path:
     cpu = np.array([s["run"]["cpu_s"] for s in sizes])
     fit = result["fit"]
     full = fit["full_facescrub"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4), constrained_layout=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.6), constrained_layout=True)
 
     line = np.geomspace(faces.min(), full["faces"], 50)
     left.plot(faces, wall / 60, "o", color="C0", label="wall time (measured)")
@@ -63,7 +63,7 @@ def plot(result: dict, out: Path) -> Path:
     right.plot(faces, faces * cpu[-1] / faces[-1], ":", color="grey", label="proportional to the faces")
     right.set(xscale="log", yscale="log", xlabel="faces cropped", ylabel="CPU seconds (all jobs of the stage)",
               title="CPU time per stage")
-    right.legend(fontsize=8, loc="upper left", frameon=False)
+    right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # off the data
     for axis in (left.xaxis, right.xaxis):
         axis.set_minor_formatter(NullFormatter())
     right.grid(True, which="both", alpha=0.3)
