@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import numpy as np
 import psutil
 
 from benchmarks.results_io import write_result
+from digitface.logs import read_usage
 from testkit.facescrub_web import FacescrubWeb, WebSpec, build
 from testkit.workflow import copy_workflow, write_config
 
@@ -77,9 +77,6 @@ def _run(workdir: Path, *args: str) -> dict:
     return {"wall_s": wall, "cpu_s": cpu, "snakemake_own_cpu_s": own}
 
 
-USAGE = re.compile(r"peak resident memory ([0-9.]+) MB, CPU ([0-9.]+) s")
-
-
 def _log_usage(log_dir: Path) -> dict[str, dict]:
     """Per rule, the largest exact peak memory (the kernel's ru_maxrss) and the summed CPU time
     its jobs' logs end with (digitface.logs writes them at exit): Snakemake's benchmark files
@@ -87,11 +84,11 @@ def _log_usage(log_dir: Path) -> dict[str, dict]:
     usage: dict[str, dict] = {}
     for path in log_dir.rglob("*.log"):
         rule = path.relative_to(log_dir).parts[0]
-        found = USAGE.findall(path.read_text(errors="replace"))
+        found = read_usage(path.read_text(errors="replace"))
         if found:
             u = usage.setdefault(rule, {"peak_rss_mb": 0.0, "cpu_s": 0.0})
-            u["peak_rss_mb"] = max(u["peak_rss_mb"], max(float(m) for m, _ in found))
-            u["cpu_s"] += float(found[-1][1])
+            u["peak_rss_mb"] = max(u["peak_rss_mb"], max(mb for mb, _ in found))
+            u["cpu_s"] += found[-1][1]
     return usage
 
 

@@ -59,12 +59,7 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
         assert size["stages"]["download_actor"]["jobs"] == size["identities"]
     assert result["fit"]["full_facescrub"]["identities"] == 530
 
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        import plot_scale
-        import readme_tables
-    finally:
-        sys.path.remove(str(REPO / "tools"))
+    from tools import plot_scale, readme_tables
     table = readme_tables.scale_table(result)
     assert f"| 3 | 45 | {result['sizes'][1]['cropped_faces']:,} |" in table
     png = plot_scale.plot(result, tmp_path / "scale.png")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import atexit
 import logging
+import re
 import resource
 import sys
 from pathlib import Path
 
-#: The line every job's log ends with; the scale benchmark reads it (exact, unlike sampling).
+#: The line every job's log ends with (exact, unlike sampling); :func:`read_usage` parses it.
 PEAK_FORMAT = "peak resident memory %.1f MB, CPU %.2f s"
+_PEAK_LINE = re.compile(r"peak resident memory ([0-9.]+) MB, CPU ([0-9.]+) s")
+_usage_logged_at_exit = False
 
 
 def peak_memory_mb() -> float:
@@ -22,6 +25,11 @@ def peak_memory_mb() -> float:
 def _log_usage() -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     logging.getLogger("digitface.job").info(PEAK_FORMAT, peak_memory_mb(), usage.ru_utime + usage.ru_stime)
+
+
+def read_usage(log_text: str) -> list[tuple[float, float]]:
+    """(peak resident memory in MB, CPU seconds) of every usage line in a job's log."""
+    return [(float(mb), float(cpu)) for mb, cpu in _PEAK_LINE.findall(log_text)]
 
 
 def log_to_file(path: str | Path | None, level: int = logging.INFO) -> None:
@@ -39,5 +47,9 @@ def log_to_file(path: str | Path | None, level: int = logging.INFO) -> None:
         handlers=handlers,
         force=True,
     )
-    # Every job's log says what it cost at the end: what a cluster user sets mem_mb from.
-    atexit.register(_log_usage)
+    # Every job's log says what it cost at the end: what a cluster user sets mem_mb from (once,
+    # however often a process redirects its logging).
+    global _usage_logged_at_exit
+    if not _usage_logged_at_exit:
+        atexit.register(_log_usage)
+        _usage_logged_at_exit = True

@@ -4,7 +4,8 @@ Inputs: ``uint8`` arrays are pixels and are scaled to [-1, 1] (x / 127.5 - 1) as
 did; float arrays (activations) are used as they are. Either kind may be one array (N, ...)
 flattened to (N, D), or a sequence of chunk arrays (n_i, D), typically the AlexNet activation
 files opened as :class:`~digitface.faces.npy_file.NpyFile`: minibatches then read their rows
-chunk by chunk, and no dataset-sized array is ever built or mapped. Both give bit-identical minibatches, hence identical runs.
+chunk by chunk, and no dataset-sized array is ever built or mapped. Both give bit-identical
+minibatches, hence identical runs.
 
 Training: Adam on the mean cross-entropy; an iteration is one minibatch; each epoch is a fresh
 seeded permutation of the training set cut into consecutive minibatches (the last one may be
