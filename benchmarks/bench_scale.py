@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import csv
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from benchmarks.own_cpu import run_own_cpu
 from benchmarks.results_io import write_result
 from digitface.logs import read_usage
 from testkit.facescrub_web import FacescrubWeb, WebSpec, build
@@ -55,24 +55,11 @@ def _config(run: str, list_path: Path, names: list[str]) -> dict:
 def _run(workdir: Path, *args: str) -> dict:
     """Wall, CPU (jobs and Snakemake) of one Snakemake command; Snakemake's own CPU from its process."""
     before = psutil.Process().cpu_times()
-    start = time.monotonic()
-    log = workdir / "snakemake.out"  # a file, not a pipe: a full pipe would stall Snakemake
-    with open(log, "w") as out_fh:
-        proc = psutil.Popen([sys.executable, "-m", "snakemake", *args], cwd=workdir, stdout=out_fh,
-                            stderr=subprocess.STDOUT, text=True)
-        own = 0.0
-        while proc.poll() is None:
-            try:
-                t = proc.cpu_times()
-                own = t.user + t.system
-            except psutil.NoSuchProcess:
-                break
-            time.sleep(0.5)
-    out = log.read_text()
-    wall = time.monotonic() - start
+    log = workdir / "snakemake.out"
+    code, wall, own = run_own_cpu([sys.executable, "-m", "snakemake", *args], workdir, log)
     after = psutil.Process().cpu_times()
-    if proc.returncode != 0:
-        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{out[-4000:]}")
+    if code != 0:
+        raise SystemExit(f"snakemake {' '.join(args)} failed:\n{log.read_text()[-4000:]}")
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return {"wall_s": wall, "cpu_s": cpu, "snakemake_own_cpu_s": own}
 

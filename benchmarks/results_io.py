@@ -25,6 +25,10 @@ def machine() -> dict:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                                 cwd=RESULTS.parent, check=False).stdout.strip()
+        # Changes not yet committed (a profile being tried, a script being edited) made this result too.
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                 text=True, cwd=RESULTS.parent, check=False).stdout.strip()
+        commit += "+uncommitted changes" if commit and changed else ""
     except OSError:
         commit = ""
     versions = {}

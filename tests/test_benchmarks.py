@@ -30,6 +30,8 @@ def test_committed_results_say_what_made_them(path):
     ("benchmarks.bench_lists", ["--repeats", "1"], {"seconds", "rows_per_s"}),
     ("benchmarks.bench_softmax_step", ["--repeats", "1", "--rounds", "1", "--mnist-dir", "/nonexistent"],
      {"times_s", "median_s", "ratios"}),
+    ("benchmarks.bench_scheduler", ["--jobs", "6", "--seconds", "0.1"],
+     {"sides", "profile_settings", "cpu_ratio_profile_over_defaults"}),
 ])
 def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}

@@ -168,6 +168,22 @@ def scale_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def scheduler_table(result: dict) -> str:
+    sides = result["sides"]
+    lines = ["| settings | wall | Snakemake's own CPU | share of wall |", "|---|---|---|---|"]
+    for name, label in (("profile", "`profiles/default` (greedy, `scheduler-subsample: "
+                                    f"{result['profile_settings'].get('scheduler-subsample')}`)"),
+                        ("defaults", "Snakemake's defaults (`--workflow-profile none`)")):
+        wall = sum(r["wall_s"] for r in sides[name])
+        cpu = sum(r["snakemake_cpu_s"] for r in sides[name])
+        lines.append(f"| {label} | {wall:.1f} s | {cpu:.1f} s | {100 * cpu / wall:.1f}% |")
+    lines += ["", f"{result['jobs']} jobs of {result['job_seconds']:g} s, all ready at once, on {result['cores']} cores, "
+              f"{result['rounds']} round(s); profile / defaults = {result['cpu_ratio_profile_over_defaults']:.2f}. "
+              f"Measured on {_measured_on(result)} by `python -m benchmarks.bench_scheduler` "
+              "(`benchmarks/results/scheduler.json`)."]
+    return "\n".join(lines)
+
+
 def slurm_table(result: dict) -> str:
     walls = result["wall_s"]
     lines = ["| where | wall | data products compared byte for byte | differing | classifier metrics equal |",
@@ -183,6 +199,7 @@ def slurm_table(result: dict) -> str:
 TABLES = {"backprop": ("backprop_cost", backprop_table),
           "scale": ("scale", scale_table),
           "slurm": ("slurm_scale", slurm_table),
+          "scheduler": ("scheduler", scheduler_table),
           "performance": (("softmax_step", "download", "alexnet_chunk", "lists", "run_default", "run_quick"),
                           performance_table),
           "sample": ("run_default", run_results_table),
