@@ -1,12 +1,14 @@
 """Benchmark: the whole faces part at growing sizes, on a FaceScrub-size web on loopback.
 
-    python -m benchmarks.bench_scale [--identities 6 50 150] [--rows 100] [--cores 2]
+    python -m benchmarks.bench_scale [--identities 6 50 150] [--rows 100] [--cores 2] [--actors-per-job 10]
 
 For each size, a list of N identities x M rows in FaceScrub's format is served by
 testkit.facescrub_web (about 40% good images, the rest the 2018 replica's kinds of fault,
 spread over 32 host names) and the faces part runs through the real command in a fresh copy
 of the workflow: download, verify, crop at 64 and 227, split, the MLP on 64x64 crops, AlexNet
-features in chunks (float16), the MLP on the features over all N classes, summaries.
+features in chunks (float16), the MLP on the features over all N classes, summaries. Each
+download and crop job takes --actors-per-job identities (faces.actors_per_job), as README
+advises for a run of hundreds of identities.
 
 Per stage (rule): jobs, wall seconds (summed over jobs), CPU seconds, images per second,
 peak RSS of its largest job (CPU and peak RSS exact, from the line every job's log ends with);
@@ -41,9 +43,10 @@ from testkit.workflow import copy_workflow, write_config
 FULL = {"identities": 530, "rows_per_identity": 200}
 
 
-def _config(run: str, list_path: Path, names: list[str]) -> dict:
+def _config(run: str, list_path: Path, names: list[str], actors_per_job: int) -> dict:
     return {"run": run, "experiments": ["faces"],
             "faces": {"lists": [{"name": "web", "path": str(list_path), "synthetic": True}], "actors": names,
+                      "actors_per_job": actors_per_job,
                       "download": {"schemes": ["http", "https"], "connect_timeout": 2, "read_timeout": 2,
                                    "total_timeout": 3, "retries": 1, "backoff_factor": 0.05}},
             "face_models": {"split": {"test_per_actor": 10, "validation_per_actor": 5, "min_train_per_actor": 10,
@@ -103,15 +106,16 @@ def _stages(bench_dir: Path, log_dir: Path) -> dict:
 
 
 def _count(run_dir: Path) -> dict:
-    images = 0
+    images, names = 0, set()
     for manifest in (run_dir / "faces" / "manifests").glob("*.tsv"):
         with open(manifest) as fh:
-            images += sum(1 for r in csv.DictReader(fh, delimiter="\t") if r["crop"])
-    rows = sum(1 for _ in (run_dir / "faces").glob("download/*.tsv"))
-    return {"cropped_faces": images, "actors": rows}
+            rows = list(csv.DictReader(fh, delimiter="\t"))
+        images += sum(1 for r in rows if r["crop"])
+        names |= {r["name"] for r in rows}
+    return {"cropped_faces": images, "actors": len(names)}
 
 
-def measure(identities: int, rows: int, cores: int, base: Path, cache: Path) -> dict:
+def measure(identities: int, rows: int, cores: int, base: Path, cache: Path, actors_per_job: int = 1) -> dict:
     spec = WebSpec(identities=identities, rows_per_identity=rows)
     t0 = time.monotonic()
     web_rows, bodies = build(spec, cache=cache, workers=cores)
@@ -122,7 +126,7 @@ def measure(identities: int, rows: int, cores: int, base: Path, cache: Path) -> 
     with FacescrubWeb(spec, web_rows, bodies) as web:
         listed = workdir / "facescrub_web.txt"
         listed.write_text(web.list_text())
-        config = write_config(workdir / f"{run}.yaml", _config(run, listed, names))
+        config = write_config(workdir / f"{run}.yaml", _config(run, listed, names, actors_per_job))
         whole = _run(workdir, "faces", "--cores", str(cores), "--configfile", str(config))
         requests = web.requests()
     plan = _run(workdir, "faces", "--cores", str(cores), "--configfile", str(config), "-n")
@@ -133,7 +137,9 @@ def measure(identities: int, rows: int, cores: int, base: Path, cache: Path) -> 
         s["images_per_s"] = counts["cropped_faces"] / s["wall_s"] if s["wall_s"] else None
     disk = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
     result = {"identities": identities, "rows": identities * rows, "good_rows": sum(r.kind == "ok" for r in web_rows),
-              "web_build_s": build_s, "requests": requests, **counts, "run": whole, "plan_s": plan["wall_s"],
+              "web_build_s": build_s, "requests": requests, **counts, "actors_per_job": actors_per_job,
+              "jobs": sum(1 for _ in (run_dir / "logs").rglob("*.log")),  # every rule logs, once per job
+              "run": whole, "plan_s": plan["wall_s"],
               "snakemake_share": whole["snakemake_own_cpu_s"] / whole["wall_s"],
               "cpu_per_face_s": whole["cpu_s"] / max(counts["cropped_faces"], 1),
               "disk_mb": disk / 1e6, "stages": stages}
@@ -146,13 +152,16 @@ def main() -> None:
     parser.add_argument("--identities", type=int, nargs="+", default=[6, 50, 150])
     parser.add_argument("--rows", type=int, default=100, help="list rows per identity")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--actors-per-job", type=int, default=10,
+                        help="identities per download and crop job (faces.actors_per_job)")
     parser.add_argument("--photos", type=Path, help="keep the generated photographs here between runs "
                         "(they depend only on the identity and row; default: a temporary folder)")
     args = parser.parse_args()
     sizes = []
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         for n in args.identities:
-            r = measure(n, args.rows, args.cores, Path(tmp), args.photos or Path(tmp) / "photos")
+            r = measure(n, args.rows, args.cores, Path(tmp), args.photos or Path(tmp) / "photos",
+                        args.actors_per_job)
             sizes.append(r)
             print(f"{n:4d} identities, {r['rows']:6d} rows, {r['cropped_faces']:5d} faces: {r['run']['wall_s']:7.1f} s "
                   f"wall, {r['run']['cpu_s']:7.1f} CPU-s ({r['cpu_per_face_s']:.3f} per face), "
@@ -170,7 +179,7 @@ def main() -> None:
         return {rule: last["stages"][rule]["peak_rss_mb"] / small["stages"][rule]["peak_rss_mb"]
                 for rule in last["stages"] if rule in small["stages"] and small["stages"][rule]["peak_rss_mb"]}
     path = write_result("scale", {
-        "rows_per_identity": args.rows, "cores": args.cores, "sizes": sizes,
+        "rows_per_identity": args.rows, "cores": args.cores, "actors_per_job": args.actors_per_job, "sizes": sizes,
         "fit": {"seconds_per_face": slope, "intercept_s": intercept,
                 "full_facescrub": {**FULL, "faces": full_faces, "wall_s": predicted, "wall_s_se": error}},
         "cpu_per_face_ratio_largest_over_smallest": last["cpu_per_face_s"] / first["cpu_per_face_s"],

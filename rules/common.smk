@@ -18,6 +18,7 @@ from digitface.configuration import (
     synthetic_faces,
 )
 from digitface.digits.sources import IDX_FILES, idx_file
+from digitface.faces.batches import actor_batches
 from digitface.faces.lists import slugify
 from digitface.report_tables import TABLES, summary_fragment
 
@@ -63,6 +64,8 @@ HIDDEN_UNIT_IMAGES = {
 }
 GPU = bool(config.get("gpu", False))
 ACTORS = sorted(ACTOR_NAMES)
+# {batch: actor slugs}: one download, one crop job and one crop array per batch.
+BATCHES = actor_batches(ACTORS, FACES["actors_per_job"])
 OPTIMIZERS = ["gd", "momentum"]
 #: The targets a user types (rules without outputs of their own).
 TARGET_RULES = ["all", "digits", "faces_data", "faces", "backprop"]
@@ -76,6 +79,7 @@ wildcard_constraints:
     optimizer="|".join(OPTIMIZERS),
     stem="|".join(IDX_FILES.values()),
     actor="[a-z0-9_-]+",
+    batch="[a-z0-9_.-]+",
     list_name="[A-Za-z0-9_-]+",
     size="[0-9]+",
     seed="[0-9]+",
@@ -132,15 +136,23 @@ def get_face_lists():
     ]
 
 
-def get_actor_rows(wildcards):
-    """The actor's own rows, once the lists have been read (checkpoint index_face_lists)."""
+def get_batch_rows(wildcards):
+    """The batch's actors' own rows, once the lists have been read (checkpoint
+    index_face_lists)."""
     checkpoints.index_face_lists.get()
-    return f"<results>/faces/lists/actors/{wildcards.actor}.tsv"
+    return expand(
+        "<results>/faces/lists/actors/{actor}.tsv", actor=BATCHES[wildcards.batch]
+    )
+
+
+def actor_stores(batch):
+    """Each of the batch's actors' own store of verified bodies (kept when batches change)."""
+    return [f"{RESULTS}/faces/store/{actor}" for actor in BATCHES[batch]]
 
 
 def get_faces_data_targets():
     return ["<results>/faces/summary.html"] + expand(
-        "<results>/faces/arrays/{actor}_{size}.npy", actor=ACTORS, size=CROP_SIZES
+        "<results>/faces/arrays/{batch}_{size}.npy", batch=BATCHES, size=CROP_SIZES
     )
 
 
@@ -152,13 +164,13 @@ def get_alexnet_weights(wildcards):
 
 
 def get_alexnet_chunks(wildcards):
-    """One feature file per chunk of chunk_size rows of an actor's crop array (how many
+    """One feature file per chunk of chunk_size rows of a batch's crop array (how many
     there are is known once the split checkpoint has indexed the crops)."""
     from digitface.faces.face_index import chunk_plan, read_index
 
     index = checkpoints.split_faces.get().output.index
     return [
-        f"<results>/faces/alexnet/{wildcards.features}/{c.actor}/chunk_{c.part:03d}.npy"
+        f"<results>/faces/alexnet/{wildcards.features}/{c.array}/chunk_{c.part:03d}.npy"
         for c in chunk_plan(read_index(index), ALEXNET["chunk_size"])
     ]
 

@@ -1,10 +1,12 @@
-# FaceScrub data: lists -> one download job per actor -> one crop job per actor -> summary.
+# FaceScrub data: lists -> one download job per batch -> one crop job per batch -> summary.
+# A batch is faces.actors_per_job consecutive actors (one by default: then its name is the
+# actor's slug); many actors per job keeps a 530-identity run to few jobs.
 # Verified bodies live in a content store (<results>/faces/store/<actor>/<sha256>.<ext>) and
 # crops in <results>/faces/crops/<size>/: caches that jobs reuse, so a rerun after a kill or a
-# partial failure fetches and decodes only what is missing. Neither is trusted blindly: the
-# crop job checks every body's SHA-256 before use, and crops carry the digest of the body and
-# the settings they were made with. The declared outputs are the per-actor manifests (every
-# list row and its outcome) and the crop arrays built from them.
+# partial failure (or a batch regrouped) fetches and decodes only what is missing. Neither is
+# trusted blindly: the crop job checks every body's SHA-256 before use, and crops carry the
+# digest of the body and the settings they were made with. The declared outputs are the
+# per-batch manifests (every list row and its outcome) and the crop arrays built from them.
 
 
 rule fetch_face_list:
@@ -25,7 +27,7 @@ rule fetch_face_list:
 
 
 # One job reads every list once and gives each actor its own rows: a download job reads only
-# its actor's file. A checkpoint, so that after it ran Snakemake looks at each actor's file
+# its actors' files. A checkpoint, so that after it ran Snakemake looks at each actor's file
 # again: an actor whose rows did not change (same checksum) is not downloaded again; without
 # the checkpoint every job after a job that ran would be planned to run too.
 checkpoint index_face_lists:
@@ -48,19 +50,21 @@ checkpoint index_face_lists:
 
 
 rule download_actor:
-    """Fetch and verify one actor's images (concurrent, resumable, every row's outcome kept)."""
+    """Fetch and verify one batch's images (concurrent, resumable, every row's outcome kept)."""
     input:
-        rows=get_actor_rows,
+        rows=get_batch_rows,
     output:
-        manifest="<results>/faces/download/{actor}.tsv",
+        manifest="<results>/faces/download/{batch}.tsv",
     params:
-        store=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}",
-        journal=lambda wildcards: f"{RESULTS}/faces/store/{wildcards.actor}.journal.jsonl",
+        stores=lambda wildcards: actor_stores(wildcards.batch),
+        journals=lambda wildcards: [
+            f"{store}.journal.jsonl" for store in actor_stores(wildcards.batch)
+        ],
         settings=FACES["download"],
     log:
-        "<logs>/download_actor/{actor}.log",
+        "<logs>/download_actor/{batch}.log",
     benchmark:
-        "<benchmarks>/download_actor/{actor}.tsv"
+        "<benchmarks>/download_actor/{batch}.tsv"
     localrule: True
     threads: 1
     resources:
@@ -71,24 +75,25 @@ rule download_actor:
         "../scripts/download_actor.py"
 
 
-# A store body that fails its SHA-256 here is removed with the actor's download manifest and
+# A store body that fails its SHA-256 here is removed with the batch's download manifest and
 # the job fails, naming it: the next run fetches the body again (Snakemake does not rerun a
 # job whose input was removed while its outputs are current, so the crop outputs must go).
 rule crop_actor:
-    """Crop one actor's verified images at every configured size; the final manifest."""
+    """Crop one batch's verified images at every configured size; the final manifest."""
     input:
         manifest=rules.download_actor.output.manifest,
     output:
-        manifest="<results>/faces/manifests/{actor}.tsv",
-        arrays=expand("<results>/faces/arrays/{{actor}}_{size}.npy", size=CROP_SIZES),
+        manifest="<results>/faces/manifests/{batch}.tsv",
+        arrays=expand("<results>/faces/arrays/{{batch}}_{size}.npy", size=CROP_SIZES),
     params:
-        store=rules.download_actor.params.store,
+        names=lambda wildcards: [ACTOR_NAMES[a] for a in BATCHES[wildcards.batch]],
+        stores=rules.download_actor.params.stores,
         crops=f"{RESULTS}/faces/crops",
         settings=FACES["crop"],
     log:
-        "<logs>/crop_actor/{actor}.log",
+        "<logs>/crop_actor/{batch}.log",
     benchmark:
-        "<benchmarks>/crop_actor/{actor}.tsv"
+        "<benchmarks>/crop_actor/{batch}.tsv"
     threads: 2
     resources:
         mem_mb=4000,
@@ -102,7 +107,7 @@ rule crop_actor:
 rule summarize_faces_data:
     """Per actor: listed, fetched, verified, cropped, distinct images, a count per reason."""
     input:
-        manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
+        manifests=expand(rules.crop_actor.output.manifest, batch=BATCHES),
         rejects=rules.index_face_lists.output.rejects,
     output:
         summary="<results>/faces/summary.tsv",

@@ -7,12 +7,13 @@
 checkpoint split_faces:
     """Index every cropped face and split each actor's (deduplicated) faces into sets."""
     input:
-        manifests=expand(rules.crop_actor.output.manifest, actor=ACTORS),
-        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        manifests=expand(rules.crop_actor.output.manifest, batch=BATCHES),
+        crops=expand("<results>/faces/arrays/{batch}_64.npy", batch=BATCHES),
     output:
         index="<results>/faces/split.tsv",
     params:
         split=MODELS["split"],
+        batches=list(BATCHES),
         actors=ACTORS,
     log:
         "<logs>/split_faces/split_faces.log",
@@ -30,13 +31,14 @@ rule train_face_mlp:
     """One seed of the MLP (600 ReLU, Adam) on 64x64 crops; iteration chosen on validation."""
     input:
         index=rules.split_faces.output.index,
-        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        crops=expand("<results>/faces/arrays/{batch}_64.npy", batch=BATCHES),
     output:
         history="<results>/faces/mlp/seed_{seed}/history.tsv",
         metrics="<results>/faces/mlp/seed_{seed}/metrics.json",
         model="<results>/faces/mlp/seed_{seed}/model.pt",
     params:
         settings=MODELS["mlp"],
+        batches=list(BATCHES),
     log:
         "<logs>/train_face_mlp/seed_{seed}.log",
     benchmark:
@@ -56,7 +58,7 @@ rule plot_hidden_units:
     """The hidden units that push one actor's configured image towards that actor."""
     input:
         index=rules.split_faces.output.index,
-        crops=expand("<results>/faces/arrays/{actor}_64.npy", actor=ACTORS),
+        crops=expand("<results>/faces/arrays/{batch}_64.npy", batch=BATCHES),
         model=f"<results>/faces/mlp/seed_{SEEDS[0]}/model.pt",
     output:
         png=report(
@@ -69,6 +71,7 @@ rule plot_hidden_units:
         ),
         stats="<results>/faces/figures/hidden_units_{actor}.json",
     params:
+        batches=list(BATCHES),
         image_id=lambda wildcards: HIDDEN_UNIT_IMAGES[wildcards.actor],
         top=MODELS["hidden_units"]["top"],
         name=lambda wildcards: ACTOR_NAMES[wildcards.actor],
@@ -101,22 +104,22 @@ rule fetch_alexnet_weights:
         "../scripts/fetch_alexnet_weights.py"
 
 
-# A chunk is rows chunk*chunk_size onwards of one actor's crop array, its only data input: it
-# reruns when that actor's crops change, not when other actors' crops or the split change.
+# A chunk is rows chunk*chunk_size onwards of one batch's crop array, its only data input: it
+# reruns when that batch's crops change, not when other batches' crops or the split change.
 rule extract_alexnet_chunk:
-    """AlexNet activations of one chunk (up to chunk_size crops) of one actor, its own file."""
+    """AlexNet activations of one chunk (up to chunk_size crops) of one batch, its own file."""
     input:
         unpack(get_alexnet_weights),
-        crops="<results>/faces/arrays/{actor}_227.npy",
+        crops="<results>/faces/arrays/{batch}_227.npy",
     output:
-        features="<results>/faces/alexnet/{features}/{actor}/chunk_{chunk}.npy",
+        features="<results>/faces/alexnet/{features}/{batch}/chunk_{chunk}.npy",
     params:
         alexnet=EXTRACTION,
         weights=WEIGHTS,
     log:
-        "<logs>/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.log",
+        "<logs>/extract_alexnet_chunk/{features}/{batch}/chunk_{chunk}.log",
     benchmark:
-        "<benchmarks>/extract_alexnet_chunk/{features}/{actor}/chunk_{chunk}.tsv"
+        "<benchmarks>/extract_alexnet_chunk/{features}/{batch}/chunk_{chunk}.tsv"
     threads: 2
     resources:
         mem_mb=3000,

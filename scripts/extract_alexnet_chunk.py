@@ -1,4 +1,4 @@
-"""Snakemake script: AlexNet activations of one chunk of one actor's crops, in its own file."""
+"""Snakemake script: AlexNet activations of one chunk of one batch's crops, in its own file."""
 
 import logging
 
@@ -17,6 +17,6 @@ weights_file = snakemake.input.get("weights")  # declared only for ImageNet weig
 model, meta = build_extractor(cfg["layer"], snakemake.params.weights, seed=cfg["seed"], path=weights_file)
 info = extract_chunk_to_file(crops, snakemake.output.features, model, cfg["preprocess"],
                              cfg["batch_size"], dtype=cfg["dtype"])
-logging.info("%s chunk %s: crops %d-%d, %s, %.1f images/s; %s", snakemake.wildcards.actor,
+logging.info("%s chunk %s: crops %d-%d, %s, %.1f images/s; %s", snakemake.wildcards.batch,
              snakemake.wildcards.chunk, rows.start, rows.stop - 1, info["shape"],
              len(rows) / max(info["seconds"], 1e-9), meta["description"])

@@ -15,7 +15,7 @@ log_to_file(snakemake.log[0])
 params = snakemake.params
 rows = read_index(snakemake.input.index)
 chosen = choose_face(rows, snakemake.wildcards.actor, params.image_id)
-arrays = open_crop_arrays(rows, snakemake.input.crops)
+arrays = open_crop_arrays(params.batches, snakemake.input.crops)
 image = gather_crops([chosen], arrays)[0]
 state = load_state(snakemake.input.model)
 units = hu.top_units(state, image, chosen.label, k=params.top)

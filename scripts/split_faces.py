@@ -9,13 +9,13 @@ from digitface.faces.split import SplitSettings
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-actors = snakemake.params.actors
-manifests = {a: read_manifest(p) for a, p in zip(actors, snakemake.input.manifests)}
-crops = {a: NpyFile(p) for a, p in zip(actors, snakemake.input.crops)}
-cfg = dict(snakemake.params.split)
+params = snakemake.params
+manifests = {b: read_manifest(p) for b, p in zip(params.batches, snakemake.input.manifests)}
+crops = {b: NpyFile(p) for b, p in zip(params.batches, snakemake.input.crops)}
+cfg = dict(params.split)
 seed = cfg.pop("seed")
-rows = build_index(manifests, crops, SplitSettings(**cfg), seed=seed)
+rows = build_index(manifests, crops, SplitSettings(**cfg), seed=seed, actors=params.actors)
 write_index(snakemake.output.index, rows)
-for actor in actors:
+for actor in params.actors:
     sets = [r.set for r in rows if r.actor == actor]
     logging.info("%s: %s", actor, {s: sets.count(s) for s in sorted(set(sets))})

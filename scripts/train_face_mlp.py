@@ -14,7 +14,7 @@ if "chunks" in snakemake.input.keys():
     plan = chunk_plan(rows, snakemake.params.chunk_size)
     sets = feature_sets(rows, plan, [NpyFile(p) for p in snakemake.input.chunks])
 else:
-    sets = crop_sets(rows, open_crop_arrays(rows, snakemake.input.crops))
+    sets = crop_sets(rows, open_crop_arrays(snakemake.params.batches, snakemake.input.crops))
 settings = MLPSettings(**snakemake.params.settings, threads=snakemake.threads)
 result = train_mlp(*sets["train"], {"validation": sets["validation"], "test": sets["test"]},
                    settings, seed=int(snakemake.wildcards.seed))

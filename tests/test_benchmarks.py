@@ -48,7 +48,7 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
     peak RSS, the fit and the extrapolation; README's table and the log-log figure render it."""
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--identities", "2", "3", "--rows", "15",
-                           "--photos", str(tmp_path / "photos")], cwd=REPO, capture_output=True, text=True, env=env)
+                           "--actors-per-job", "2", "--photos", str(tmp_path / "photos")], cwd=REPO, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((tmp_path / "scale.json").read_text())
     assert [s["identities"] for s in result["sizes"]] == [2, 3]
@@ -58,7 +58,9 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
         for rule in ("download_actor", "crop_actor", "train_face_mlp", "extract_alexnet_chunk", "train_alexnet_mlp"):
             stage = size["stages"][rule]
             assert stage["jobs"] >= 1 and stage["peak_rss_mb"] > 0, (rule, stage)
-        assert size["stages"]["download_actor"]["jobs"] == size["identities"]
+        # two identities per download and crop job
+        assert size["stages"]["download_actor"]["jobs"] == -(-size["identities"] // 2)
+        assert size["actors"] == size["identities"] and size["actors_per_job"] == 2
     assert result["fit"]["full_facescrub"]["identities"] == 530
 
     from tools import plot_scale, readme_tables

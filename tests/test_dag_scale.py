@@ -1,4 +1,5 @@
-"""The DAG is per actor, never per image: a FaceScrub-size list plans as 2 jobs per actor."""
+"""The DAG is per batch of actors, never per image: a FaceScrub-size list plans as 2 jobs per
+actor, or per ``actors_per_job`` actors."""
 
 from testkit.workflow import copy_workflow, snakemake, write_config
 
@@ -18,12 +19,20 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
     })
     # The lists are read once by a checkpoint (a second or two); then the DAG is known.
     snakemake(workdir, "--configfile", str(config), "--until", "index_face_lists")
-    proc = snakemake(workdir, "faces_data", "-n", "--quiet", "rules", "--configfile", str(config))
-    counts = {}
-    for line in proc.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+
+    def planned(*override: str) -> dict[str, int]:
+        proc = snakemake(workdir, "faces_data", "-n", "--quiet", "rules", "--configfile", str(config), *override)
+        counts = {}
+        for line in proc.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                counts[parts[0]] = int(parts[1])
+        return counts
+
+    counts = planned()
     assert counts["download_actor"] == 530 and counts["crop_actor"] == 530
     # + summarize_faces_data, its HTML copy (render_table), the target (the index has run)
     assert counts["total"] == 530 * 2 + 3
+    # Ten actors per job: 53 download and 53 crop jobs; the lists need not be read again.
+    counts = planned("--config", "faces={actors_per_job: 10}")
+    assert counts["download_actor"] == 53 and counts["crop_actor"] == 53 and counts["total"] == 53 * 2 + 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import json
 import subprocess
 import sys
@@ -487,3 +488,43 @@ def test_a_changed_list_row_reruns_only_its_actor(finished_run, tmp_path):
     snakemake(workdir, "faces_data", "--configfile", "tiny.yaml")
     after = {p.name: p.stat().st_mtime_ns for p in manifests.glob("*.tsv")}
     assert {name for name in after if after[name] != before[name]} == {"synthetic_person_b.tsv"}
+
+
+def test_several_actors_per_job_make_fewer_jobs_and_the_same_results(finished_run, tmp_path):
+    """`--config faces={actors_per_job: 4}` on a finished run, as a user scaling up types it:
+    two download and two crop jobs instead of six, nothing fetched or decoded again (the stores
+    and crops are per actor and per face), and the same faces, split and MLP results."""
+    import shutil
+
+    workdir = tmp_path / "wf"
+    shutil.copytree(finished_run[0], workdir)  # copy2 keeps mtimes: nothing is outdated
+    faces = workdir / OUT / "faces"
+    kept = {p: p.stat().st_mtime_ns for p in [*faces.glob("store/*/*"), *faces.glob("crops/*/*")]}
+
+    def index() -> list[dict]:
+        with open(faces / "split.tsv", newline="") as fh:
+            return [{k: v for k, v in row.items() if k not in ("array", "array_row")}
+                    for row in csv.DictReader(fh, delimiter="\t")]
+
+    def metrics() -> dict:
+        """Both classifiers' results per seed, all but their run time."""
+        return {str(p.relative_to(faces)): {k: v for k, v in json.loads(p.read_text()).items() if k != "seconds"}
+                for p in [*faces.glob("mlp/seed_*/metrics.json"), *faces.glob("alexnet/*/mlp/seed_*/metrics.json")]}
+
+    split_before, mlp_before = index(), metrics()
+    assert len(mlp_before) == 4
+    summary_before = (faces / "summary.tsv").read_text()
+    proc = snakemake(workdir, "faces", "--configfile", "tiny.yaml", "--config", "faces={actors_per_job: 4}")
+    log = proc.stdout + proc.stderr
+    for rule in ("download_actor", "crop_actor"):
+        assert re.search(rf"^{rule}\s+2$", log, re.MULTILINE), log
+    batches = ["synthetic_person_a..synthetic_person_d", "synthetic_person_e..synthetic_person_f"]
+    assert sorted(p.stem for p in (faces / "manifests").glob("*..*.tsv")) == batches
+    for batch in batches:
+        assert re.search(r", 0 to fetch", (workdir / OUT / f"logs/download_actor/{batch}.log").read_text())
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # no body fetched, no crop redone
+    assert {row["array"] for row in csv.DictReader(open(faces / "split.tsv"), delimiter="\t")} == set(batches)
+    assert index() == split_before
+    assert metrics() == mlp_before
+    assert (faces / "summary.tsv").read_text() == summary_before
+    assert {p.parent.name for p in faces.glob("alexnet/*/*/chunk_*.npy") if ".." in p.parent.name} == set(batches)

@@ -123,11 +123,12 @@ STAGES = ["index_face_lists", "download_actor", "crop_actor", "split_faces", "tr
 
 def scale_table(result: dict) -> str:
     sizes = result["sizes"]
-    lines = ["| identities | list rows | faces cropped | wall | CPU | CPU per face | Snakemake's own CPU, share of wall "
-             "| no-op replan | disk |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| identities | list rows | faces cropped | jobs | wall | CPU | CPU per face | Snakemake's own CPU, share of "
+             "wall | no-op replan | disk |", "|---|---|---|---|---|---|---|---|---|---|"]
     for size in sizes:
         run = size["run"]
-        lines.append(f"| {size['identities']} | {size['rows']:,} | {size['cropped_faces']:,} | {run['wall_s'] / 60:.1f} min "
+        lines.append(f"| {size['identities']} | {size['rows']:,} | {size['cropped_faces']:,} | {size.get('jobs', '')} "
+                     f"| {run['wall_s'] / 60:.1f} min "
                      f"| {run['cpu_s'] / 60:.1f} min | {size['cpu_per_face_s']:.3f} s | "
                      f"{100 * size['snakemake_share']:.1f}% | {size['plan_s']:.1f} s | {size['disk_mb']:,.0f} MB |")
     first, second = result["peak_rss_ratio_largest_over_smallest"], result["peak_rss_ratio_largest_over_second"]
@@ -149,7 +150,9 @@ def scale_table(result: dict) -> str:
     cpu_ratio = result["cpu_per_face_ratio_largest_over_smallest"]
     flat = [st for st in STAGES if second and st in second and second[st] > targets["peak_rss_ratio"]]
     share = [s["snakemake_share"] for s in sizes]
-    lines += ["", f"Wall time grows as {fit['seconds_per_face']:.3f} s per cropped face plus {fit['intercept_s']:.0f} s "
+    per_job = result.get("actors_per_job", 1)
+    lines += ["", f"Each download and crop job took {per_job} identit{'y' if per_job == 1 else 'ies'} "
+              f"(`faces.actors_per_job: {per_job}`). Wall time grows as {fit['seconds_per_face']:.3f} s per cropped face plus {fit['intercept_s']:.0f} s "
               f"(least squares over the sizes); for all of FaceScrub ({full['identities']} identities × "
               f"{full['rows_per_identity']} rows, ~{full['faces']:,.0f} faces at this share of good images) that "
               f"predicts {full['wall_s'] / 3600:.1f} h{error} on this machine with {result['cores']} cores. "

@@ -9,7 +9,7 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
     rows = []
     for label, (actor, n) in enumerate(sorted(counts.items())):
         for i in range(n):
-            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", i,
+            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i,
                                  sets[i % len(sets)]))
     return rows
 
@@ -32,15 +32,15 @@ def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
                for r in rows]
     assert chunk_plan(resplit, 4) == chunk_plan(rows, 4)
     fewer_b = chunk_plan(_rows({"a": 8, "b": 3, "c": 5}), 4)
-    assert [c for c in fewer_b if c.actor != "b"] == [c for c in chunk_plan(rows, 4) if c.actor != "b"]
+    assert [c for c in fewer_b if c.array != "b"] == [c for c in chunk_plan(rows, 4) if c.array != "b"]
 
 
 def test_feature_sets_follow_the_index_and_catch_stale_chunks():
     rows = _rows({"a": 5, "b": 4})
     plan = chunk_plan(rows, chunk_size=2)
     # Each feature row carries its face's id, as the chunk job would have computed it.
-    by_place = {(r.actor, r.array_row): r.face_id for r in rows}
-    chunks = [np.array([[by_place[c.actor, i]] for i in range(c.start, c.stop)], np.float32)
+    by_place = {(r.array, r.array_row): r.face_id for r in rows}
+    chunks = [np.array([[by_place[c.array, i]] for i in range(c.start, c.stop)], np.float32)
               for c in plan]
     sets = feature_sets(rows, plan, chunks)
     for name in ("train", "validation", "test"):
@@ -58,8 +58,8 @@ def test_feature_sets_follow_the_index_and_catch_stale_chunks():
 def test_the_configured_image_is_the_image_shown():
     from digitface.faces.face_index import IndexRow, choose_face
 
-    rows = [IndexRow("a", 0, 10, 100, "s1", 0, "test"), IndexRow("a", 0, 11, 101, "s2", 1, "train"),
-            IndexRow("a", 0, 12, 102, "s3", 2, "train"), IndexRow("b", 1, 13, 103, "s4", 0, "train")]
+    rows = [IndexRow("a", 0, 10, 100, "s1", "a", 0, "test"), IndexRow("a", 0, 11, 101, "s2", "a", 1, "train"),
+            IndexRow("a", 0, 12, 102, "s3", "a", 2, "train"), IndexRow("b", 1, 13, 103, "s4", "b", 0, "train")]
     assert choose_face(rows, "a", None).image_id == 101  # default: the first training face
     assert choose_face(rows, "a", 100).image_id == 100  # as configured, whatever its set
     with pytest.raises(ValueError, match=r"a has no cropped face with image_id 103 \(its image_ids: 100, 101, 102\)"):
@@ -69,11 +69,87 @@ def test_the_configured_image_is_the_image_shown():
 def test_the_index_reads_back_as_written(tmp_path):
     from digitface.faces.face_index import COLUMNS, IndexRow, read_index, write_index
 
-    rows = [IndexRow("a", 0, 10, 100, "s1", 0, "test"), IndexRow("a", 0, 11, 100, "s1", 1, "duplicate", "10"),
-            IndexRow("b", 1, 12, 102, "s3", 0, "conflict")]
+    rows = [IndexRow("a", 0, 10, 100, "s1", "a..b", 0, "test"),
+            IndexRow("a", 0, 11, 100, "s1", "a..b", 1, "duplicate", "10"),
+            IndexRow("b", 1, 12, 102, "s3", "a..b", 2, "conflict")]
     write_index(tmp_path / "split.tsv", rows)
     assert read_index(tmp_path / "split.tsv") == rows
     (tmp_path / "bad.tsv").write_text("actor\tface\n")
     with pytest.raises(ValueError) as err:
         read_index(tmp_path / "bad.tsv")
     assert f"bad.tsv: not a face index (expected header {COLUMNS})" in str(err.value)
+
+
+def _records(people: dict[str, int]) -> list:
+    """Download-and-crop records of ``people`` ({name: faces}), every one cropped, with ids
+    that interleave the people (so a batch's manifest order mixes nothing up only by luck)."""
+    from digitface.faces.lists import ListRow
+    from digitface.faces.manifest import OK, FaceRecord
+
+    records = []
+    for p, (name, n) in enumerate(sorted(people.items())):
+        for i in range(n):
+            face = 10 * i + p
+            row = ListRow(name, face, face, f"http://x/{face}", (0, 0, 4, 4), f"{face:064x}", "l.txt", face)
+            records.append(FaceRecord(row, OK, f"{face:064x}.jpg", OK, f"{face}.png"))
+    return records
+
+
+def _crops(records) -> np.ndarray:
+    """One distinct 2x2 crop per cropped record, in the manifest's (array) order."""
+    from digitface.faces.dataset import cropped
+
+    return np.array([np.full((2, 2, 3), r.row.face_id, np.uint8) for r in cropped(records)])
+
+
+def test_batches_of_actors_index_and_serve_the_same_faces_as_one_array_per_actor():
+    """actors_per_job changes where crops are stored, never a face's label, set or pixels."""
+    from digitface.faces.batches import actor_batches
+    from digitface.faces.face_index import build_index, crop_sets, gather_crops
+    from digitface.faces.manifest import by_person
+    from digitface.faces.split import SplitSettings
+
+    people = {"Ann Bee": 9, "Cy Dee": 7, "Ed Fay": 8, "Gil Ho": 6, "Ida Jo": 5}
+    slugs = {name: name.lower().replace(" ", "_") for name in people}
+    everyone = _records(people)
+    settings = SplitSettings(test_per_actor=2, validation_per_actor=2, min_train_per_actor=1, too_few="scale")
+    indexes, served = [], []
+    for per_job in (1, 2, 5):
+        batches = actor_batches(list(slugs.values()), per_job)
+        mine = {b: [r for r in everyone if slugs[r.row.name] in actors] for b, actors in batches.items()}
+        crops = {b: _crops(records) for b, records in mine.items()}
+        rows = build_index(mine, crops, settings, seed=3, actors=sorted(slugs.values()))
+        assert {r.array for r in rows} == set(batches)
+        indexes.append([(r.actor, r.label, r.face_id, r.set, r.duplicate_of) for r in rows])
+        sets = crop_sets(rows, crops)
+        served.append({name: (subset.take(np.arange(len(labels)))[:, 0].tolist(), labels.tolist())
+                       for name, (subset, labels) in sets.items()})
+        # every index row points at its own face's pixels
+        assert [int(p[0, 0, 0]) for p in gather_crops(rows, crops)] == [r.face_id for r in rows]
+    assert indexes[0] == indexes[1] == indexes[2]
+    assert served[0] == served[1] == served[2]
+    assert by_person(everyone, people)["Gil Ho"] == [r for r in everyone if r.row.name == "Gil Ho"]
+
+
+def test_an_actor_without_a_crop_keeps_its_label_and_strangers_are_refused():
+    from digitface.faces.face_index import build_index
+    from digitface.faces.split import SplitSettings
+
+    records = _records({"Ann Bee": 4, "Ed Fay": 4})
+    settings = SplitSettings(test_per_actor=1, validation_per_actor=1, min_train_per_actor=1)
+    rows = build_index({"all": records}, {"all": _crops(records)}, settings, actors=["ann_bee", "cy_dee", "ed_fay"])
+    assert {r.actor: r.label for r in rows} == {"ann_bee": 0, "ed_fay": 2}
+    with pytest.raises(ValueError, match="not among the actors"):
+        build_index({"all": records}, {"all": _crops(records)}, settings, actors=["ann_bee"])
+
+
+def test_chunks_cut_a_batch_array_whatever_actors_share_it():
+    from digitface.faces.batches import actor_batches, batch_name
+
+    assert actor_batches(["c", "a", "b", "d", "e"], 2) == {"a..b": ["a", "b"], "c..d": ["c", "d"], "e": ["e"]}
+    assert batch_name(["solo"]) == "solo"
+    with pytest.raises(ValueError, match="positive"):
+        actor_batches(["a"], 0)
+    rows = [IndexRow(a, label, i, i, "s", "a..b", row, "train")
+            for label, a in enumerate("ab") for i, row in enumerate(range(label, 9, 2))]
+    assert chunk_plan(rows, 4) == [Chunk("a..b", 0, 0, 4), Chunk("a..b", 1, 4, 8), Chunk("a..b", 2, 8, 9)]

@@ -1,7 +1,8 @@
-"""Per-actor crop arrays: the declared hand-over from the data stage to the models stage.
+"""Per-batch crop arrays: the declared hand-over from the data stage to the models stage.
 
-Row ``i`` of ``<actor>_<size>.npy`` is the ``i``-th record of the actor's final manifest that
-has a crop (manifest order: image_id, face_id). Plain ``.npy`` (uint8, N x S x S x 3) so a
+Row ``i`` of ``<batch>_<size>.npy`` is the ``i``-th record of the batch's final manifest that
+has a crop (manifest order: name, image_id, face_id; a batch is one actor by default,
+:mod:`digitface.faces.batches`). Plain ``.npy`` (uint8, N x S x S x 3) so a
 consumer can memory-map it and read only the rows it needs (AlexNet chunk jobs).
 """
 

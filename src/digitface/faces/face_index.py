@@ -1,10 +1,10 @@
 """The face index: one row per cropped face of every actor, with its class label, where its
-pixels are (its row in its actor's crop array) and its split set.
+pixels are (a row of its batch's crop array: :mod:`digitface.faces.batches`) and its split set.
 
 It is the one table everything downstream of the crops reads, written once by the split job.
 Labels follow the sorted actor slugs. The AlexNet chunks (:func:`chunk_plan`) are runs of
-``chunk_size`` rows of each actor's crop array, independent of the split; the index says
-which of their feature rows are in which set (:func:`feature_sets`).
+``chunk_size`` rows of each crop array, independent of the split; the index says which of
+their feature rows are in which set (:func:`feature_sets`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 
 from ..atomic import write_tsv
 from .dataset import cropped
+from .lists import slugify
 from .manifest import FaceRecord
 from .npy_file import NpyFile
 from .rows import Rows, RowSubset
@@ -31,6 +32,7 @@ class IndexRow:
     face_id: int
     image_id: int
     sha256: str
+    array: str  # the batch whose crop arrays hold this face
     array_row: int
     set: str
     duplicate_of: str = ""
@@ -44,30 +46,45 @@ def build_index(
     crops: Mapping[str, np.ndarray],
     settings: SplitSettings = SplitSettings(),
     seed: int = 0,
+    actors: Sequence[str] | None = None,
 ) -> list[IndexRow]:
-    """Index every cropped face (actors in sorted slug order) and split it per actor after
-    deduplication by source checksum and crop pixels (:mod:`digitface.faces.split`).
-    ``crops`` are each actor's crop arrays (any size), used only to find identical pixels."""
-    actors = sorted(manifests)
-    entries = []
-    for label, actor in enumerate(actors):
-        records = cropped(manifests[actor])
-        if len(records) != len(crops[actor]):
-            raise ValueError(f"{actor}: {len(records)} cropped rows but {len(crops[actor])} crops")
-        entries += [(actor, label, i, r) for i, r in enumerate(records)]
+    """Index every cropped face (actors in sorted slug order, each in its crop-array order)
+    and split it per actor after deduplication by source checksum and crop pixels
+    (:mod:`digitface.faces.split`).
+
+    ``manifests`` and ``crops`` are keyed by batch (one or more actors each; row ``i`` of a
+    batch's crop array is the ``i``-th cropped record of its manifest); the crops (any size)
+    are used only to find identical pixels. ``actors`` (slugs) fixes the labels, so an actor
+    left without a crop keeps its label; by default the slugs the manifests name.
+    """
+    placed: dict[str, list[tuple[str, int, FaceRecord]]] = {}
+    named = set()
+    for array, records in manifests.items():
+        named |= {slugify(r.row.name) for r in records}
+        kept = cropped(records)
+        if len(kept) != len(crops[array]):
+            raise ValueError(f"{array}: {len(kept)} cropped rows but {len(crops[array])} crops")
+        for i, r in enumerate(kept):
+            placed.setdefault(slugify(r.row.name), []).append((array, i, r))
+    labels = sorted(named if actors is None else actors)
+    unknown = set(placed) - set(labels)
+    if unknown:
+        raise ValueError(f"manifests hold faces of {sorted(unknown)}, not among the actors {labels}")
+    entries = [(actor, label, *place) for label, actor in enumerate(labels)
+               for place in placed.get(actor, [])]
     # face_id, not image_id, identifies a face: one image can hold two listed faces.
     split = split_table(
         [a for a, *_ in entries],
         [r.row.face_id for *_, r in entries],
         [r.row.sha256 for *_, r in entries],
-        crops=[crops[a][i] for a, _, i, _ in entries],
+        crops=[crops[array][i] for _, _, array, i, _ in entries],
         settings=settings,
         seed=seed,
     )
     return [
-        IndexRow(a, label, r.row.face_id, r.row.image_id, r.row.sha256, i, s.set,
+        IndexRow(a, label, r.row.face_id, r.row.image_id, r.row.sha256, array, i, s.set,
                  "" if s.duplicate_of is None else str(s.duplicate_of))
-        for (a, label, i, r), s in zip(entries, split)
+        for (a, label, array, i, r), s in zip(entries, split)
     ]
 
 
@@ -81,8 +98,8 @@ def read_index(path: str | os.PathLike) -> list[IndexRow]:
         raise ValueError(f"{path}: not a face index (expected header {COLUMNS})")
     out = []
     for line in lines[1:]:
-        a, label, face, image, sha, row, st, dup = line.split("\t")
-        out.append(IndexRow(a, int(label), int(face), int(image), sha, int(row), st, dup))
+        a, label, face, image, sha, array, row, st, dup = line.split("\t")
+        out.append(IndexRow(a, int(label), int(face), int(image), sha, array, int(row), st, dup))
     return out
 
 
@@ -93,38 +110,38 @@ def used(rows: Sequence[IndexRow]) -> list[IndexRow]:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One AlexNet chunk job: rows ``start:stop`` of one actor's crop array."""
+    """One AlexNet chunk job: rows ``start:stop`` of one batch's crop array."""
 
-    actor: str
+    array: str
     part: int
     start: int
     stop: int
 
 
 def chunk_plan(rows: Sequence[IndexRow], chunk_size: int) -> list[Chunk]:
-    """Cut each actor's crop array into runs of ``chunk_size`` rows (the last may be shorter).
+    """Cut each crop array into runs of ``chunk_size`` rows (the last may be shorter).
 
-    A chunk is defined by its actor's crop array alone, never by the split: its job needs
-    nothing but that array (rows ``part * chunk_size`` onwards), so a new split reruns no
-    chunk and new crops of one actor rerun only that actor's chunks. Duplicates and
-    conflicts get features too (a few extra rows), which is what keeps a chunk independent
-    of the split. Chunks are ordered by actor label, then part.
+    A chunk is defined by its crop array alone, never by the split: its job needs nothing
+    but that array (rows ``part * chunk_size`` onwards), so a new split reruns no chunk and
+    new crops of one batch rerun only that batch's chunks. Duplicates and conflicts get
+    features too (a few extra rows), which is what keeps a chunk independent of the split.
+    Chunks are ordered by their array's first face in the index, then part.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
     counts: dict[str, int] = {}
     for r in rows:
-        counts[r.actor] = max(counts.get(r.actor, 0), r.array_row + 1)
+        counts[r.array] = max(counts.get(r.array, 0), r.array_row + 1)
     plan = []
-    for actor in actor_names(rows):
-        for part in range(-(-counts[actor] // chunk_size)):
-            span = chunk_rows(counts[actor], part, chunk_size)  # the chunk job's own rows
-            plan.append(Chunk(actor, part, span.start, span.stop))
+    for array, count in counts.items():
+        for part in range(-(-count // chunk_size)):
+            span = chunk_rows(count, part, chunk_size)  # the chunk job's own rows
+            plan.append(Chunk(array, part, span.start, span.stop))
     return plan
 
 
 def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
-    """The crop-array rows of chunk ``part`` of an actor with ``n_crops`` crops."""
+    """The crop-array rows of chunk ``part`` of an array of ``n_crops`` crops."""
     rows = range(part * chunk_size, min((part + 1) * chunk_size, n_crops))
     if part < 0 or not rows:
         raise ValueError(f"no chunk {part}: {n_crops} crops make "
@@ -132,28 +149,26 @@ def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
     return rows
 
 
-def actor_names(rows: Sequence[IndexRow]) -> list[str]:
-    """Slugs by label."""
-    return [a for _, a in sorted({(r.label, r.actor) for r in rows})]
-
-
-def open_crop_arrays(rows: Sequence[IndexRow], paths: Sequence[str | os.PathLike]) -> dict[str, NpyFile]:
-    """Each actor's crop array, read by rows on demand (:class:`NpyFile`: nothing mapped, so a
-    job's memory does not grow with the data set); ``paths`` follow the actors' label order
-    (the sorted slugs, as the rules list them)."""
-    return {a: NpyFile(p) for a, p in zip(actor_names(rows), paths)}
+def open_crop_arrays(names: Sequence[str], paths: Sequence[str | os.PathLike]) -> dict[str, NpyFile]:
+    """Each batch's crop array by name, read by rows on demand (:class:`NpyFile`: nothing
+    mapped, so a job's memory does not grow with the data set)."""
+    if len(names) != len(paths):
+        raise ValueError(f"{len(paths)} crop arrays for {len(names)} batches")
+    return {name: NpyFile(p) for name, p in zip(names, paths)}
 
 
 def crop_sets(
     rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]
 ) -> dict[str, tuple[RowSubset, np.ndarray]]:
-    """``{set: (rows of crops, labels)}`` over the actors' (memory-mapped) crop arrays."""
-    actors = actor_names(rows)
-    base = Rows([arrays[a] for a in actors])
-    offset = dict(zip(actors, base.offsets[:-1]))
+    """``{set: (rows of crops, labels)}`` over the batches' (memory-mapped) crop arrays."""
+    missing = {r.array for r in rows} - set(arrays)
+    if missing:
+        raise ValueError(f"the index places faces in crop arrays not given: {sorted(missing)}")
+    base = Rows(list(arrays.values()))
+    offset = dict(zip(arrays, base.offsets[:-1]))
     return {
         name: (
-            RowSubset(base, [offset[r.actor] + r.array_row for r in rows if r.set == name]),
+            RowSubset(base, [offset[r.array] + r.array_row for r in rows if r.set == name]),
             np.array([r.label for r in rows if r.set == name], dtype=np.int64),
         )
         for name in SETS
@@ -166,20 +181,20 @@ def feature_sets(
     """``{set: (feature rows, labels)}`` over the chunk files of ``plan`` (same order)."""
     if len(chunks) != len(plan):
         raise ValueError(f"{len(chunks)} feature files for {len(plan)} planned chunks")
-    where: dict[tuple[str, int], int] = {}  # (actor, crop-array row) -> feature row
+    where: dict[tuple[str, int], int] = {}  # (crop array, its row) -> feature row
     offset = 0
     for c, features in zip(plan, chunks):
         if len(features) != c.stop - c.start:
             raise ValueError(
-                f"chunk {c.part} of {c.actor}: {len(features)} feature rows for "
+                f"chunk {c.part} of {c.array}: {len(features)} feature rows for "
                 f"{c.stop - c.start} crops (a stale chunk file? rerun its job)"
             )
-        where.update({(c.actor, i): offset + i - c.start for i in range(c.start, c.stop)})
+        where.update({(c.array, i): offset + i - c.start for i in range(c.start, c.stop)})
         offset += len(features)
     base = Rows(list(chunks))
     return {
         name: (
-            RowSubset(base, [where[r.actor, r.array_row] for r in rows if r.set == name]),
+            RowSubset(base, [where[r.array, r.array_row] for r in rows if r.set == name]),
             np.array([r.label for r in rows if r.set == name], dtype=np.int64),
         )
         for name in SETS
@@ -203,15 +218,15 @@ def choose_face(rows: Sequence[IndexRow], actor: str, image_id: int | None) -> I
 
 
 def gather_crops(rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The crops of ``rows`` (in that order) as one uint8 array, reading from each actor's
+    """The crops of ``rows`` (in that order) as one uint8 array, reading from each crop
     array only the rows asked for."""
     first = next(iter(arrays.values()))
     out = np.empty((len(rows), *first.shape[1:]), dtype=np.uint8)
-    by_actor: dict[str, list[int]] = {}
+    by_array: dict[str, list[int]] = {}
     for pos, r in enumerate(rows):
-        by_actor.setdefault(r.actor, []).append(pos)
-    for actor, positions in by_actor.items():
+        by_array.setdefault(r.array, []).append(pos)
+    for array, positions in by_array.items():
         src = np.array([rows[p].array_row for p in positions])
         order = np.argsort(src, kind="stable")  # read front to back
-        out[np.array(positions)[order]] = arrays[actor][src[order]]
+        out[np.array(positions)[order]] = arrays[array][src[order]]
     return out

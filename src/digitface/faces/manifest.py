@@ -50,8 +50,9 @@ def duplicate_of(face_id: int) -> str:
     return f"{DUPLICATE_PREFIX}{face_id}"
 
 
-def sort_key(record: FaceRecord) -> tuple[int, int]:
-    return record.row.image_id, record.row.face_id
+def sort_key(record: FaceRecord) -> tuple[str, int, int]:
+    """Manifest order: by person (a batch's manifest holds several), then by ids."""
+    return record.row.name, record.row.image_id, record.row.face_id
 
 
 def _bbox_text(bbox: tuple[int, int, int, int]) -> str:
@@ -59,7 +60,7 @@ def _bbox_text(bbox: tuple[int, int, int, int]) -> str:
 
 
 def write_manifest(path: str | os.PathLike, records: Iterable[FaceRecord]) -> None:
-    """Write the manifest TSV (atomically), one line per record, sorted by (image_id, face_id)."""
+    """Write the manifest TSV (atomically), one line per record, sorted by (name, image_id, face_id)."""
     lines = []
     for rec in sorted(records, key=sort_key):
         r = rec.row
@@ -107,6 +108,16 @@ def summarize(records: Sequence[FaceRecord]) -> dict[str, int]:
     }
     counts.update(Counter(reason(r.outcome) for r in records if r.outcome != OK))
     return counts
+
+
+def by_person(records: Iterable[FaceRecord], names: Iterable[str]) -> dict[str, list[FaceRecord]]:
+    """``{name: records}`` for every name (a batch's manifest holds several people's rows)."""
+    out: dict[str, list[FaceRecord]] = {name: [] for name in names}
+    for record in records:
+        if record.row.name not in out:
+            raise ValueError(f"a manifest row of {record.row.name!r}, who is not configured")
+        out[record.row.name].append(record)
+    return out
 
 
 def write_summary(path: str | os.PathLike, by_actor: Mapping[str, Sequence[FaceRecord]]) -> None:
