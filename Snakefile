@@ -4,6 +4,12 @@ from snakemake.utils import min_version
 
 min_version("9.27")
 
+# Snakemake 9 adds a chain of one-second scheduling rounds for every job that finishes while
+# others wait (quadratic at FaceScrub's scale): keep one pending (digitface/scheduling.py).
+from digitface.scheduling import one_pending_reevaluation
+
+one_pending_reevaluation()
+
 
 configfile: "config.yaml"
 

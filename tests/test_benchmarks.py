@@ -31,7 +31,7 @@ def test_committed_results_say_what_made_them(path):
     ("benchmarks.bench_softmax_step", ["--repeats", "1", "--rounds", "1", "--mnist-dir", "/nonexistent"],
      {"times_s", "median_s", "ratios"}),
     ("benchmarks.bench_scheduler", ["--jobs", "6", "--seconds", "0.1"],
-     {"sides", "profile_settings", "cpu_ratio_profile_over_defaults"}),
+     {"sides", "profile_settings", "cpu_ratio_profile_over_defaults", "cpu_ratio_workflow_over_defaults"}),
 ])
 def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
