@@ -1,7 +1,7 @@
 """The faces part at 50 identities on a real one-node SLURM cluster (localhost), against the
 same run on one machine: identical data products, equal metrics.
 
-    python -m benchmarks.bench_slurm_scale [--identities 50] [--rows 100]
+    python -m benchmarks.bench_slurm_scale [--identities 50] [--rows 100] [--actors-per-job 10]
 
 Needs root and Debian's slurmctld, slurmd, slurm-client and munge (what `.ci/run` installs):
 the cluster is started as tests/slurm does (testkit.slurm) and stopped at the end. One
@@ -44,6 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identities", type=int, default=50)
     parser.add_argument("--rows", type=int, default=100)
+    parser.add_argument("--actors-per-job", type=int, default=10,
+                        help="faces.actors_per_job of both runs (bench_scale's default)")
     parser.add_argument("--photos", type=Path, help="reuse the photographs bench_scale kept (--photos)")
     args = parser.parse_args()
     why = available()
@@ -61,7 +63,8 @@ def main() -> None:
             for where in ("local", "slurm"):
                 workdir = copy_workflow(tmp / where)
                 (workdir / "facescrub_web.txt").write_text(web.list_text())
-                config = write_config(workdir / f"{run}.yaml", _config(run, workdir / "facescrub_web.txt", names))
+                settings = _config(run, workdir / "facescrub_web.txt", names, args.actors_per_job)
+                config = write_config(workdir / f"{run}.yaml", settings)
                 extra = [] if where == "local" else [
                     "--profile", "profiles/slurm", "--default-resources", f"slurm_partition={PARTITION}",
                     "mem_mb=1500", "runtime=60", "--slurm-init-seconds-before-status-checks", "8"]
@@ -81,7 +84,8 @@ def main() -> None:
     print(f"{args.identities} identities: local {walls['local']:.0f} s, SLURM {walls['slurm']:.0f} s; "
           f"{len(local)} data products compared, {len(differ)} differ; metrics equal: {same_metrics}")
     path = write_result("slurm_scale", {
-        "identities": args.identities, "rows_per_identity": args.rows, "wall_s": walls,
+        "identities": args.identities, "rows_per_identity": args.rows, "actors_per_job": args.actors_per_job,
+        "wall_s": walls,
         "products_compared": sorted(local), "products_differing": differ, "metrics_equal": same_metrics,
         "passed": not differ and same_metrics})
     print(f"wrote {path}")

@@ -13,24 +13,31 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parents[1]
 #: Where results go: benchmarks/results/, or DIGITFACE_BENCH_RESULTS (the benchmark smoke tests).
 RESULTS = Path(os.environ.get("DIGITFACE_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 PACKAGES = ("numpy", "scipy", "torch", "torchvision", "pillow", "requests", "urllib3", "snakemake")
+
+
+def source_commit(repo: Path = REPO) -> str:
+    """The commit of the code that measured, with "+uncommitted changes" when tracked files
+    differ from it (a profile being tried, a script being edited made the result too); results
+    the benchmarks have rewritten (benchmarks/results/) are their outputs, not such changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=repo, check=False).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                  ":(top,exclude)benchmarks/results"], capture_output=True,
+                                 text=True, cwd=repo, check=False).stdout.strip()
+    except OSError:
+        return ""
+    return commit + ("+uncommitted changes" if commit and changed else "")
 
 
 def machine() -> dict:
     """The machine and software a result was measured with."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=RESULTS.parent, check=False).stdout.strip()
-        # Changes not yet committed (a profile being tried, a script being edited) made this result too.
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                                 text=True, cwd=RESULTS.parent, check=False).stdout.strip()
-        commit += "+uncommitted changes" if commit and changed else ""
-    except OSError:
-        commit = ""
     versions = {}
     for name in PACKAGES:
         try:
@@ -38,7 +45,7 @@ def machine() -> dict:
         except metadata.PackageNotFoundError:
             pass
     return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
-            "versions": versions, "commit": commit,
+            "versions": versions, "commit": source_commit(),
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
 
 

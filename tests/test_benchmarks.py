@@ -25,6 +25,28 @@ def test_committed_results_say_what_made_them(path):
     assert {"numpy", "torch", "snakemake"} <= set(machine["versions"])
 
 
+def test_a_result_names_its_commit_and_says_when_code_differed_but_not_its_own_outputs(tmp_path):
+    from benchmarks.results_io import source_commit
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "bench.py").write_text("print(1)\n")
+    (tmp_path / "benchmarks" / "results" / "x.json").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tmp_path, capture_output=True,
+                          text=True).stdout.strip()
+    assert head and source_commit(tmp_path) == head
+    (tmp_path / "benchmarks" / "results" / "x.json").write_text('{"new": 1}\n')  # a benchmark's own output
+    assert source_commit(tmp_path) == head
+    (tmp_path / "bench.py").write_text("print(2)\n")  # the code that measures, edited
+    assert source_commit(tmp_path) == head + "+uncommitted changes"
+
+
 @pytest.mark.benchmark
 @pytest.mark.parametrize("module, args, keys", [
     ("benchmarks.bench_lists", ["--repeats", "1"], {"seconds", "rows_per_s"}),

@@ -200,7 +200,9 @@ def slurm_table(result: dict) -> str:
     for where, label in (("local", "one machine (`--cores 2`)"), ("slurm", "SLURM, one-node cluster on localhost")):
         lines.append(f"| {label} | {walls[where] / 60:.1f} min | {len(result['products_compared']):,} | "
                      f"{len(result['products_differing'])} | {'yes' if result['metrics_equal'] else 'NO'} |")
-    lines += ["", f"{result['identities']} identities × {result['rows_per_identity']} list rows; measured on "
+    per_job = result.get("actors_per_job", 1)  # results from before the setting ran one actor per job
+    lines += ["", f"{result['identities']} identities × {result['rows_per_identity']} list rows, "
+              f"{per_job} actor{'s' if per_job > 1 else ''} per job; measured on "
               f"{_measured_on(result)} by `python -m benchmarks.bench_slurm_scale` (`benchmarks/results/slurm_scale.json`)."]
     return "\n".join(lines)
 

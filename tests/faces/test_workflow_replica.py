@@ -64,9 +64,10 @@ def test_face_models_run_on_the_replica_crops(replica_run):
     # Random weights on real photographs are an explicit choice, and the table says so.
     alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
     assert all("RANDOM AlexNet weights (seed 0, set explicitly on real photographs" in r["weights"] for r in alexnet)
-    used = [line.split("\t") for line in (faces / "split.tsv").read_text().splitlines()[1:]]
-    assert sum(r[6] in ("train", "validation", "test") for r in used) == 308
-    per_actor = Counter(r[0] for r in used)  # every cropped face, duplicates included
+    with open(faces / "split.tsv", newline="") as fh:
+        used = list(csv.DictReader(fh, delimiter="\t"))  # by column name: the index grows columns
+    assert sum(r["set"] in ("train", "validation", "test") for r in used) == 308
+    per_actor = Counter(r["actor"] for r in used)  # every cropped face, duplicates included
     chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
     # Each actor's crop array in chunks of up to 100 rows.
     assert len(chunks) == sum(-(-n // 100) for n in per_actor.values())
