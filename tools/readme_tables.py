@@ -97,9 +97,12 @@ def performance_table(results: dict[str, dict]) -> str:
         f"| `snakemake --cores {quick['cores']} --configfile configs/quick.yaml`, every rule | same | "
         f"{quick['first_run']['wall_s']:.0f} s wall, {quick['first_run']['cpu_s']:.0f} CPU-seconds | under a minute |")
     lines.append("")
-    when = sorted({_measured_on(x) for x in results.values()})
-    lines.append("Measured on " + "; ".join(when) + " (`benchmarks/results/*.json`: every repeat, the "
-                 "machine and the versions).")
+    where: dict[str, list[str]] = {}  # machine and day -> the results measured there
+    for name, result in results.items():
+        where.setdefault(_measured_on(result), []).append(f"`{name}.json`")
+    when = sorted(where) if len(where) == 1 else sorted(f"{m} ({', '.join(n)})" for m, n in where.items())
+    lines.append("Measured on " + "; ".join(when) + ". Each file in `benchmarks/results/` holds every "
+                 "repeat, the machine and the versions.")
     return "\n".join(lines)
 
 
