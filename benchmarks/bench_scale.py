@@ -41,6 +41,8 @@ from testkit.facescrub_web import FacescrubWeb, WebSpec, build
 from testkit.workflow import copy_workflow, write_config
 
 FULL = {"identities": 530, "rows_per_identity": 200}
+#: Identities per download and crop job in the scale runs (also bench_slurm_scale's).
+ACTORS_PER_JOB = 10
 
 
 def _config(run: str, list_path: Path, names: list[str], actors_per_job: int) -> dict:
@@ -152,7 +154,7 @@ def main() -> None:
     parser.add_argument("--identities", type=int, nargs="+", default=[6, 50, 150])
     parser.add_argument("--rows", type=int, default=100, help="list rows per identity")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--actors-per-job", type=int, default=10,
+    parser.add_argument("--actors-per-job", type=int, default=ACTORS_PER_JOB,
                         help="identities per download and crop job (faces.actors_per_job)")
     parser.add_argument("--photos", type=Path, help="keep the generated photographs here between runs "
                         "(they depend only on the identity and row; default: a temporary folder)")

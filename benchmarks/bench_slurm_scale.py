@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_scale import _config
+from benchmarks.bench_scale import ACTORS_PER_JOB, _config
 from benchmarks.results_io import write_result
 from testkit.facescrub_web import FacescrubWeb, WebSpec, build
 from testkit.slurm import PARTITION, Cluster, available
@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identities", type=int, default=50)
     parser.add_argument("--rows", type=int, default=100)
-    parser.add_argument("--actors-per-job", type=int, default=10,
+    parser.add_argument("--actors-per-job", type=int, default=ACTORS_PER_JOB,
                         help="faces.actors_per_job of both runs (bench_scale's default)")
     parser.add_argument("--photos", type=Path, help="reuse the photographs bench_scale kept (--photos)")
     args = parser.parse_args()

@@ -178,19 +178,18 @@ def scheduler_table(result: dict) -> str:
     sides = result["sides"]
     lines = ["| settings | wall | Snakemake's own CPU | share of wall |", "|---|---|---|---|"]
     subsample = result["profile_settings"].get("scheduler-subsample")
-    labels = (("workflow", f"as this workflow runs: the profile and one pending re-evaluation timer "
+    labels = (("workflow", "as this workflow runs: the profile and one pending re-evaluation timer "
                            "(`digitface.scheduling`)"),
               ("profile", f"`profiles/default` alone (greedy, `scheduler-subsample: {subsample}`)"),
               ("defaults", "Snakemake's defaults (`--workflow-profile none`)"))
-    for name, label in ((n, l) for n, l in labels if n in sides):
+    for name, label in labels:
         wall = sum(r["wall_s"] for r in sides[name])
         cpu = sum(r["snakemake_cpu_s"] for r in sides[name])
         lines.append(f"| {label} | {wall:.1f} s | {cpu:.1f} s | {100 * cpu / wall:.1f}% |")
     lines += ["", f"{result['jobs']} jobs of {result['job_seconds']:g} s, all ready at once, on {result['cores']} cores, "
               f"{result['rounds']} round(s); Snakemake's own CPU against its defaults: "
-              + (f"as the workflow runs {result['cpu_ratio_workflow_over_defaults']:.2f}, "
-                 if "cpu_ratio_workflow_over_defaults" in result else "")
-              + f"the profile alone {result['cpu_ratio_profile_over_defaults']:.2f}. "
+              f"as the workflow runs {result['cpu_ratio_workflow_over_defaults']:.2f}, "
+              f"the profile alone {result['cpu_ratio_profile_over_defaults']:.2f}. "
               f"Measured on {_measured_on(result)} by `python -m benchmarks.bench_scheduler` "
               "(`benchmarks/results/scheduler.json`)."]
     return "\n".join(lines)
@@ -203,7 +202,7 @@ def slurm_table(result: dict) -> str:
     for where, label in (("local", "one machine (`--cores 2`)"), ("slurm", "SLURM, one-node cluster on localhost")):
         lines.append(f"| {label} | {walls[where] / 60:.1f} min | {len(result['products_compared']):,} | "
                      f"{len(result['products_differing'])} | {'yes' if result['metrics_equal'] else 'NO'} |")
-    per_job = result.get("actors_per_job", 1)  # results from before the setting ran one actor per job
+    per_job = result["actors_per_job"]
     lines += ["", f"{result['identities']} identities × {result['rows_per_identity']} list rows, "
               f"{per_job} actor{'s' if per_job > 1 else ''} per job; measured on "
               f"{_measured_on(result)} by `python -m benchmarks.bench_slurm_scale` (`benchmarks/results/slurm_scale.json`)."]
