@@ -19,6 +19,7 @@ from digitface.configuration import (
 )
 from digitface.digits.sources import IDX_FILES, idx_file
 from digitface.faces.batches import actor_batches
+from digitface.faces.chunks import as_params, extraction_jobs
 from digitface.faces.lists import slugify
 from digitface.report_tables import TABLES, summary_fragment
 
@@ -83,7 +84,7 @@ wildcard_constraints:
     list_name="[A-Za-z0-9_-]+",
     size="[0-9]+",
     seed="[0-9]+",
-    chunk="[0-9]+",
+    part="[0-9]+",
     features="[A-Za-z0-9_.-]+",
     model="mlp|alexnet/[A-Za-z0-9_.-]+/mlp",
     sha256="[0-9a-f]{64}",
@@ -163,16 +164,40 @@ def get_alexnet_weights(wildcards):
     return {}
 
 
-def get_alexnet_chunks(wildcards):
-    """One feature file per chunk of chunk_size rows of a batch's crop array (how many
-    there are is known once the split checkpoint has indexed the crops)."""
-    from digitface.faces.face_index import chunk_plan, read_index
-
+def alexnet_jobs():
+    """The chunks of every extraction job, read from the face index once the split
+    checkpoint has run (digitface.faces.chunks; memoised per version of the index)."""
     index = checkpoints.split_faces.get().output.index
+    return extraction_jobs(index, ALEXNET["chunk_size"], ALEXNET["chunks_per_job"])
+
+
+def get_alexnet_parts(wildcards):
+    """Every extraction job's manifest (how many jobs there are depends on the crops)."""
     return [
-        f"<results>/faces/alexnet/{wildcards.features}/{c.array}/chunk_{c.part:03d}.npy"
-        for c in chunk_plan(read_index(index), ALEXNET["chunk_size"])
+        f"<results>/faces/alexnet/{wildcards.features}/parts/part_{p:03d}.tsv"
+        for p in range(len(alexnet_jobs()))
     ]
+
+
+def _job(wildcards):
+    jobs = alexnet_jobs()
+    part = int(wildcards.part)
+    if part >= len(jobs):
+        raise ValueError(f"no extraction job {part}: the crops make {len(jobs)}")
+    return jobs[part]
+
+
+def part_chunks(wildcards):
+    """The job's chunks as a param: a changed grouping reruns it (cached chunks are kept)."""
+    return as_params(_job(wildcards))
+
+
+def part_crop_arrays(wildcards, what):
+    """The 227 crop arrays the job's chunks read: batch names, or their files."""
+    names = list(dict.fromkeys(c.array for c in _job(wildcards)))
+    if what == "names":
+        return names
+    return [f"<results>/faces/arrays/{name}_227.npy" for name in names]
 
 
 def get_faces_models_targets():

@@ -66,9 +66,13 @@ rule download_actor:
     benchmark:
         "<benchmarks>/download_actor/{batch}.tsv"
     localrule: True
-    threads: 1
+    # Waiting on the network, not computing: a download job takes no core from the jobs that
+    # compute (crops of finished batches run meanwhile); how many download at once is the
+    # `downloads` resource (profiles/default: 2, each with faces.download.workers requests).
+    threads: 0
     resources:
         mem_mb=1000,
+        downloads=1,
     conda:
         "../envs/faces.yaml"
     script:

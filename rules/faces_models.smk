@@ -1,6 +1,6 @@
 # Face classifiers: a deduplicated split (a checkpoint: how many AlexNet chunks there are
 # depends on how many faces of each actor survived), an MLP on 64x64 crops per seed,
-# hidden-unit pictures, AlexNet features in one job per chunk, an MLP on the features per
+# hidden-unit pictures, AlexNet features in jobs of a few chunks, an MLP on the features per
 # seed, summaries.
 
 
@@ -28,7 +28,7 @@ checkpoint split_faces:
 
 
 rule train_face_mlp:
-    """One seed of the MLP (600 ReLU, Adam) on 64x64 crops; iteration chosen on validation."""
+    """One seed of the MLP (600 ReLU, Adam) on 64x64 crops; epoch kept on validation."""
     input:
         index=rules.split_faces.output.index,
         crops=expand("<results>/faces/arrays/{batch}_64.npy", batch=BATCHES),
@@ -104,45 +104,51 @@ rule fetch_alexnet_weights:
         "../scripts/fetch_alexnet_weights.py"
 
 
-# A chunk is rows chunk*chunk_size onwards of one batch's crop array, its only data input: it
-# reruns when that batch's crops change, not when other batches' crops or the split change.
-rule extract_alexnet_chunk:
-    """AlexNet activations of one chunk (up to chunk_size crops) of one batch, its own file."""
+# A job computes chunks_per_job consecutive chunks (runs of chunk_size rows of a batch's crop
+# array, across batches), each chunk a file of its own in the feature set's cache, named by its
+# crops' digest: a job that reruns computes only the chunks whose crops changed. Its output is
+# the manifest naming its chunks' files.
+rule extract_alexnet_chunks:
+    """AlexNet activations of a few consecutive chunks of crops, each chunk its own cached file."""
     input:
         unpack(get_alexnet_weights),
-        crops="<results>/faces/arrays/{batch}_227.npy",
+        index=rules.split_faces.output.index,
+        crops=lambda wildcards: part_crop_arrays(wildcards, "paths"),
     output:
-        features="<results>/faces/alexnet/{features}/{batch}/chunk_{chunk}.npy",
+        part="<results>/faces/alexnet/{features}/parts/part_{part}.tsv",
     params:
+        chunks=part_chunks,
+        arrays=lambda wildcards: part_crop_arrays(wildcards, "names"),
+        cache=lambda wildcards: f"{RESULTS}/faces/alexnet/{wildcards.features}/chunks",
         alexnet=EXTRACTION,
         weights=WEIGHTS,
     log:
-        "<logs>/extract_alexnet_chunk/{features}/{batch}/chunk_{chunk}.log",
+        "<logs>/extract_alexnet_chunks/{features}/part_{part}.log",
     benchmark:
-        "<benchmarks>/extract_alexnet_chunk/{features}/{batch}/chunk_{chunk}.tsv"
+        "<benchmarks>/extract_alexnet_chunks/{features}/part_{part}.tsv"
     threads: 2
     resources:
         mem_mb=3000,
-        runtime=30,
+        runtime=60,
         gpu=1 if GPU else 0,
     conda:
         "../envs/faces.yaml"
     script:
-        "../scripts/extract_alexnet_chunk.py"
+        "../scripts/extract_alexnet_chunks.py"
 
 
 rule train_alexnet_mlp:
-    """One seed of the MLP on the AlexNet features of every used face."""
+    """One seed of the MLP on the AlexNet features of every used face; epoch kept on validation."""
     input:
         index=rules.split_faces.output.index,
-        chunks=get_alexnet_chunks,
+        parts=get_alexnet_parts,
     output:
         history="<results>/faces/alexnet/{features}/mlp/seed_{seed}/history.tsv",
         metrics="<results>/faces/alexnet/{features}/mlp/seed_{seed}/metrics.json",
         model="<results>/faces/alexnet/{features}/mlp/seed_{seed}/model.pt",
     params:
         settings=ALEXNET["mlp"],
-        chunk_size=ALEXNET["chunk_size"],
+        cache=lambda wildcards: f"{RESULTS}/faces/alexnet/{wildcards.features}/chunks",
     log:
         "<logs>/train_alexnet_mlp/{features}/seed_{seed}.log",
     benchmark:
@@ -150,12 +156,12 @@ rule train_alexnet_mlp:
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=60,
+        runtime=120,
         gpu=1 if GPU else 0,
     conda:
         "../envs/faces.yaml"
     script:
-        "../scripts/train_face_mlp.py"
+        "../scripts/train_alexnet_mlp.py"
 
 
 rule summarize_face_runs:
@@ -196,6 +202,8 @@ rule summarize_faces:
         data=provenance.faces_data(config),
         weights=provenance.weights(config),
         alexnet=ALEXNET,
+        actors=ACTORS,
+        not_comparable=provenance.faces_not_comparable(config),
     log:
         "<logs>/summarize_faces/summarize_faces.log",
     conda:

@@ -21,7 +21,7 @@ import hashlib
 import random
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from digitface.faces.lists import ListRow, format_row
@@ -125,12 +125,11 @@ def _render(wanted: list[tuple[int, int, int, int]], cache: Path | None, workers
 
 def list_text(rows: list[WebRow], ports: list[int]) -> str:
     """The list as FaceScrub's tab-separated file, URLs pointing at the servers' ports."""
-    return "\n".join(format_row(_located(r, ports)) for r in rows) + "\n"
+    return "\n".join(format_row(located(r, ports)) for r in rows) + "\n"
 
 
-def _located(r: WebRow, ports: list[int]) -> ListRow:
-    from dataclasses import replace
-
+def located(r: WebRow, ports: list[int]) -> ListRow:
+    """The row as the list gives it: its URL on the port of its host's server."""
     return replace(r.row, url=f"http://127.0.0.1:{ports[r.host]}{r.path}")
 
 
@@ -190,3 +189,54 @@ class FacescrubWeb:
 
     def requests(self) -> int:
         return sum(sum(s.hits.values()) for s in self.servers)
+
+
+def _serve(conn, spec: WebSpec, rows: list[WebRow], bodies: dict[str, bytes], lifetime: float) -> None:
+    """The child of :class:`WebProcess`: serve until told to stop, answer counts on request."""
+    with FacescrubWeb(spec, rows, bodies, lifetime=lifetime) as web:
+        conn.send(web.ports)
+        while True:
+            message = conn.recv()
+            if message == "requests":
+                conn.send(web.requests())
+            else:
+                break
+
+
+class WebProcess:
+    """The same web served by a child process, so that what serves the URLs is not measured
+    with the benchmark's own process (in-process limits) and has a CPU time of its own."""
+
+    def __init__(self, spec: WebSpec, rows: list[WebRow], bodies: dict[str, bytes], lifetime: float = 4 * 3600):
+        import multiprocessing
+
+        self.spec, self.rows = spec, rows
+        context = multiprocessing.get_context("fork")  # the child inherits rows and bodies as they are
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, spec, rows, bodies, lifetime), daemon=True)
+        self.ports: list[int] = []
+
+    def __enter__(self) -> "WebProcess":
+        self._process.start()
+        self.ports = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._process.is_alive():
+            self._conn.send("stop")
+            self._process.join(timeout=30)
+        if self._process.is_alive():
+            self._process.kill()
+
+    def list_text(self) -> str:
+        return list_text(self.rows, self.ports)
+
+    def requests(self) -> int:
+        self._conn.send("requests")
+        return self._conn.recv()
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        t = psutil.Process(self._process.pid).cpu_times()
+        return t.user + t.system

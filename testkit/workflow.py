@@ -37,8 +37,8 @@ TINY = {
     },
     "face_models": {
         "seeds": [0, 1],
-        "mlp": {"iterations": 40, "eval_every": 10},
-        "alexnet": {"chunk_size": 40, "mlp": {"iterations": 20, "eval_every": 10}},
+        "mlp": {"epochs": 4, "patience": 2},
+        "alexnet": {"chunk_size": 40, "chunks_per_job": 4, "mlp": {"epochs": 2}},
     },
 }
 
@@ -88,3 +88,12 @@ def planned_outputs(dry_run_output: str) -> set[str]:
         if line.startswith("output:"):
             outputs.update(p.strip() for p in line[len("output:"):].split(","))
     return outputs
+
+
+def feature_chunks(features: Path) -> dict[tuple[str, int], Path]:
+    """A run's AlexNet chunk files by (batch, chunk number), as its extraction jobs' manifests
+    (``<features>/parts/*.tsv``) name them in the feature set's cache."""
+    from digitface.atomic import read_tsv
+
+    return {(r["array"], int(r["part"])): features / "chunks" / r["file"]
+            for part in sorted((features / "parts").glob("part_*.tsv")) for r in read_tsv(part)}

@@ -66,7 +66,7 @@ def test_the_download_journal_and_store_on_a_full_disk_fail_the_job_naming_the_f
     """A full disk is the job's fault, not a row's: the download stops with the file named."""
     from testkit.loopback import LoopbackServer, Route, fast_settings, make_row
 
-    from digitface.faces.fetch import download_actor
+    from digitface.faces.download import download_actor
 
     body = os.urandom(400_000)  # an "image" larger than the disk
     with LoopbackServer() as server:

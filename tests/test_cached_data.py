@@ -14,7 +14,7 @@ import torch
 from testkit.loopback import LoopbackServer, Route, closed_port
 
 from digitface.faces import alexnet as ax
-from testkit.workflow import copy_workflow, snakemake, write_config
+from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
 RUN = "two"
 TWO = {"run": RUN, "experiments": ["faces"],
@@ -48,16 +48,17 @@ def test_imagenet_weights_are_fetched_once_checked_and_used(cropped, tmp_path):
         imagenet = {"urls": [dead, server.url("/alexnet.pth")], "sha256": sha, "retries": 0, "connect_timeout": 1}
         config = {**TWO, "face_models": {**TWO["face_models"],
                                          "alexnet": {"weights": "imagenet", "imagenet": imagenet, "chunk_size": 30}}}
-        chunk = f"results/{RUN}/faces/alexnet/conv5-imagenet-{sha[:8]}-reference-c30/synthetic_person_a/chunk_001.npy"
-        snakemake(cropped, chunk, "--configfile", str(write_config(cropped / "imagenet.yaml", config)))
+        features = cropped / f"results/{RUN}/faces/alexnet/conv5-imagenet-{sha[:8]}-reference-c30"
+        part = features.relative_to(cropped) / "parts/part_000.tsv"
+        snakemake(cropped, str(part), "--configfile", str(write_config(cropped / "imagenet.yaml", config)))
         assert server.hits["/alexnet.pth"] == 1
     weights = cropped / "results" / "resources" / "alexnet" / f"{sha}.pth"
     assert weights.read_bytes() == body
-    features = np.load(cropped / chunk)
+    features = np.load(feature_chunks(features)[("synthetic_person_a", 1)])
     crops = np.load(cropped / f"results/{RUN}/faces/arrays/synthetic_person_a_227.npy")[30:60]
     expected = ax.extract_features(crops, ax.truncate(model, "conv5"), device="cpu")
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
-    log = (cropped / f"results/{RUN}/logs/extract_alexnet_chunk").rglob("chunk_001.log")
+    log = (cropped / f"results/{RUN}/logs/extract_alexnet_chunks").rglob("part_000.log")
     assert "AlexNet with ImageNet weights" in next(log).read_text()
 
 

@@ -154,6 +154,7 @@ def test_the_feature_set_is_named_by_what_the_features_depend_on():
     config["face_models"]["alexnet"]["weights"] = "imagenet"
     assert feature_set(config).startswith("conv4-imagenet-7be5be79-")
     before = extraction_settings(config)
-    config["face_models"]["alexnet"]["mlp"]["iterations"] = 5  # the MLP's schedule is not the features'
+    config["face_models"]["alexnet"]["mlp"]["epochs"] = 5  # the MLP's schedule is not the features'
+    config["face_models"]["alexnet"]["chunks_per_job"] = 3  # nor is how chunks are grouped into jobs
     config["face_models"]["alexnet"]["imagenet"]["urls"] = ["http://mirror.example/alexnet.pth"]
     assert extraction_settings(config) == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import reference
 from .configuration import resolved_weights, synthetic_faces
 
 
@@ -29,6 +30,27 @@ def weights(config: Mapping) -> str:
         chosen = "" if synthetic_faces(config) else ", set explicitly on real photographs"
         return f"RANDOM AlexNet weights (seed {alexnet['seed']}{chosen}; not ImageNet features)"
     return f"ImageNet AlexNet weights (IMAGENET1K_V1, sha256 {alexnet['imagenet']['sha256'][:12]}...)"
+
+
+def faces_not_comparable(config: Mapping) -> dict[str, str]:
+    """Per face classifier ("mlp", "alexnet"), why its numbers cannot be set against the
+    reference's ("" when they can): other data, other identities, other features."""
+    faces, alexnet = config["faces"], config["face_models"]["alexnet"]
+    common = []
+    n = len(faces["actors"])
+    if synthetic_faces(config):
+        common.append("synthetic faces (the reference: real photographs of 6 actors)")
+    elif n != len(reference.FACE_ACTORS):
+        common.append(f"{n} identities (the reference: 6; chance is 1 in {n}, theirs 1 in 6)")
+    elif sorted(faces["actors"]) != sorted(reference.FACE_ACTORS):
+        common.append("other actors than the reference's 6")
+    features = []
+    if resolved_weights(config) != reference.ALEXNET["weights"]:
+        features.append("random AlexNet weights (the reference: ImageNet's)")
+    for key in ("layer", "preprocess"):
+        if alexnet[key] != reference.ALEXNET[key]:
+            features.append(f"{key} {alexnet[key]} (the reference: {reference.ALEXNET[key]})")
+    return {"mlp": "; ".join(common), "alexnet": "; ".join(common + features)}
 
 
 def table_line(config: Mapping, part: str) -> str:

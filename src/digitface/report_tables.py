@@ -27,7 +27,9 @@ HEADINGS = {
                   "numeric": "Central difference", "rel_error": "Relative error"},
     "faces": {"experiment": "Classifier", "split": "Set",
               "ours (mean ± sd over seeds)": "Accuracy, ours (%, mean ± sd over seeds)",
-              "reference": "Reference (%)", "n": "Faces", "data": "Data", "weights": "Features and weights"},
+              "reference": "Reference (%)", "difference": "Ours − reference (percentage points, ± 1 SE)",
+              "sampling error": "Sampling error (1 SE)", "n": "Faces", "chance": "Chance",
+              "epoch kept": "Epoch kept (mean ± sd over seeds)", "data": "Data", "weights": "Features and weights"},
     "faces_data": {"actor": "Actor", "listed": "Rows listed", "fetched": "Bodies fetched",
                    "verified": "Verified (SHA-256)", "cropped": "Cropped", "images": "Distinct images"},
     "backprop": {"method": "Method", "fit": "Fit", "measured": "Measured exponent",
@@ -70,8 +72,11 @@ TABLES = {
         "count per failure reason (dead URLs by HTTP status, timeouts, connection errors, checksum "
         "mismatches, unreadable bodies, bad boxes, duplicates).")),
     "faces/metrics": Table("faces", "faces", "Faces models", "table: classifiers vs reference", "Face classifiers beside the reference", (
-        "The face classifiers' accuracies (mean ± sd over seeds) beside the reference's, with the "
-        "data (synthetic or real FaceScrub crops) and the AlexNet weights (random or ImageNet) used.")),
+        "The face classifiers' accuracies (mean ± sd over seeds, at the epoch each seed kept on "
+        "validation) beside chance, their sampling error and the reference's number, with the data "
+        "(synthetic or real FaceScrub crops) and the AlexNet weights (random or ImageNet) used. A row "
+        "is set against the reference (the difference and its standard error) only where it measured "
+        "the same thing; otherwise it says why not.")),
     "backprop/fits": Table("backprop", "backprop", "Performance", "table: fitted exponents", "Backpropagation cost: fitted exponents", (
         "Fitted exponents of the timing curves (median of the repeats at each size; 95% confidence "
         "intervals from the spread of the repeats) beside the reference report's predictions.")),

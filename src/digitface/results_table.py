@@ -22,13 +22,16 @@ def digits_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
 
 
 def faces_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
-    """The faces table: mean ± sd over seeds; the note gives n and the weights used."""
+    """The faces table: mean ± sd over seeds; the note gives the difference to the reference
+    (or why there is none), the sampling error, chance and the weights used."""
     ours = FACES_HEADER[2]  # "ours (mean ± sd over seeds)"
-    return [
-        [f"faces: {r['experiment']}", r["split"], r[ours], r["reference"],
-         "; ".join(x for x in (f"n = {r['n']}", r["weights"]) if x), r["data"]]
-        for r in rows
-    ]
+    out = []
+    for r in rows:
+        error = f"1 SE = {r['sampling error']}, n = {r['n']}"
+        parts = [r["difference"] or error, f"chance {r['chance'].split(' ')[0]}", r["weights"]]
+        out.append([f"faces: {r['experiment']}", r["split"], r[ours], r["reference"],
+                    "; ".join(x for x in parts if x), r["data"]])
+    return out
 
 
 def combined_rows(digits: list[dict[str, str]], faces: list[dict[str, str]]) -> list[list[str]]:

@@ -10,7 +10,8 @@ import time
 import pytest
 from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
-from digitface.faces.fetch import Journal, download_actor, is_transient, sniff_extension, verify
+from digitface.faces.download import Journal, download_actor
+from digitface.faces.fetch import is_transient, sniff_extension, verify
 
 IMAGE = png_bytes()
 OTHER = png_bytes(color=(1, 2, 3))
@@ -224,7 +225,7 @@ def test_progress_is_logged(server, tmp_path, caplog):
         body = png_bytes(color=(0, i, 0))
         server.add(server.url(f"/{i}.png"), Route("body", body))
         rows.append(make_row(server.url(f"/{i}.png"), body, i))
-    with caplog.at_level(logging.INFO, logger="digitface.faces.fetch"):
+    with caplog.at_level(logging.INFO, logger="digitface.faces.download"):
         download_actor(rows, tmp_path / "store", tmp_path / "j.jsonl", fast_settings(progress_interval=60))
     lines = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("download: 3/3 (100%)") and "ETA" in m for m in lines)
@@ -252,3 +253,28 @@ def test_verify_and_transience():
     assert [is_transient(o) for o in ("timeout", "connection_error", "http_503", "http_429", "http_404",
                                       "sha_mismatch", "too_large", "redirect_loop", "ok")] == \
         [True, True, True, True, False, False, False, False, False]
+
+
+def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(server, tmp_path):
+    """The slow URLs of every actor in a batch are in flight together (one pool), not actor
+    after actor; each actor's bodies and attempts stay in its own store and journal."""
+    from digitface.faces.download import ActorDownload, download_batch
+
+    actors = []
+    for a, name in enumerate(("Ann Bee", "Cy Dee")):
+        rows = []
+        for i in range(4):  # each hangs until the total cap
+            server.add(server.url(f"/{a}/hang{i}"), Route("hang"))
+            rows.append(make_row(server.url(f"/{a}/hang{i}"), b"never %d %d" % (a, i), 10 * a + i, name))
+        body = png_bytes(color=(a, 0, 0))
+        server.add(server.url(f"/{a}/ok.png"), Route("body", body))
+        rows.append(make_row(server.url(f"/{a}/ok.png"), body, 10 * a + 9, name))
+        actors.append(ActorDownload(rows, tmp_path / f"store{a}", tmp_path / f"journal{a}.jsonl"))
+    settings = fast_settings(workers=16, per_host=16, total_timeout=0.5, retries=0)
+    found = download_batch(actors, settings)
+    assert server.max_active >= 8  # both actors' four hangs at once
+    for a, records in enumerate(found):
+        assert {r.row.face_id for r in records} == {10 * a + i for i in (0, 1, 2, 3, 9)}
+        assert outcomes(records)[10 * a + 9] == "ok" and {outcomes(records)[10 * a + i] for i in range(4)} == {"timeout"}
+        assert stored(tmp_path / f"store{a}") == [f"{records[-1].row.sha256}.png"]
+        assert {e["url"] for e in journal_entries(tmp_path / f"journal{a}.jsonl")} == {r.row.url for r in records}

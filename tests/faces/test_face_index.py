@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from digitface.faces.face_index import Chunk, IndexRow, chunk_plan, chunk_rows, feature_sets
+from digitface.faces.chunks import Chunk, chunk_plan
+from digitface.faces.face_index import IndexRow
 
 
 def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
@@ -12,47 +13,6 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
             rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i,
                                  sets[i % len(sets)]))
     return rows
-
-
-def test_chunks_are_runs_of_one_actors_crop_array():
-    plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
-    assert plan == [Chunk("a", 0, 0, 3), Chunk("a", 1, 3, 6), Chunk("a", 2, 6, 7),
-                    Chunk("b", 0, 0, 2), Chunk("c", 0, 0, 3), Chunk("c", 1, 3, 6)]
-    assert chunk_rows(7, 2, 3) == range(6, 7)
-    with pytest.raises(ValueError, match="no chunk 3: 7 crops make 3 chunks of 3"):
-        chunk_rows(7, 3, 3)
-    with pytest.raises(ValueError, match="positive"):
-        chunk_plan(_rows({"a": 3}), 0)
-
-
-def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
-    rows = _rows({"a": 8, "b": 6, "c": 5})
-    resplit = [IndexRow(**{**r.__dict__, "set": {"train": "test", "test": "validation",
-                                                 "validation": "train"}.get(r.set, r.set)})
-               for r in rows]
-    assert chunk_plan(resplit, 4) == chunk_plan(rows, 4)
-    fewer_b = chunk_plan(_rows({"a": 8, "b": 3, "c": 5}), 4)
-    assert [c for c in fewer_b if c.array != "b"] == [c for c in chunk_plan(rows, 4) if c.array != "b"]
-
-
-def test_feature_sets_follow_the_index_and_catch_stale_chunks():
-    rows = _rows({"a": 5, "b": 4})
-    plan = chunk_plan(rows, chunk_size=2)
-    # Each feature row carries its face's id, as the chunk job would have computed it.
-    by_place = {(r.array, r.array_row): r.face_id for r in rows}
-    chunks = [np.array([[by_place[c.array, i]] for i in range(c.start, c.stop)], np.float32)
-              for c in plan]
-    sets = feature_sets(rows, plan, chunks)
-    for name in ("train", "validation", "test"):
-        subset, labels = sets[name]
-        expected = [r for r in rows if r.set == name]
-        assert subset.take(np.arange(len(labels)))[:, 0].tolist() == [r.face_id for r in expected]
-        assert labels.tolist() == [r.label for r in expected]
-    assert sum(len(v[1]) for v in sets.values()) == sum(r.set != "duplicate" for r in rows)
-    with pytest.raises(ValueError, match="stale"):
-        feature_sets(rows, plan, chunks[:-1] + [chunks[-1][:0]])
-    with pytest.raises(ValueError, match="planned chunks"):
-        feature_sets(rows, plan, chunks[:-1])
 
 
 def test_the_configured_image_is_the_image_shown():

@@ -26,7 +26,8 @@ from requests.utils import requote_uri
 
 import digitface
 from digitface.faces.crop import CropSettings, crop_actor
-from digitface.faces.fetch import download_actor, is_transient
+from digitface.faces.download import download_actor
+from digitface.faces.fetch import is_transient
 from digitface.faces.lists import slugify
 from digitface.faces.manifest import write_manifest, write_summary
 
@@ -204,7 +205,8 @@ def test_six_actors_end_to_end(server, replica, tmp_path):
 
 KILLED_RUN = """
 import json, sys
-from digitface.faces.fetch import FetchSettings, download_actor
+from digitface.faces.download import download_actor
+from digitface.faces.fetch import FetchSettings
 from digitface.faces.lists import ListRow
 rows = [ListRow(**{**r, "bbox": tuple(r["bbox"])}) for r in json.load(open(sys.argv[1]))]
 download_actor(rows, sys.argv[2], sys.argv[3], FetchSettings(**json.load(open(sys.argv[4]))))

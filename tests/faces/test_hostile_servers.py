@@ -14,7 +14,8 @@ import time
 import pytest
 from testkit.loopback import Route, fast_settings, make_row, png_bytes
 
-from digitface.faces.fetch import download_actor, fetch, make_session
+from digitface.faces.download import download_actor
+from digitface.faces.fetch import fetch, make_session
 
 #: Slack on top of the total cap: generous for a busy 2-core machine, far below the minute an
 #: unbounded exchange would take.

@@ -1,4 +1,5 @@
-"""The face MLP: learning, determinism, validation-chosen iteration, chunked inputs, seeds."""
+"""The face MLP: learning, determinism, the epoch kept on validation, early stopping, bounded
+evaluation, chunked inputs, seeds."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from digitface.faces.model_figures import learning_curve_figure
 from digitface.faces.rows import Rows
 from digitface.plotting import save_figure
 
-FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, iterations=120, eval_every=10, threads=1)
+FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, epochs=15, patience=15, threads=1)
 
 
 def blobs(n, C=3, D=48, sep=1.0, seed=0, label_noise=0.0):
@@ -43,7 +44,7 @@ def _rows(result, split):
 def test_learns_a_separable_problem_and_loss_decreases(toy):
     result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
     train = _rows(result, "train")
-    assert [r["iteration"] for r in train] == list(range(0, 121, 10))
+    assert [r["epoch"] for r in train] == list(range(16))  # before training, then every epoch
     assert train[-1]["loss"] < 0.2 * train[0]["loss"]
     assert train[0]["accuracy"] < 0.8
     assert result.last["train"]["accuracy"] >= 0.98
@@ -67,7 +68,7 @@ def test_same_seed_same_run_other_seed_other_run(toy):
     a = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
     b = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
     c = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=6)
-    assert a.history == b.history and a.chosen_iteration == b.chosen_iteration
+    assert a.history == b.history and a.chosen_epoch == b.chosen_epoch
     assert all(torch.equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)
     assert not torch.equal(a.state_dict["hidden.weight"], c.state_dict["hidden.weight"])
 
@@ -82,39 +83,86 @@ def test_global_rng_and_flags_are_left_alone(toy):
 
 def test_minibatches_cover_each_epoch_without_replacement():
     g = torch.Generator().manual_seed(0)
-    batches = list(mlp.minibatches(45, 20, 7, g))
-    assert [len(b) for b in batches] == [20, 20, 5, 20, 20, 5, 20]
-    for epoch in (batches[0:3], batches[3:6]):
+    first, second = mlp.epoch_batches(45, 20, g), mlp.epoch_batches(45, 20, g)
+    assert [len(b) for b in first] == [20, 20, 5]
+    for epoch in (first, second):
         assert sorted(np.concatenate(epoch).tolist()) == list(range(45))
-    assert not np.array_equal(np.concatenate(batches[0:3]), np.concatenate(batches[3:6]))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
 
 
-def test_choose_iteration_rule():
-    h = [{"iteration": i, "split": "validation", "accuracy": a, "loss": l}
-         for i, a, l in [(0, 0.5, 1.0), (10, 0.8, 0.6), (20, 0.8, 0.5), (30, 0.8, 0.5), (40, 0.7, 0.1)]]
-    h += [{"iteration": 40, "split": "test", "accuracy": 1.0, "loss": 0.0}]
-    assert mlp.choose_iteration(h) == 20  # best accuracy; tie -> lower loss; then earlier; test ignored
+def test_choose_epoch_rule():
+    h = [{"epoch": i, "split": "validation", "accuracy": a, "loss": l}
+         for i, a, l in [(0, 0.5, 1.0), (1, 0.8, 0.6), (2, 0.8, 0.5), (3, 0.8, 0.5), (4, 0.7, 0.1)]]
+    h += [{"epoch": 4, "split": "train", "accuracy": 1.0, "loss": 0.0}]
+    assert mlp.choose_epoch(h) == 2  # best accuracy; tie -> lower loss; then earlier; train ignored
+
+
+def _noisy():
+    """Noisy training labels: the network memorises them and validation accuracy falls later on."""
+    x, y = blobs(120, seed=1, sep=0.17, label_noise=0.5)
+    return x, y, {"validation": blobs(60, seed=2, sep=0.17), "test": blobs(60, seed=3, sep=0.17)}
 
 
 def test_keeps_the_validation_best_state_not_the_last(tmp_path):
-    # noisy training labels: the network memorises them and validation accuracy falls later on
-    x, y = blobs(120, seed=1, sep=0.17, label_noise=0.5)
-    data = {"validation": blobs(60, seed=2, sep=0.17), "test": blobs(60, seed=3, sep=0.17)}
-    settings = mlp.MLPSettings(hidden=64, learning_rate=3e-3, iterations=300, eval_every=10, threads=1)
+    x, y, data = _noisy()
+    settings = mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1)
     result = mlp.train_mlp(x, y, data, settings, seed=0)
-    val = {r["iteration"]: r for r in _rows(result, "validation")}
-    assert result.chosen_iteration == mlp.choose_iteration(result.history)
-    assert result.chosen_iteration < 300
-    assert result.last["validation"]["accuracy"] < val[result.chosen_iteration]["accuracy"]
+    val = {r["epoch"]: r for r in _rows(result, "validation")}
+    assert result.epochs_run == 40 and sorted(val) == list(range(41))
+    assert result.chosen_epoch == mlp.choose_epoch(result.history)
+    assert result.chosen_epoch < 40 and not result.still_improving
+    assert result.last["validation"]["accuracy"] < val[result.chosen_epoch]["accuracy"]
     assert max(r["accuracy"] for r in val.values()) == result.metrics["validation"]["accuracy"]
-    # the returned weights are those of the chosen iteration: they reproduce its numbers, also
+    # the returned weights are those of the kept epoch: they reproduce its numbers, also
     # after a save and load
     mlp.save_state(tmp_path / "w.pt", result.state_dict)
     model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "w.pt"))
-    assert json.loads(json.dumps(result.summary()))["chosen_iteration"] == result.chosen_iteration
-    for split, (xs, ys) in data.items():
+    assert json.loads(json.dumps(result.summary()))["chosen_epoch"] == result.chosen_epoch
+    for split, (xs, ys) in {"train": (x, y), **data}.items():
         acc = float(np.mean(mlp.predict(model, xs).argmax(1) == ys))
         assert acc == result.metrics[split]["accuracy"]
+
+
+def test_early_stopping_ends_a_run_patience_epochs_after_its_best():
+    x, y, data = _noisy()
+    full = mlp.train_mlp(x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40,
+                                                   threads=1), seed=0)
+    early = mlp.train_mlp(x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=3,
+                                                    threads=1), seed=0)
+    # The same run up to where it stops: 3 epochs without beating its best.
+    assert early.epochs_run < 40
+    assert early.epochs_run - early.chosen_epoch == 3
+    assert early.history == [r for r in full.history if r["epoch"] <= early.epochs_run]
+    best_so_far = mlp.choose_epoch([r for r in full.history if r["epoch"] <= early.epochs_run])
+    assert early.chosen_epoch == best_so_far and not early.still_improving
+
+
+def test_a_run_that_keeps_its_last_epoch_says_it_was_still_improving(toy, caplog):
+    settings = mlp.MLPSettings(hidden=32, learning_rate=3e-4, epochs=2, patience=10, threads=1)
+    with caplog.at_level("WARNING", logger="digitface.faces.mlp"):
+        result = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
+    assert result.chosen_epoch == result.epochs_run == 2 and result.still_improving
+    assert result.summary()["still_improving"] is True
+    assert "still improving" in caplog.text
+
+
+def test_evaluation_is_bounded_a_curve_sample_every_epoch_the_whole_sets_once(toy):
+    """Every epoch: the whole validation set and a fixed sample of training faces; the whole
+    training set and the test set only at the kept epoch."""
+    x, y = toy["train"]
+    settings = mlp.MLPSettings(hidden=32, learning_rate=3e-3, epochs=6, patience=6, curve_faces=50, threads=1)
+    result = mlp.train_mlp(x, y, _splits(toy), settings, seed=0)
+    assert {r["split"] for r in result.history} == {"train", "validation"}  # no test curve
+    assert result.curve_faces == 50
+    sample = mlp.curve_sample(len(x), 50)
+    assert len(sample) == 50 and np.array_equal(sample, np.unique(sample))
+    assert np.array_equal(sample, mlp.curve_sample(len(x), 50))  # the same faces for every seed
+    model = result.model()
+    kept_curve = next(r for r in result.history if r["split"] == "train" and r["epoch"] == result.chosen_epoch)
+    assert kept_curve["accuracy"] == float(np.mean(mlp.predict(model, x[sample]).argmax(1) == y[sample]))
+    assert result.metrics["train"]["accuracy"] == float(np.mean(mlp.predict(model, x).argmax(1) == y))
+    assert set(result.seconds) == {"total", "training", "evaluation"}
+    assert 0 < result.seconds["evaluation"] < result.seconds["total"]
 
 
 def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
@@ -156,10 +204,13 @@ def test_rejects_bad_inputs(toy):
 def test_multi_seed_summary_and_band(toy, tmp_path):
     from digitface.faces.seeds import history_band, summarize_runs
 
-    settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, iterations=40, eval_every=10, threads=1)
+    settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, epochs=5, patience=2, threads=1)
     results = [mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=s) for s in range(5)]
     summary = summarize_runs([json.loads(json.dumps(r.summary())) for r in results])  # as the jobs write it
     assert summary["seeds"] == [0, 1, 2, 3, 4]
+    assert summary["max_epochs"] == 5
+    assert summary["chosen_epoch"]["values"] == [r.chosen_epoch for r in results]
+    assert summary["still_improving"] == [r.seed for r in results if r.still_improving]
     for split in ("train", "validation", "test"):
         for metric in ("accuracy", "loss"):
             v = np.array([r.metrics[split][metric] for r in results])
@@ -167,18 +218,18 @@ def test_multi_seed_summary_and_band(toy, tmp_path):
             assert summary[split][metric]["sd"] == pytest.approx(v.std(ddof=1))
             assert summary[split][metric]["n"] == 5
     band = history_band([r.history for r in results])
-    row = next(r for r in band if r["iteration"] == 20 and r["split"] == "validation")
-    v = [next(h["accuracy"] for h in r.history if h["iteration"] == 20 and h["split"] == "validation")
+    row = next(r for r in band if r["epoch"] == 2 and r["split"] == "validation")
+    v = [next(h["accuracy"] for h in r.history if h["epoch"] == 2 and h["split"] == "validation")
          for r in results]
     assert row["mean"] == pytest.approx(np.mean(v)) and row["sd"] == pytest.approx(np.std(v, ddof=1))
     with pytest.raises(ValueError, match="two seeds"):
         summarize_runs([results[0].summary()])
 
-    fig = learning_curve_figure(results[0].history, results[0].chosen_iteration, band=band,
-                                title="toy", note="synthetic blobs")
+    fig = learning_curve_figure(results[0].history, results[0].chosen_epoch, band=band,
+                                title="toy", note="synthetic blobs", test=results[0].metrics["test"]["accuracy"])
     ax = fig.axes[0]
-    assert len(ax.lines) == 4  # three splits and the chosen-iteration marker
-    assert len(ax.collections) == 3  # one band per split
+    assert len(ax.lines) == 4  # two curves, the kept-epoch marker and the test point there
+    assert len(ax.collections) == 2  # one band per curve
     save_figure(fig, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").stat().st_size > 0
 
@@ -217,7 +268,7 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     labels = np.array([names.index(a) for a in actors])
     ix = {s: sp.set_indices(rows, s) for s in sp.SETS}
     assert [len(ix[s]) for s in sp.SETS] == [6 * 30, 6 * 10, 6 * 20]
-    settings = mlp.MLPSettings(hidden=32, learning_rate=1e-3, iterations=100, eval_every=10, threads=1)
+    settings = mlp.MLPSettings(hidden=32, learning_rate=1e-3, epochs=12, patience=12, threads=1)
     result = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]],
                            {s: (crops[ix[s]], labels[ix[s]]) for s in ("validation", "test")}, settings, seed=0)
     # chance is 1/6
@@ -230,8 +281,8 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     # What the units learned: their weights minus the initial ones, drawn again from the seed.
     initial = mlp.initial_state(0, 32 * 32 * 3, 32, 6)
     first = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]], {"validation": (crops[ix["validation"]],
-                          labels[ix["validation"]])}, mlp.MLPSettings(hidden=32, iterations=0 + 1, eval_every=1,
-                                                                     learning_rate=0.0, threads=1), seed=0)
+                          labels[ix["validation"]])}, mlp.MLPSettings(hidden=32, epochs=1, learning_rate=0.0,
+                                                                     threads=1), seed=0)
     assert all(torch.equal(first.state_dict[k], initial[k]) for k in initial)  # lr 0: still the start
     changes = hu.learned_change(result.state_dict, initial, top)
     train_faces = crops[ix["train"]]

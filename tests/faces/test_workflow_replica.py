@@ -12,7 +12,7 @@ import pytest
 
 from digitface.faces.lists import format_row, slugify
 from testkit.loopback import LoopbackServer, Route, serve_replica
-from testkit.workflow import copy_workflow, snakemake, write_config
+from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
 pytestmark = pytest.mark.slow  # a minute: the whole faces part on the replica (python -m pytest -m slow)
 
@@ -47,9 +47,9 @@ def _run_workflow(workdir, rows):
         # Peri Gilpin has 35 good images: fewer than 20 test + 10 validation + 10 train.
         "split": {"too_few": "scale"},
         "seeds": [0, 1],
-        "mlp": {"iterations": 30, "eval_every": 10},
+        "mlp": {"epochs": 2},
         "hidden_units": {"actors": [{"actor": "Lorraine Bracco"}, {"actor": "Alec Baldwin"}]},
-        "alexnet": {"weights": "random", "mlp": {"iterations": 10, "eval_every": 5}},
+        "alexnet": {"weights": "random", "mlp": {"epochs": 1}},
     }})
     snakemake(workdir, "faces", "--configfile", str(config))
     return workdir
@@ -68,10 +68,10 @@ def test_face_models_run_on_the_replica_crops(replica_run):
         used = list(csv.DictReader(fh, delimiter="\t"))  # by column name: the index grows columns
     assert sum(r["set"] in ("train", "validation", "test") for r in used) == 308
     per_actor = Counter(r["actor"] for r in used)  # every cropped face, duplicates included
-    chunks = sorted((faces / "alexnet").glob("*/*/chunk_*.npy"))
+    chunks = feature_chunks(next((faces / "alexnet").glob("conv5-*")))
     # Each actor's crop array in chunks of up to 100 rows.
     assert len(chunks) == sum(-(-n // 100) for n in per_actor.values())
-    assert {c.parent.name for c in chunks} == set(per_actor)
+    assert {batch for batch, _ in chunks} == set(per_actor)
     for actor, name in (("lorraine_bracco", "Lorraine Bracco"), ("alec_baldwin", "Alec Baldwin")):
         assert (faces / "figures" / f"hidden_units_{actor}.png").stat().st_size > 0
         # On real photographs too, what the units learned is made of faces: far more of each

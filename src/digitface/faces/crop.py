@@ -65,7 +65,7 @@ from typing import Iterable
 import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
-from digitface.atomic import atomic_path
+from digitface.atomic import write_bytes
 from digitface.digests import pixel_digest
 from digitface.faces.lists import ListRow, slugify
 from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
@@ -189,7 +189,7 @@ def recipe(settings: CropSettings) -> str:
             f"max_pixels={settings.max_pixels}")
 
 
-def _tag(row: ListRow, settings: CropSettings) -> dict[str, str]:
+def crop_tag(row: ListRow, settings: CropSettings) -> dict[str, str]:
     """PNG text naming what a crop was made from (prefixed keys: Pillow 13 reads a "bbox" key
     itself). ``row.sha256`` is the digest of the body the crop was decoded from: bodies are
     verified before use."""
@@ -227,37 +227,72 @@ def read_verified(path: Path, sha256: str) -> bytes | None:
     return data
 
 
-def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path, settings: CropSettings) -> tuple[str, str]:
-    """Runs in a worker: (outcome, pixel digest), reusing the files on disk or writing new ones."""
+Pixels = dict[int, np.ndarray]  # one face's crops by size
+
+
+def _read_crops(paths: dict[int, Path]) -> Pixels | None:
+    """The crops stored at ``paths`` (size -> file) as RGB arrays, or None if one is unreadable."""
+    try:
+        pixels = {}
+        for size, path in paths.items():
+            with Image.open(path) as image:
+                pixels[size] = np.asarray(image.convert("RGB"))
+            if pixels[size].shape != (size, size, 3):
+                return None
+        return pixels
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path,
+                settings: CropSettings) -> tuple[str, str, Pixels | None]:
+    """Runs in a worker: (outcome, pixel digest, the crops' pixels), reusing the files on disk
+    or writing new ones (the pixels come back either way: the job's arrays are made of them)."""
     data = read_verified(store_dir / record.body, record.row.sha256)
     if data is None:
-        return STORE_DAMAGED, ""
-    tag = _tag(record.row, settings)
+        return STORE_DAMAGED, "", None
+    tag = crop_tag(record.row, settings)
     paths = {s: out_dir / str(s) / crop_name(record.row) for s in settings.sizes}
     digest = _existing_digest(paths.values(), tag)
     if digest:
-        return OK, digest
+        pixels = _read_crops(paths)
+        if pixels is not None:
+            return OK, digest, pixels
     outcome, face = crop_face(data, record.row.bbox, settings)
     if face is None:
-        return outcome, ""
+        return outcome, "", None
+    digest, made = encode_crops(face, tag, settings.sizes)
+    for size, path in paths.items():
+        write_bytes(path, made[size][1])
+    return OK, digest, {size: pixels for size, (pixels, _) in made.items()}
+
+
+def encode_crops(face: Image.Image, tag: dict[str, str],
+                 sizes: Iterable[int]) -> tuple[str, dict[int, tuple[np.ndarray, bytes]]]:
+    """The face's pixel digest, and per size its square crop: pixels and PNG file (tagged)."""
     digest = pixel_digest(np.asarray(face))
     info = PngImagePlugin.PngInfo()
     for key, value in {**tag, _DIGEST: digest}.items():
         info.add_text(key, value)
-    for size, path in paths.items():
-        with atomic_path(path) as tmp:
-            square(face, size).save(tmp, format="PNG", pnginfo=info, compress_level=_PNG_LEVEL)
-    return OK, digest
+    made = {}
+    for size in sizes:
+        picture = square(face, size)
+        png = io.BytesIO()
+        picture.save(png, format="PNG", pnginfo=info, compress_level=_PNG_LEVEL)
+        made[size] = (np.asarray(picture), png.getvalue())
+    return digest, made
 
 
 def crop_actor(records: Iterable[FaceRecord], store_dir: str | os.PathLike, out_dir: str | os.PathLike,
-               settings: CropSettings = CropSettings()) -> list[FaceRecord]:
+               settings: CropSettings = CropSettings(), pixels: dict[str, Pixels] | None = None) -> list[FaceRecord]:
     """Crop stage for download records: every record comes back, with its final outcome.
 
     Rows without a verified body keep their download outcome. The others are cropped and
     written by a thread pool; the duplicate check then runs here in a fixed order (the
     body's owner first, then by ids), so the outcome does not depend on thread timing, and
     removes a duplicate's files (a kill in between leaves them for the next run to remove).
+    ``pixels``, if given, receives every kept crop's arrays by crop name and size, so that the
+    caller stacks its arrays without reading the files back.
     """
     records = sorted(records, key=sort_key)
     store_dir, out_dir = Path(store_dir), Path(out_dir)
@@ -266,8 +301,8 @@ def crop_actor(records: Iterable[FaceRecord], store_dir: str | os.PathLike, out_
     done = [r for r in records if not r.body]
     progress = Progress(logger, "crop", len(todo), settings.progress_interval)
     with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="crop") as pool:
-        for record, (outcome, digest) in zip(todo, pool.map(lambda r: _crop_files(r, store_dir, out_dir, settings),
-                                                                todo)):
+        for record, (outcome, digest, made) in zip(todo, pool.map(
+                lambda r: _crop_files(r, store_dir, out_dir, settings), todo)):
             name = crop_name(record.row)
             if outcome != OK:
                 done.append(replace(record, outcome=outcome, crop=""))
@@ -278,5 +313,7 @@ def crop_actor(records: Iterable[FaceRecord], store_dir: str | os.PathLike, out_
             else:
                 first[digest] = record.row.face_id
                 done.append(replace(record, outcome=OK, crop=name))
+                if pixels is not None:
+                    pixels[name] = made
             progress.advance()
     return sorted(done, key=sort_key)

@@ -9,10 +9,9 @@ consumer can memory-map it and read only the rows it needs (AlexNet chunk jobs).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
-from PIL import Image
 
 from ..atomic import atomic_path
 from .manifest import FaceRecord, sort_key
@@ -23,16 +22,16 @@ def cropped(records: Sequence[FaceRecord]) -> list[FaceRecord]:
     return [r for r in sorted(records, key=sort_key) if r.crop]
 
 
-def stack_crops(records: Sequence[FaceRecord], folder: str | Path, size: int) -> np.ndarray:
-    """Load the crops of ``records`` from ``folder`` (one size) into one uint8 array."""
+def stack_crops(records: Sequence[FaceRecord], pixels: Mapping[str, Mapping[int, np.ndarray]],
+                size: int) -> np.ndarray:
+    """The ``size`` crops of ``records`` (``pixels``: by crop name, then size) as one uint8 array."""
     rows = cropped(records)
     out = np.empty((len(rows), size, size, 3), dtype=np.uint8)
     for i, record in enumerate(rows):
-        with Image.open(Path(folder) / record.crop) as image:
-            pixels = np.asarray(image.convert("RGB"))
-        if pixels.shape != (size, size, 3):
-            raise ValueError(f"{record.crop}: shape {pixels.shape}, expected {(size, size, 3)}")
-        out[i] = pixels
+        face = pixels[record.crop][size]
+        if face.shape != (size, size, 3):
+            raise ValueError(f"{record.crop}: shape {face.shape}, expected {(size, size, 3)}")
+        out[i] = face
     return out
 
 

@@ -2,9 +2,9 @@
 pixels are (a row of its batch's crop array: :mod:`digitface.faces.batches`) and its split set.
 
 It is the one table everything downstream of the crops reads, written once by the split job.
-Labels follow the sorted actor slugs. The AlexNet chunks (:func:`chunk_plan`) are runs of
-``chunk_size`` rows of each crop array, independent of the split; the index says which of
-their feature rows are in which set (:func:`feature_sets`).
+Labels follow the sorted actor slugs. The AlexNet chunks (:mod:`digitface.faces.chunks`) are
+runs of rows of each crop array, independent of the split; the index says which of their
+feature rows are in which set.
 """
 
 from __future__ import annotations
@@ -108,47 +108,6 @@ def used(rows: Sequence[IndexRow]) -> list[IndexRow]:
     return [r for r in rows if r.set in SETS]
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """One AlexNet chunk job: rows ``start:stop`` of one batch's crop array."""
-
-    array: str
-    part: int
-    start: int
-    stop: int
-
-
-def chunk_plan(rows: Sequence[IndexRow], chunk_size: int) -> list[Chunk]:
-    """Cut each crop array into runs of ``chunk_size`` rows (the last may be shorter).
-
-    A chunk is defined by its crop array alone, never by the split: its job needs nothing
-    but that array (rows ``part * chunk_size`` onwards), so a new split reruns no chunk and
-    new crops of one batch rerun only that batch's chunks. Duplicates and conflicts get
-    features too (a few extra rows), which is what keeps a chunk independent of the split.
-    Chunks are ordered by their array's first face in the index, then part.
-    """
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be positive")
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r.array] = max(counts.get(r.array, 0), r.array_row + 1)
-    plan = []
-    for array, count in counts.items():
-        for part in range(-(-count // chunk_size)):
-            span = chunk_rows(count, part, chunk_size)  # the chunk job's own rows
-            plan.append(Chunk(array, part, span.start, span.stop))
-    return plan
-
-
-def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
-    """The crop-array rows of chunk ``part`` of an array of ``n_crops`` crops."""
-    rows = range(part * chunk_size, min((part + 1) * chunk_size, n_crops))
-    if part < 0 or not rows:
-        raise ValueError(f"no chunk {part}: {n_crops} crops make "
-                         f"{-(-n_crops // chunk_size)} chunks of {chunk_size}")
-    return rows
-
-
 def open_crop_arrays(names: Sequence[str], paths: Sequence[str | os.PathLike]) -> dict[str, NpyFile]:
     """Each batch's crop array by name, read by rows on demand (:class:`NpyFile`: nothing
     mapped, so a job's memory does not grow with the data set)."""
@@ -169,32 +128,6 @@ def crop_sets(
     return {
         name: (
             RowSubset(base, [offset[r.array] + r.array_row for r in rows if r.set == name]),
-            np.array([r.label for r in rows if r.set == name], dtype=np.int64),
-        )
-        for name in SETS
-    }
-
-
-def feature_sets(
-    rows: Sequence[IndexRow], plan: Sequence[Chunk], chunks: Sequence[np.ndarray]
-) -> dict[str, tuple[RowSubset, np.ndarray]]:
-    """``{set: (feature rows, labels)}`` over the chunk files of ``plan`` (same order)."""
-    if len(chunks) != len(plan):
-        raise ValueError(f"{len(chunks)} feature files for {len(plan)} planned chunks")
-    where: dict[tuple[str, int], int] = {}  # (crop array, its row) -> feature row
-    offset = 0
-    for c, features in zip(plan, chunks):
-        if len(features) != c.stop - c.start:
-            raise ValueError(
-                f"chunk {c.part} of {c.array}: {len(features)} feature rows for "
-                f"{c.stop - c.start} crops (a stale chunk file? rerun its job)"
-            )
-        where.update({(c.array, i): offset + i - c.start for i in range(c.start, c.stop)})
-        offset += len(features)
-    base = Rows(list(chunks))
-    return {
-        name: (
-            RowSubset(base, [where[r.array, r.array_row] for r in rows if r.set == name]),
             np.array([r.label for r in rows if r.set == name], dtype=np.int64),
         )
         for name in SETS

@@ -1,4 +1,4 @@
-"""Download stage: fetch each listed image once, verify its SHA-256, keep it in a content store.
+"""Fetching one listed URL: bounded in time and size, its body checked against the list's SHA-256.
 
 Why this shape: FaceScrub URLs point at ~thousands of third-party hosts, most of them dead,
 slow or hostile, so the stage is concurrent (a thread pool, at most ``per_host`` requests
@@ -44,10 +44,7 @@ by the next run; the others are permanent and reused from the journal unless
 ``retry_permanent`` is set or the settings that can decide them (size cap, redirect cap,
 schemes: :func:`outcome_settings`) differ from those the journal recorded with them.
 
-Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds", "settings"}), appended
-with one ``os.write`` on an O_APPEND descriptor by the workers: the one output not written by
-temp-file-and-rename, because rewriting it per URL would be quadratic. A torn last line from
-a kill is ignored on reading.
+The stage itself (the pool, the store, the journal of attempts): :mod:`digitface.faces.download`.
 """
 
 from __future__ import annotations
@@ -56,25 +53,15 @@ import hashlib
 import http.client as http_client
 import json
 import logging
-import os
-import threading
-import time
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 from urllib.parse import unquote, urlsplit
 
 import requests
 import urllib3
 
 from digitface import http
-from digitface.atomic import naming_full_disk, write_bytes
-from digitface.digests import sha256_file
-from digitface.faces.lists import ListRow
-from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
-from digitface.progress import Progress
+from digitface.faces.manifest import OK
 
 logger = logging.getLogger(__name__)
 
@@ -258,222 +245,3 @@ def fetch(session: requests.Session, url: str, settings: FetchSettings,
     if local and _LOCAL in settings.schemes and base_dir is not None and parts.netloc in ("", "localhost"):
         return _read_local(url, base_dir, settings)
     return SCHEME_NOT_ALLOWED, None
-
-
-class Journal:
-    """Append-only JSONL of URL attempts: {"sha256", "url", "outcome", "seconds"}; thread-safe."""
-
-    def __init__(self, path: str | os.PathLike) -> None:
-        path = self.path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
-        size = os.fstat(self._fd).st_size
-        if size and os.pread(self._fd, 1, size - 1) != b"\n":
-            os.write(self._fd, b"\n")  # end a line torn by a kill, so the next record parses
-
-    def append(self, entry: dict) -> None:
-        line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
-        with self._lock, naming_full_disk(self.path):
-            os.write(self._fd, line)
-
-    def close(self) -> None:
-        os.fsync(self._fd)
-        os.close(self._fd)
-
-    @staticmethod
-    def load(path: str | os.PathLike) -> dict[tuple[str, str], tuple[str, str | None]]:
-        """The last (outcome, settings) per (sha256, url); unparsable lines (a torn write) are
-        skipped; entries written without settings have None."""
-        outcomes: dict[tuple[str, str], tuple[str, str | None]] = {}
-        path = Path(path)
-        if not path.exists():
-            return outcomes
-        for line in path.read_bytes().split(b"\n"):
-            try:
-                entry = json.loads(line)
-                outcomes[(entry["sha256"], entry["url"])] = (entry["outcome"], entry.get("settings"))
-            except (ValueError, KeyError, TypeError):
-                continue
-        return outcomes
-
-
-def stored_bodies(store_dir: Path, wanted: Iterable[str]) -> dict[str, Path]:
-    """sha256 -> store file for the ``wanted`` bodies already stored; a corrupt file is removed.
-
-    Only wanted files are hashed: the store is shared, and another actor's bodies are not ours to check.
-    """
-    wanted = set(wanted)
-    found: dict[str, Path] = {}
-    for path in sorted(store_dir.iterdir()):
-        sha = path.name.split(".", 1)[0]
-        if sha not in wanted or sha in found:
-            continue  # another run's body (or atomic_path's ".name.tmp" file), or a second copy
-        if sha256_file(path) == sha:
-            found[sha] = path
-        else:
-            logger.warning("removing corrupt store file %s", path)
-            path.unlink()
-    return found
-
-
-def _host(url: str) -> str:
-    """The URL's host[:port], lowercased ("" for local paths and unparsable URLs)."""
-    try:
-        return urlsplit(url).netloc.lower()
-    except ValueError:
-        return ""
-
-
-class _HostLimiter:
-    """One semaphore per host (netloc), created on first use."""
-
-    def __init__(self, per_host: int) -> None:
-        self._per_host = per_host
-        self._lock = threading.Lock()
-        self._semaphores: dict[str, threading.Semaphore] = {}
-
-    def __call__(self, url: str) -> threading.Semaphore:
-        host = _host(url)
-        with self._lock:
-            if host not in self._semaphores:
-                self._semaphores[host] = threading.BoundedSemaphore(self._per_host)
-            return self._semaphores[host]
-
-
-@dataclass(frozen=True)
-class _Attempt:
-    url: str
-    outcome: str
-    body: str = ""  # store file name when the outcome is ok
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What every download worker shares."""
-
-    session: requests.Session
-    settings: FetchSettings
-    base_dir: Path | None
-    store_dir: Path
-    journal: Journal
-    limit: _HostLimiter
-
-
-def _download_image(sha256: str, urls: Sequence[str], ctx: _Context) -> list[_Attempt]:
-    """Try ``urls`` in order until one gives the body with ``sha256``; store it; journal each try."""
-    attempts = []
-    for url in urls:
-        with ctx.limit(url):
-            start = time.monotonic()
-            try:
-                outcome, body = fetch(ctx.session, url, ctx.settings, ctx.base_dir)
-            except Exception:  # noqa: BLE001 - one row's surprise must not end the actor's job
-                logger.warning("unexpected failure fetching %s (recorded as %s)", url, FETCH_ERROR, exc_info=True)
-                outcome, body = FETCH_ERROR, None
-            seconds = round(time.monotonic() - start, 3)
-        name = ""
-        if body is not None:
-            outcome = verify(body, sha256)
-            if outcome == OK:
-                name = f"{sha256}.{sniff_extension(body) or 'bin'}"
-                write_bytes(ctx.store_dir / name, body)
-        ctx.journal.append({"sha256": sha256, "url": url, "outcome": outcome, "seconds": seconds,
-                            "settings": outcome_settings(ctx.settings)})
-        attempts.append(_Attempt(url, outcome, name))
-        if outcome == OK:
-            break
-    return attempts
-
-
-def _interleave_hosts(jobs: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
-    """Round-robin the jobs over hosts, so workers do not queue up behind one host's semaphore."""
-    by_host: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
-    for job in jobs:
-        by_host[_host(job[1][0])].append(job)
-    queues = list(by_host.values())
-    order = []
-    for i in range(max((len(q) for q in queues), default=0)):
-        order.extend(q[i] for q in queues if i < len(q))
-    return order
-
-
-def _records(rows: list[ListRow], attempts: dict[str, _Attempt], stored: str) -> list[FaceRecord]:
-    """Rows of one sha256 -> records: the verifying row is ok, the others duplicates of it."""
-    if stored:
-        verified_by = {url for url, attempt in attempts.items() if attempt.outcome == OK}
-        owner = next((r for r in rows if r.url in verified_by), rows[0])
-        return [FaceRecord(r, OK, stored, OK) if r is owner else
-                FaceRecord(r, duplicate_of(owner.face_id), stored, duplicate_of(owner.face_id)) for r in rows]
-    return [FaceRecord(r, attempts[r.url].outcome, "", attempts[r.url].outcome) for r in rows]
-
-
-def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journal_path: str | os.PathLike,
-                   settings: FetchSettings = FetchSettings(),
-                   base_dir: str | os.PathLike | None = None) -> list[FaceRecord]:
-    """Download stage for some rows (typically one actor's): one record per row, sorted by ids.
-
-    Resumes from ``store_dir`` (verified bodies) and ``journal_path`` (permanent failures).
-    ``base_dir`` enables local paths in the url column (relative to it).
-    """
-    rows = sorted(rows, key=lambda r: (r.image_id, r.face_id))
-    if len({r.face_id for r in rows}) != len(rows):
-        raise ValueError("face_id values must be unique")
-    store_dir = Path(store_dir)
-    store_dir.mkdir(parents=True, exist_ok=True)
-    groups: dict[str, list[ListRow]] = defaultdict(list)
-    for row in rows:
-        groups[row.sha256].append(row)
-
-    previous = Journal.load(journal_path)
-    current = outcome_settings(settings)
-    in_store = stored_bodies(store_dir, groups)
-    attempts: dict[str, dict[str, _Attempt]] = defaultdict(dict)
-    stored: dict[str, str] = {}
-    jobs = []
-    for sha, group in groups.items():
-        path = in_store.get(sha)
-        urls = list(dict.fromkeys(r.url for r in group))
-        if path is not None:
-            stored[sha] = path.name
-            attempts[sha] = {u: _Attempt(u, OK) for u in urls if previous.get((sha, u), ("",))[0] == OK}
-            continue
-        todo = []
-        for url in urls:
-            old, made_with = previous.get((sha, url), (None, None))
-            if (old is None or old == OK or is_transient(old) or settings.retry_permanent
-                    or made_with != current):
-                todo.append(url)
-            else:
-                attempts[sha][url] = _Attempt(url, old)
-        if todo:
-            jobs.append((sha, todo))
-
-    logger.info("download: %d rows, %d images, %d already stored, %d to fetch",
-                len(rows), len(groups), len(stored), len(jobs))
-    progress = Progress(logger, "download", len(jobs), settings.progress_interval)
-    journal = Journal(journal_path)
-    ctx = _Context(make_session(settings), settings, Path(base_dir) if base_dir is not None else None,
-                   store_dir, journal, _HostLimiter(settings.per_host))
-    try:
-        with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="fetch") as pool:
-            futures = {pool.submit(_download_image, sha, urls, ctx): sha for sha, urls in _interleave_hosts(jobs)}
-            try:
-                for future in as_completed(futures):
-                    sha = futures[future]
-                    for attempt in future.result():
-                        attempts[sha][attempt.url] = attempt
-                        if attempt.outcome == OK:
-                            stored[sha] = attempt.body
-                    progress.advance()
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-    finally:
-        ctx.session.close()
-        journal.close()
-
-    records = []
-    for sha, group in groups.items():
-        records.extend(_records(group, attempts[sha], stored.get(sha, "")))
-    return sorted(records, key=sort_key)

@@ -7,12 +7,17 @@ files opened as :class:`~digitface.faces.npy_file.NpyFile`: minibatches then rea
 chunk by chunk, and no dataset-sized array is ever built or mapped. Both give bit-identical
 minibatches, hence identical runs.
 
-Training: Adam on the mean cross-entropy; an iteration is one minibatch; each epoch is a fresh
-seeded permutation of the training set cut into consecutive minibatches (the last one may be
-smaller), so every image is seen once per epoch. Every ``eval_every`` iterations (and at 0 and at
-the end) accuracy and mean loss of train and every evaluation split are recorded; the model kept is
-the one with the best VALIDATION accuracy (ties: lower validation loss, then earlier), so the test
-set never influences a choice: it is only reported.
+Training: Adam on the mean cross-entropy, in epochs: each epoch is a fresh seeded permutation of
+the training set cut into consecutive minibatches (the last one may be smaller), so every image
+is seen once per epoch. After every epoch (and before the first) the network is evaluated on the
+whole VALIDATION set and on a fixed sample of ``curve_faces`` training faces (the learning
+curve's train line; the same faces for every seed). The epoch kept is the one with the best
+validation accuracy (ties: lower validation loss, then earlier); training stops early once
+``patience`` epochs in a row have not beaten it, or after ``epochs``. Only then are the whole
+training set and the test set evaluated, once, with the kept weights: the test set never
+influences a choice, and evaluation stays a bounded share of the work whatever the data size.
+A run whose kept epoch is its last was still improving when it ran out of epochs: the result
+says so (``still_improving``).
 
 Determinism: initial weights and minibatch order come from explicit ``torch.Generator`` objects
 seeded by ``seed`` (on the CPU, so the same seed starts from the same weights on any device), and
@@ -36,7 +41,8 @@ from torch import nn
 
 from digitface.atomic import atomic_path
 from digitface.device import default_device
-from digitface.faces.rows import Rows, as_rows
+from digitface.faces.rows import Rows, RowSubset, as_rows
+from digitface.memory import reused_freed_memory
 from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,9 @@ class MLPSettings:
     hidden: int = 600
     learning_rate: float = 1e-4
     batch_size: int = 20
-    iterations: int = 700
-    eval_every: int = 10
+    epochs: int = 50  # at most
+    patience: int = 10  # epochs without a better validation result before stopping
+    curve_faces: int = 1000  # training faces evaluated every epoch for the learning curve
     eval_batch_size: int = 250  # memory per job stays flat: a batch, not a set
     n_classes: int | None = None  # None: 1 + the largest label seen
     threads: int | None = None  # CPU threads while training; None: torch's current setting
@@ -124,26 +131,34 @@ def deterministic(threads: int | None = None) -> Iterator[None]:
 
 @dataclass
 class MLPResult:
-    """A trained network at the validation-chosen iteration, and how it got there."""
+    """A trained network at the validation-chosen epoch, and how it got there."""
 
-    state_dict: dict[str, torch.Tensor]  # CPU tensors, at ``chosen_iteration``
-    history: list[dict]  # {"iteration", "split", "accuracy", "loss"} rows
-    chosen_iteration: int
-    metrics: dict[str, dict[str, float]]  # {split: {"accuracy", "loss"}} at the chosen iteration
-    last: dict[str, dict[str, float]]  # the same at the last iteration
+    state_dict: dict[str, torch.Tensor]  # CPU tensors, at ``chosen_epoch``
+    history: list[dict]  # {"epoch", "split", "accuracy", "loss"} rows, validation and the curve sample
+    chosen_epoch: int
+    epochs_run: int
+    metrics: dict[str, dict[str, float]]  # {split: {"accuracy", "loss"}} of the kept weights, whole sets
+    last: dict[str, dict[str, float]]  # validation and the curve sample after the last epoch
     seed: int
     settings: dict = field(default_factory=dict)
+    curve_faces: int = 0  # training faces behind the curve's train line
     device: str = "cpu"
-    seconds: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # total, training, evaluation
+
+    @property
+    def still_improving(self) -> bool:
+        """The kept epoch is the last one run: more epochs might have done better."""
+        return self.chosen_epoch == self.epochs_run
 
     def model(self) -> MLP:
         return MLP.from_state_dict(self.state_dict)
 
     def summary(self) -> dict:
         """Everything but the weights and the history, JSON-ready."""
-        return {"seed": self.seed, "chosen_iteration": self.chosen_iteration, "metrics": self.metrics,
-                "last": self.last, "settings": self.settings, "device": self.device,
-                "seconds": round(self.seconds, 3)}
+        return {"seed": self.seed, "chosen_epoch": self.chosen_epoch, "epochs_run": self.epochs_run,
+                "still_improving": self.still_improving, "metrics": self.metrics, "last": self.last,
+                "settings": self.settings, "curve_faces": self.curve_faces, "device": self.device,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
 
 def save_state(path: str | os.PathLike, state_dict: Mapping[str, torch.Tensor]) -> None:
@@ -160,29 +175,30 @@ def load_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
 @torch.inference_mode()
 def evaluate(model: MLP, rows: Rows, y: torch.Tensor, batch_size: int, device: torch.device) -> dict[str, float]:
     """Accuracy and mean cross-entropy of ``model`` on all of ``rows``, in batches."""
+    was_training = model.training
+    model.eval()
     correct, loss = 0, 0.0
     for start, stop in rows.slices(batch_size):
         logits = model(torch.from_numpy(rows.range(start, stop)).to(device))
         target = y[start:stop]
         loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
         correct += int((logits.argmax(1) == target).sum())
+    model.train(was_training)
     return {"accuracy": correct / len(rows), "loss": loss / len(rows)}
 
 
-def minibatches(n: int, batch_size: int, iterations: int, generator: torch.Generator) -> Iterator[np.ndarray]:
-    """``iterations`` index arrays: consecutive slices of a fresh permutation each epoch."""
-    done = 0
-    while done < iterations:
-        perm = torch.randperm(n, generator=generator).numpy()
-        for start in range(0, n, batch_size):
-            if done == iterations:
-                return
-            yield perm[start:start + batch_size]
-            done += 1
+def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
+    """One epoch's minibatches: consecutive slices of a fresh permutation of ``range(n)``."""
+    perm = torch.randperm(n, generator=generator).numpy()
+    return [perm[start:start + batch_size] for start in range(0, n, batch_size)]
 
 
-def _labels(y, device) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
+def curve_sample(n: int, size: int) -> np.ndarray:
+    """The training rows the learning curve is measured on: all of them, or ``size`` drawn
+    once (sorted; the same for every seed, so that the seeds' curves are comparable)."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size, replace=False))
 
 
 def _better(row: dict, best: dict | None) -> bool:
@@ -192,15 +208,71 @@ def _better(row: dict, best: dict | None) -> bool:
     return (row["accuracy"], -row["loss"]) > (best["accuracy"], -best["loss"])
 
 
-def choose_iteration(history: Sequence[dict], split: str = VALIDATION) -> int:
-    """The iteration whose ``split`` row is best by :func:`_better` (the rule train_mlp applies)."""
+def choose_epoch(history: Sequence[dict], split: str = VALIDATION) -> int:
+    """The epoch whose ``split`` row is best by :func:`_better` (the rule train_mlp applies)."""
     best = None
-    for row in sorted((r for r in history if r["split"] == split), key=lambda r: r["iteration"]):
+    for row in sorted((r for r in history if r["split"] == split), key=lambda r: r["epoch"]):
         if _better(row, best):
             best = row
     if best is None:
         raise ValueError(f"no {split!r} rows in the history")
-    return best["iteration"]
+    return best["epoch"]
+
+
+class EarlyStopping:
+    """Keeps the weights of the best validation epoch; says when ``patience`` epochs in a row
+    have not beaten it."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best: dict | None = None
+        self.epoch = 0
+        self.state: dict[str, torch.Tensor] | None = None
+        self.since_best = 0
+
+    def update(self, epoch: int, validation: dict, model: nn.Module) -> None:
+        if _better(validation, self.best):
+            self.best, self.epoch, self.since_best = validation, epoch, 0
+            self.state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        else:
+            self.since_best += 1
+
+    @property
+    def stop(self) -> bool:
+        return self.since_best >= self.patience
+
+
+@dataclass
+class _Data:
+    """The training set, the evaluated sets and their labels on the device."""
+
+    train: Rows
+    labels: dict[str, torch.Tensor]
+    sets: dict[str, Rows]  # "train" (whole), "validation", the other splits
+    curve: Rows  # the fixed training sample of the learning curve
+
+    @classmethod
+    def check(cls, x_train, y_train, splits: Mapping[str, tuple], curve_faces: int,
+              device: torch.device) -> "_Data":
+        if VALIDATION not in splits:
+            raise ValueError("splits must include 'validation': it chooses the epoch kept")
+        if TRAIN in splits:
+            raise ValueError("'train' is the training set itself; do not pass it in splits")
+        train = as_rows(x_train)
+        given = {TRAIN: (train, y_train), **{k: (as_rows(x), y) for k, (x, y) in splits.items()}}
+        for name, (rows, y) in given.items():
+            if len(rows) != len(y):
+                raise ValueError(f"{name}: {len(rows)} inputs but {len(y)} labels")
+            if rows.dim != train.dim:
+                raise ValueError(f"{name}: {rows.dim} features, training set has {train.dim}")
+        labels = {k: _labels(y, device) for k, (_, y) in given.items()}
+        sample = curve_sample(len(train), curve_faces)
+        labels["curve"] = labels[TRAIN][torch.from_numpy(sample).to(device)]
+        return cls(train, labels, {k: rows for k, (rows, _) in given.items()}, RowSubset(train, sample))
+
+
+def _labels(y, device) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
 
 
 def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettings = MLPSettings(),
@@ -209,71 +281,90 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
 
     ``x_*`` are arrays or sequences of chunk arrays (module docstring); ``y_*`` integer labels.
     """
-    if VALIDATION not in splits:
-        raise ValueError("splits must include 'validation': it chooses the iteration kept")
-    if TRAIN in splits:
-        raise ValueError("'train' is the training set itself; do not pass it in splits")
     t0 = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
-    train = as_rows(x_train)
-    evals = {TRAIN: (train, y_train), **{k: (as_rows(x), y) for k, (x, y) in splits.items()}}
-    for name, (rows, y) in evals.items():
-        if len(rows) != len(y):
-            raise ValueError(f"{name}: {len(rows)} inputs but {len(y)} labels")
-        if rows.dim != train.dim:
-            raise ValueError(f"{name}: {rows.dim} features, training set has {train.dim}")
-    n_classes = settings.n_classes or 1 + max(int(np.max(y)) for _, y in evals.values())
-    labels = {k: _labels(y, device) for k, (_, y) in evals.items()}
-
-    with deterministic(settings.threads):
+    data = _Data.check(x_train, y_train, splits, settings.curve_faces, device)
+    n_classes = settings.n_classes or 1 + max(int(labels.max()) for labels in data.labels.values())
+    history: list[dict] = []
+    evaluating = Stopwatch()
+    with deterministic(settings.threads), reused_freed_memory():
         g_init = torch.Generator().manual_seed(seed)  # initial_state draws exactly these weights
         g_batch = torch.Generator().manual_seed(seed + 1_000_003)
-        model = init_mlp(train.dim, settings.hidden, n_classes, g_init).to(device)
-        fused = device.type in ("cpu", "cuda")
-        opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, fused=fused)
-        history: list[dict] = []
-        best_row, best_state, best_it = None, None, 0
-        snapshots: dict[int, dict] = {}
-
-        def record(iteration: int) -> None:
-            nonlocal best_row, best_state, best_it
-            model.eval()
-            rows_now = {}
-            for name, (rows, _) in evals.items():
-                m = evaluate(model, rows, labels[name], settings.eval_batch_size, device)
-                rows_now[name] = m
-                history.append({"iteration": iteration, "split": name, **m})
-            model.train()
-            snapshots[iteration] = rows_now
-            if _better(rows_now[VALIDATION], best_row):
-                best_row, best_it = rows_now[VALIDATION], iteration
-                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-
-        record(0)
-        it = 0
-        progress = Progress(log, f"seed {seed}: iterations", settings.iterations, interval=10.0)
-        model.train()
-        for idx in minibatches(len(train), settings.batch_size, settings.iterations, g_batch):
-            xb = torch.from_numpy(train.take(idx)).to(device)
-            loss = nn.functional.cross_entropy(model(xb), labels[TRAIN][torch.from_numpy(idx).to(device)])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            it += 1
-            if it % settings.eval_every == 0 or it == settings.iterations:
-                record(it)
+        model = init_mlp(data.train.dim, settings.hidden, n_classes, g_init).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, fused=device.type in ("cpu", "cuda"))
+        stopper = EarlyStopping(settings.patience)
+        with evaluating:
+            last = _measure(model, data, settings.eval_batch_size, device)
+        history += _history_rows(0, last)
+        stopper.update(0, last[VALIDATION], model)
+        progress = Progress(log, f"seed {seed}: epochs", settings.epochs, interval=10.0)
+        epoch = 0
+        while epoch < settings.epochs and not stopper.stop:
+            epoch += 1
+            train_epoch(model, opt, data.train, data.labels[TRAIN],
+                        epoch_batches(len(data.train), settings.batch_size, g_batch), device)
+            with evaluating:
+                last = _measure(model, data, settings.eval_batch_size, device)
+            history += _history_rows(epoch, last)
+            stopper.update(epoch, last[VALIDATION], model)
             progress.advance()
+        model.load_state_dict(stopper.state)
+        with evaluating:
+            metrics = {name: evaluate(model, rows, data.labels[name], settings.eval_batch_size, device)
+                       for name, rows in data.sets.items()}
 
+    total = time.perf_counter() - t0
     result = MLPResult(
-        state_dict=best_state, history=history, chosen_iteration=best_it,
-        metrics=snapshots[best_it], last=snapshots[it], seed=seed, settings=asdict(settings),
-        device=str(device), seconds=time.perf_counter() - t0,
+        state_dict=stopper.state, history=history, chosen_epoch=stopper.epoch, epochs_run=epoch,
+        metrics=metrics, last=last, seed=seed, settings=asdict(settings),
+        curve_faces=len(data.curve), device=str(device),
+        seconds={"total": total, "training": total - evaluating.seconds, "evaluation": evaluating.seconds},
     )
-    log.info("seed %d: chose iteration %d of %d (validation accuracy %.4f, test %s) in %.1f s on %s",
-             seed, best_it, it, best_row["accuracy"],
-             f"{result.metrics['test']['accuracy']:.4f}" if "test" in result.metrics else "n/a",
-             result.seconds, device)
+    why = "patience ran out" if stopper.stop else f"the last of {settings.epochs} epochs"
+    log.info("seed %d: kept epoch %d of %d (%s; validation accuracy %.4f, test %s) in %.1f s on %s, "
+             "%.0f%% of it evaluating", seed, result.chosen_epoch, epoch, why, metrics[VALIDATION]["accuracy"],
+             f"{metrics['test']['accuracy']:.4f}" if "test" in metrics else "n/a", total, device,
+             100 * evaluating.seconds / total)
+    if result.still_improving:
+        log.warning("seed %d: the kept epoch is the last one run: still improving on validation, more epochs "
+                    "(the MLP's `epochs` setting) may do better", seed)
     return result
+
+
+def train_epoch(model: MLP, opt: torch.optim.Optimizer, train: Rows, labels: torch.Tensor,
+                batches: Sequence[np.ndarray], device: torch.device) -> None:
+    """One optimizer step per minibatch (index arrays into ``train``)."""
+    model.train()
+    for idx in batches:
+        xb = torch.from_numpy(train.take(idx)).to(device)
+        loss = nn.functional.cross_entropy(model(xb), labels[torch.from_numpy(idx).to(device)])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+
+def _measure(model: MLP, data: _Data, batch_size: int, device: torch.device) -> dict[str, dict[str, float]]:
+    """The learning curve's point: the whole validation set and the fixed training sample."""
+    return {VALIDATION: evaluate(model, data.sets[VALIDATION], data.labels[VALIDATION], batch_size, device),
+            TRAIN: evaluate(model, data.curve, data.labels["curve"], batch_size, device)}
+
+
+def _history_rows(epoch: int, measured: Mapping[str, dict]) -> list[dict]:
+    return [{"epoch": epoch, "split": name, **m} for name, m in measured.items()]
+
+
+class Stopwatch:
+    """Seconds spent inside ``with`` blocks, summed."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> "Stopwatch":
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds += time.perf_counter() - self._start
 
 
 @torch.inference_mode()

@@ -17,19 +17,20 @@ _COLORS = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
 
 
 def _series(rows: Sequence[dict], split: str, key: str) -> tuple[np.ndarray, np.ndarray]:
-    pts = sorted((r["iteration"], r[key]) for r in rows if r["split"] == split)
+    pts = sorted((r["epoch"], r[key]) for r in rows if r["split"] == split)
     return np.array([p[0] for p in pts]), np.array([p[1] for p in pts], dtype=float)
 
 
-def learning_curve_figure(history: Sequence[dict], chosen_iteration: int | None = None, *,
+def learning_curve_figure(history: Sequence[dict], chosen_epoch: int | None = None, *,
                           band: Sequence[dict] | None = None, title: str = "", note: str = "",
-                          chosen: Sequence[int] = ()) -> "plt.Figure":
-    """Accuracy (%) of each split against iteration.
+                          chosen: Sequence[int] = (), test: float | None = None) -> "plt.Figure":
+    """Accuracy (%) of each split against epoch.
 
-    ``history``: rows {"iteration", "split", "accuracy"} of one run (the median seed's);
-    ``band``: rows {"iteration", "split", "mean", "sd"} over seeds
-    (:func:`digitface.faces.mlp.history_band`), drawn as mean ± sd; ``chosen_iteration``: the
-    shown run's choice (dashed line); ``chosen``: every seed's choice (ticks on the axis).
+    ``history``: rows {"epoch", "split", "accuracy"} of one run (the median seed's);
+    ``band``: rows {"epoch", "split", "mean", "sd"} over seeds
+    (:func:`digitface.faces.seeds.history_band`), drawn as mean ± sd; ``chosen_epoch``: the
+    shown run's choice (dashed line); ``chosen``: every seed's choice (ticks on the axis);
+    ``test``: the shown run's test accuracy, measured once at its kept epoch (a point).
     The legend and ``note`` sit under the axes, off the data.
     """
     fig, ax = plt.subplots(figsize=(7.2, 5.0), layout="constrained")
@@ -45,13 +46,16 @@ def learning_curve_figure(history: Sequence[dict], chosen_iteration: int | None 
                                 label=f"{split}: mean ± sd over seeds")
         it, val = _series(history, split, "accuracy")
         ax.plot(it, 100 * val, color=color, label=f"{split} (the median seed)", linewidth=1.5)
-    if chosen_iteration is not None:
-        ax.axvline(chosen_iteration, color="0.3", linestyle="--", linewidth=1,
-                   label=f"chosen on validation, the median seed (iteration {chosen_iteration})")
+    if chosen_epoch is not None:
+        ax.axvline(chosen_epoch, color="0.3", linestyle="--", linewidth=1,
+                   label=f"kept on validation, the median seed (epoch {chosen_epoch})")
+        if test is not None:
+            ax.plot([chosen_epoch], [100 * test], marker="o", color=_COLORS["test"], linestyle="none",
+                    label=f"test at the kept epoch, the median seed ({100 * test:.1f}%)")
     for i, it in enumerate(chosen):
         ax.plot([it], [0], marker="^", color="0.3", markersize=7, clip_on=False,
-                label="chosen iteration of each seed" if i == 0 else None)
-    ax.set_xlabel("iteration (minibatches)")
+                label="kept epoch of each seed" if i == 0 else None)
+    ax.set_xlabel("epoch (passes over the training set)")
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)

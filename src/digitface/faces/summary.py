@@ -1,27 +1,78 @@
-"""One table of the face classifiers' results beside the reference report's numbers."""
+"""One table of the face classifiers' results beside the reference report's numbers.
+
+Every accuracy stands beside its chance level and its sampling error (one binomial standard
+error of a set of n faces), and the epoch each seed kept. A row is set against the reference's
+number (the difference, with its standard error) only when it measured the same thing: real
+photographs of the reference's six actors and, for the feature MLP, the reference's features.
+Otherwise the row says why there is no comparison and what the reference got on its own data.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from .. import reference
+from ..atomic import write_tsv
 
-HEADER = ["experiment", "split", "ours (mean ± sd over seeds)", "reference", "n", "data", "weights"]
+HEADER = ["experiment", "split", "ours (mean ± sd over seeds)", "reference", "difference", "sampling error",
+          "n", "chance", "epoch kept", "data", "weights"]
+NAMES = {"mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)", "alexnet": "MLP on AlexNet features (600 ReLU, Adam)"}
 
 
-def _pct(stats: dict) -> str:
-    return f"{100 * stats['mean']:.2f}% ± {100 * stats['sd']:.2f}"
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
 
 
-def summary_rows(runs: dict[str, dict], data: str, weights: dict[str, str]) -> list[list[str]]:
-    """``runs``: {"mlp" | "alexnet": summary.json of summarize_face_runs}."""
-    names = {"mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)",
-             "alexnet": "MLP on AlexNet features (600 ReLU, Adam)"}
+def standard_error(accuracy: float, n: int) -> float:
+    """One binomial standard error of an accuracy measured on ``n`` faces."""
+    return (accuracy * (1 - accuracy) / n) ** 0.5 if n else float("nan")
+
+
+def epoch_note(summary: dict) -> str:
+    """The epoch kept over seeds, and the seeds still improving when their epochs ran out."""
+    kept = summary["chosen_epoch"]
+    text = f"{kept['mean']:.1f} ± {kept['sd']:.1f} (at most {summary['max_epochs']})"
+    still = summary["still_improving"]
+    if still:
+        text += (f"; {len(still)} of {len(summary['seeds'])} seeds kept their last epoch: still improving "
+                 f"(seeds {', '.join(map(str, still))})")
+    return text
+
+
+def comparison(model: str, split: str, accuracy: float, n: int, not_comparable: str) -> tuple[str, str]:
+    """(reference cell, difference cell) of one row."""
+    ref = reference.FACES.get((model, split))
+    if ref is None:
+        return "", ""
+    if not_comparable:
+        return "", f"no comparison: {not_comparable}; the reference got {_pct(ref)} on its own"
+    se = standard_error(accuracy, n)
+    return _pct(ref), f"{100 * (accuracy - ref):+.2f} pts (1 SE = {100 * se:.2f} pts, n = {n})"
+
+
+def summary_rows(runs: dict[str, dict], data: str, weights: dict[str, str], n_classes: int,
+                 not_comparable: dict[str, str]) -> list[list[str]]:
+    """``runs``: {"mlp" | "alexnet": summary.json of summarize_face_runs}; ``not_comparable``:
+    per model, why the reference's number does not apply ("" when it does)."""
     rows = []
     for model, summary in runs.items():
         for split in ("train", "validation", "test"):
-            ref = reference.FACES.get((model, split))
+            acc, n = summary[split]["accuracy"], summary["n"][split]
+            ref, diff = comparison(model, split, acc["mean"], n, not_comparable.get(model, ""))
             rows.append([
-                f"{names[model]}, {len(summary['seeds'])} seeds", split,
-                _pct(summary[split]["accuracy"]), "" if ref is None else f"{100 * ref:.2f}%",
-                str(summary["n"][split]), data, weights.get(model, ""),
+                f"{NAMES[model]}, {len(summary['seeds'])} seeds", split,
+                f"{_pct(acc['mean'])} ± {100 * acc['sd']:.2f}", ref, diff,
+                f"{100 * standard_error(acc['mean'], n):.2f} pts", str(n),
+                f"{_pct(1 / n_classes)} (1 of {n_classes})", epoch_note(summary), data, weights.get(model, ""),
             ])
     return rows
+
+
+def write_summary_table(summaries: dict[str, str], table: str, data: str, weights: str, alexnet: dict,
+                        n_classes: int, not_comparable: dict[str, str]) -> None:
+    """The summarize_faces job: each classifier's summary.json -> metrics.tsv."""
+    runs = {model: json.loads(Path(path).read_text(encoding="utf-8")) for model, path in summaries.items()}
+    described = {"alexnet": f"{weights}, layer {alexnet['layer']}, {alexnet['preprocess']} preprocessing, "
+                            f"chunks of up to {alexnet['chunk_size']} faces"}
+    write_tsv(table, HEADER, summary_rows(runs, data, described, n_classes, not_comparable))

@@ -1,0 +1,37 @@
+"""The crop job: one batch's verified images cropped to every size, actor by actor (duplicates
+are found within an actor), then the batch's final manifest and one crop array per size."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from digitface.faces.crop import STORE_DAMAGED, CropSettings, crop_actor
+from digitface.faces.dataset import save_array, stack_crops
+from digitface.faces.manifest import by_person, read_manifest, write_manifest
+
+
+def crop_batch(names: Sequence[str], stores: Sequence[str | os.PathLike], download_manifest: str | os.PathLike,
+               crops_dir: str | os.PathLike, settings: Mapping, manifest: str | os.PathLike,
+               arrays: Sequence[str | os.PathLike]) -> None:
+    """``names`` and ``stores``: the batch's actors and their stores; ``arrays``: one output per
+    configured size, in the order of ``settings["sizes"]``."""
+    crop = CropSettings(sizes=tuple(settings["sizes"]), min_bbox_fraction=settings["min_bbox_fraction"],
+                        max_pixels=settings["max_pixels"], workers=settings["workers"])
+    downloaded = by_person(read_manifest(download_manifest), names)
+    records, pixels = [], {}
+    for name, store in zip(names, stores):
+        records += crop_actor(downloaded[name], store, crops_dir, crop, pixels)
+    damaged = [r for r in records if r.outcome == STORE_DAMAGED]
+    if damaged:
+        # The download manifest says these bodies are stored, which is no longer true. Without it
+        # the next run reruns the download job (fetching the removed bodies again), then this one.
+        Path(download_manifest).unlink()
+        raise SystemExit(
+            f"{len(damaged)} stored bodies were damaged or missing, e.g. {damaged[0].body} (face_id "
+            f"{damaged[0].row.face_id}): removed from the store, with {download_manifest}. "
+            "Run the workflow again: it fetches them again and crops them.")
+    write_manifest(manifest, records)
+    for size, path in zip(crop.sizes, arrays):
+        save_array(path, stack_crops(records, pixels, size))

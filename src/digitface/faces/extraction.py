@@ -1,0 +1,79 @@
+"""The AlexNet extraction job: a few consecutive chunks (:mod:`digitface.faces.chunks`), each
+looked up in the feature set's cache by the digest of its crops and computed only if missing.
+
+torch and the network are loaded only when a chunk has to be computed, so a job whose chunks
+are all cached (its crops were rewritten unchanged, or its grouping changed) costs a few
+hashes, not the seconds that importing torch takes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from digitface.faces.chunks import Chunk, cached_file, crops_digest, seal, write_part
+from digitface.faces.npy_file import NpyFile
+from digitface.memory import reused_freed_memory
+
+log = logging.getLogger(__name__)
+
+
+class _LazyNetwork:
+    """The truncated AlexNet, built (and torch imported) on first use."""
+
+    def __init__(self, settings: Mapping, weights: str, weights_file: str | None, threads: int | None) -> None:
+        self.settings, self.weights, self.weights_file, self.threads = settings, weights, weights_file, threads
+        self._alexnet, self._model, self.meta = None, None, None
+
+    def extract(self, pixels, path: Path) -> dict:
+        """Features of ``pixels`` (uint8 crops) written atomically to ``path``."""
+        if self._model is None:
+            from digitface.faces import alexnet
+
+            self._alexnet = alexnet
+            if self.threads:
+                alexnet.torch.set_num_threads(self.threads)
+            self._model, self.meta = alexnet.build_extractor(self.settings["layer"], self.weights,
+                                                             seed=self.settings["seed"], path=self.weights_file)
+            log.info("network: %s, %s features per face", self.meta["description"], self.meta["n_features"])
+        return self._alexnet.extract_chunk_to_file(pixels, path, self._model, self.settings["preprocess"],
+                                                   self.settings["batch_size"], dtype=self.settings["dtype"])
+
+
+def extract_chunks(chunks: Sequence[Chunk], crops: Mapping[str, str | os.PathLike], cache_dir: str | os.PathLike,
+                   part_path: str | os.PathLike, settings: Mapping, weights: str,
+                   weights_file: str | None = None, threads: int | None = None) -> dict:
+    """Features of every chunk into the cache (computing the missing ones), then the job's
+    manifest. ``crops``: each batch's 227 crop array by name; ``settings``: the extraction
+    settings (layer, seed, preprocess, batch_size, dtype); ``threads``: torch's CPU threads.
+    Returns counts and the seconds spent in the network."""
+    from_cache, computed, images, seconds = 0, 0, 0, 0.0
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    arrays = {name: NpyFile(path) for name, path in crops.items()}
+    network = _LazyNetwork(settings, weights, weights_file, threads)
+    entries = []
+    with reused_freed_memory():
+        for chunk in chunks:
+            pixels = arrays[chunk.array][chunk.start:chunk.stop]
+            digest = crops_digest(pixels)
+            if cached_file(cache_dir, digest, len(chunk)) is not None:
+                from_cache += 1
+            else:
+                path = cache_dir / f"{digest}.npy"
+                info = network.extract(pixels, path)
+                seal(path)
+                computed, images, seconds = computed + 1, images + len(chunk), seconds + info["seconds"]
+                log.info("%s chunk %03d: crops %d-%d, %.1f images/s", chunk.array, chunk.part, chunk.start,
+                         chunk.stop - 1, len(chunk) / max(info["seconds"], 1e-9))
+            entries.append((chunk, digest))
+    write_part(part_path, entries)
+    summary = {"chunks": len(chunks), "computed": computed, "from_cache": from_cache, "images_computed": images,
+               "forward_seconds": seconds}
+    log.info("%d chunks: %d computed (%d images, %.1f images/s in the network), %d found in the cache%s",
+             len(chunks), computed, images, images / seconds if seconds else 0.0, from_cache,
+             f"; {network.meta['description']}" if network.meta else "")
+    return summary
+
