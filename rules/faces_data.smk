@@ -98,7 +98,7 @@ rule crop_actor:
         "<logs>/crop_actor/{batch}.log",
     benchmark:
         "<benchmarks>/crop_actor/{batch}.tsv"
-    threads: 2
+    threads: FACES["crop"]["workers"]
     resources:
         mem_mb=4000,
         runtime=120,

@@ -2,6 +2,11 @@
 # depends on how many faces of each actor survived), an MLP on 64x64 crops per seed,
 # hidden-unit pictures, AlexNet features in jobs of a few chunks, an MLP on the features per
 # seed, summaries.
+#
+# Priorities order the jobs the split makes ready: the features first (they take every core),
+# then the feature MLP's seeds, the longest jobs, then the pixel MLP's, which fill the cores
+# beside the last of them. Otherwise the last feature-MLP seed may run alone on one core
+# while the others idle (seeds train on one thread each).
 
 
 checkpoint split_faces:
@@ -48,6 +53,7 @@ rule train_face_mlp:
         mem_mb=3000,
         runtime=60,
         gpu=1 if GPU else 0,
+    priority: 1
     conda:
         "../envs/faces.yaml"
     script:
@@ -131,6 +137,7 @@ rule extract_alexnet_chunks:
         mem_mb=3000,
         runtime=60,
         gpu=1 if GPU else 0,
+    priority: 3
     conda:
         "../envs/faces.yaml"
     script:
@@ -158,6 +165,7 @@ rule train_alexnet_mlp:
         mem_mb=4000,
         runtime=120,
         gpu=1 if GPU else 0,
+    priority: 2
     conda:
         "../envs/faces.yaml"
     script:

@@ -7,4 +7,4 @@ from digitface.logs import log_to_file
 log_to_file(snakemake.log[0])
 params = snakemake.params
 crop_batch(params.names, params.stores, snakemake.input.manifest, params.crops, params.settings,
-           snakemake.output.manifest, snakemake.output.arrays)
+           snakemake.output.manifest, snakemake.output.arrays, snakemake.threads)

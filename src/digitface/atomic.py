@@ -18,6 +18,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -59,34 +60,50 @@ def naming_full_disk(dest: str | os.PathLike) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_path(dest: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it onto ``dest`` only on success.
+def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: str | os.PathLike | None = None,
+                durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path; rename it onto ``dest`` only on success.
 
     ``suffix`` defaults to ``dest``'s own suffix so that libraries that pick a format from
-    the extension (matplotlib, numpy, Pillow) behave as they would on ``dest``.
+    the extension (matplotlib, numpy, Pillow) behave as they would on ``dest``. The temporary
+    file lies beside ``dest``, or in ``staging``, a folder on the same filesystem that a job
+    owns: a killed job's temporary files are then all in one place, for its rerun to remove
+    (:func:`fresh_staging`). ``durable=False`` skips the fsync before the rename: a kill still
+    never leaves a half-written ``dest`` (the rename is atomic), but a power cut may, so it is
+    for files that are checked before they are reused (the crop pictures).
     """
     dest = Path(dest)
     with naming_full_disk(dest):
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix if suffix is not None else dest.suffix
-        )
+        folder = Path(staging) if staging is not None else dest.parent
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.",
+                                   suffix=suffix if suffix is not None else dest.suffix)
         os.close(fd)
         tmp_path = Path(tmp)
         try:
             os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
             yield tmp_path
-            with open(tmp_path, "rb+") as fh:
-                os.fsync(fh.fileno())
+            if durable:
+                with open(tmp_path, "rb+") as fh:
+                    os.fsync(fh.fileno())
             os.replace(tmp_path, dest)
         finally:
             if tmp_path.exists():
                 tmp_path.unlink()
 
 
-def write_bytes(dest: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``dest`` atomically."""
-    with atomic_path(dest) as tmp:
+def fresh_staging(folder: str | os.PathLike) -> Path:
+    """``folder`` emptied (what a killed run of the same job left there is removed) and made."""
+    folder = Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def write_bytes(dest: str | os.PathLike, data: bytes, *, staging: str | os.PathLike | None = None,
+                durable: bool = True) -> None:
+    """Write ``data`` to ``dest`` atomically (``staging``, ``durable``: as for :func:`atomic_path`)."""
+    with atomic_path(dest, staging=staging, durable=durable) as tmp:
         tmp.write_bytes(data)
 
 

@@ -291,3 +291,51 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     fig = hidden_units_figure(image, top, [hu.weight_picture(c) for c in changes],
                               [train_faces[i] for i in drivers], names[actor])
     save_figure(fig, tmp_path / "units.png")
+
+
+def test_standardized_inputs_make_training_blind_to_each_features_scale(toy, tmp_path):
+    """Features that differ only by a per-feature scale and shift (as random-weight AlexNet
+    activations do, by orders of magnitude) train to the same network once standardized, and
+    the statistics travel with the saved weights: the model takes raw inputs."""
+    settings = mlp.MLPSettings(**{**FAST.__dict__, "standardize": True})
+    scale = np.geomspace(1e-3, 1e2, toy["train"][0].shape[1]).astype(np.float32)
+
+    def rescaled(split):
+        x, y = toy[split]
+        return x * scale + 7.0, y
+
+    plain = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
+    scaled = mlp.train_mlp(*rescaled("train"), {"validation": rescaled("validation"), "test": rescaled("test")},
+                           settings, seed=0)
+    assert plain.chosen_epoch == scaled.chosen_epoch
+    for split in ("train", "validation", "test"):
+        assert scaled.metrics[split]["accuracy"] == pytest.approx(plain.metrics[split]["accuracy"], abs=0.02)
+    np.testing.assert_allclose(scaled.state_dict["input_scale"].numpy() * scale,
+                               plain.state_dict["input_scale"].numpy(), rtol=1e-3)
+
+    mlp.save_state(tmp_path / "model.pt", scaled.state_dict)
+    model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "model.pt"))
+    x_test, y_test = rescaled("test")
+    accuracy = float((mlp.predict(model, x_test).argmax(1) == y_test).mean())
+    assert accuracy == pytest.approx(scaled.metrics["test"]["accuracy"])
+
+
+
+def test_raw_features_a_thousandth_of_the_pixels_scale_learn_far_slower_than_standardized_ones(toy):
+    """What standardization is for: activations as small as random AlexNet's barely move the
+    hidden layer, so after the same epochs the raw network is far behind."""
+    short = {**FAST.__dict__, "epochs": 3, "patience": 3, "standardize": False}
+    tiny = {k: (x * 1e-3, y) for k, (x, y) in toy.items()}
+    raw = mlp.train_mlp(*tiny["train"], _splits(tiny), mlp.MLPSettings(**short), seed=0)
+    standardized = mlp.train_mlp(*tiny["train"], _splits(tiny), mlp.MLPSettings(**{**short, "standardize": True}), seed=0)
+    assert "input_mean" not in raw.state_dict
+    assert standardized.metrics["validation"]["loss"] < 0.5 * raw.metrics["validation"]["loss"]
+
+
+def test_input_statistics_ignore_features_constant_on_the_training_set():
+    x = np.random.default_rng(0).normal(3.0, 2.0, (500, 4)).astype(np.float32)
+    x[:, 2] = 5.0
+    mean, scale = mlp.input_statistics(Rows(x), batch_size=64)
+    np.testing.assert_allclose(mean, x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(scale[[0, 1, 3]], 1 / x[:, [0, 1, 3]].std(0), rtol=1e-4)
+    assert scale[2] == 0.0

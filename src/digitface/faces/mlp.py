@@ -1,11 +1,16 @@
 """One-hidden-layer PyTorch classifier for face crops or AlexNet activations (reference parts 8, 10).
 
 Inputs: ``uint8`` arrays are pixels and are scaled to [-1, 1] (x / 127.5 - 1) as the reference
-did; float arrays (activations) are used as they are. Either kind may be one array (N, ...)
-flattened to (N, D), or a sequence of chunk arrays (n_i, D), typically the AlexNet activation
-files opened as :class:`~digitface.faces.npy_file.NpyFile`: minibatches then read their rows
-chunk by chunk, and no dataset-sized array is ever built or mapped. Both give bit-identical
-minibatches, hence identical runs.
+did; float arrays (activations) are used as they are, or, with ``standardize``, shifted and scaled
+per feature by the training set's mean and standard deviation (kept in the model's weights).
+Random-weight AlexNet activations vary by a few thousandths from face to face: raw, they move
+the hidden layer so little that the network needs several times the epochs to learn.
+
+Either kind may be one array (N, ...) flattened to (N, D), or a sequence of chunk arrays
+(n_i, D), typically the AlexNet activation files opened as
+:class:`~digitface.faces.npy_file.NpyFile`: minibatches then read their rows chunk by chunk, and
+no dataset-sized array is ever built or mapped. Both give bit-identical minibatches, hence
+identical runs.
 
 Training: Adam on the mean cross-entropy, in epochs: each epoch is a fresh seeded permutation of
 the training set cut into consecutive minibatches (the last one may be smaller), so every image
@@ -62,20 +67,36 @@ class MLPSettings:
     eval_batch_size: int = 250  # memory per job stays flat: a batch, not a set
     n_classes: int | None = None  # None: 1 + the largest label seen
     threads: int | None = None  # CPU threads while training; None: torch's current setting
+    standardize: bool = False  # inputs to zero mean, unit variance per feature (training-set statistics)
 
 
 # -------------------------------------------------------------------------------------- model
 
 
 class MLP(nn.Module):
-    """Inputs (N, D) -> ReLU hidden layer -> class logits."""
+    """Inputs (N, D) -> ReLU hidden layer -> class logits.
+
+    With :meth:`standardize`, inputs are first shifted and scaled per feature by statistics of
+    the training set, kept in the weights (buffers ``input_mean``, ``input_scale``), so a saved
+    model takes raw inputs like any other.
+    """
 
     def __init__(self, n_inputs: int, n_hidden: int, n_classes: int):
         super().__init__()
         self.hidden = nn.Linear(n_inputs, n_hidden)
         self.out = nn.Linear(n_hidden, n_classes)
+        self.register_buffer("input_mean", None)  # None: not in the state dict
+        self.register_buffer("input_scale", None)
+
+    def standardize(self, mean: np.ndarray, scale: np.ndarray) -> None:
+        """Inputs become ``(x - mean) * scale`` before the hidden layer."""
+        device = self.hidden.weight.device
+        self.input_mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
+        self.input_scale = torch.as_tensor(scale, dtype=torch.float32, device=device)
 
     def hidden_activations(self, x: torch.Tensor) -> torch.Tensor:
+        if self.input_mean is not None:
+            x = (x - self.input_mean) * self.input_scale
         return torch.relu(self.hidden(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -86,6 +107,8 @@ class MLP(nn.Module):
         """Rebuild a trained network from :attr:`MLPResult.state_dict`."""
         hidden, n_inputs = state["hidden.weight"].shape
         model = cls(n_inputs, hidden, state["out.weight"].shape[0])
+        if "input_mean" in state:
+            model.standardize(state["input_mean"], state["input_scale"])
         model.load_state_dict(state)
         return model.eval()
 
@@ -185,6 +208,22 @@ def evaluate(model: MLP, rows: Rows, y: torch.Tensor, batch_size: int, device: t
         correct += int((logits.argmax(1) == target).sum())
     model.train(was_training)
     return {"accuracy": correct / len(rows), "loss": loss / len(rows)}
+
+
+def input_statistics(rows: Rows, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per feature: the mean of ``rows`` and 1 / standard deviation (0 for a feature constant
+    over them: it carries nothing, and a division by its tiny spread would blow up elsewhere).
+    One pass in batches, summed in float64 in a fixed order: the same for every seed."""
+    total = np.zeros(rows.dim)
+    squares = np.zeros(rows.dim)
+    for start, stop in rows.slices(batch_size):
+        block = rows.range(start, stop).astype(np.float64)
+        total += block.sum(axis=0)
+        squares += np.square(block).sum(axis=0)
+    mean = total / len(rows)
+    sd = np.sqrt(np.maximum(squares / len(rows) - np.square(mean), 0.0))
+    scale = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 1e-6 * max(float(sd.max()), 1e-30))
+    return mean.astype(np.float32), scale.astype(np.float32)
 
 
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
@@ -291,6 +330,8 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
         g_init = torch.Generator().manual_seed(seed)  # initial_state draws exactly these weights
         g_batch = torch.Generator().manual_seed(seed + 1_000_003)
         model = init_mlp(data.train.dim, settings.hidden, n_classes, g_init).to(device)
+        if settings.standardize:
+            model.standardize(*input_statistics(data.train, settings.eval_batch_size))
         opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, fused=device.type in ("cpu", "cuda"))
         stopper = EarlyStopping(settings.patience)
         with evaluating:
