@@ -154,7 +154,8 @@ def _work(run_dir: Path, requests: int) -> dict:
         runs = [json.loads(p.read_text()) for p in sorted(faces.glob(pattern))]
         training[rule] = {"face_epochs": sum(r["n"]["train"] * r["epochs_run"] for r in runs),
                           "seeds": [{k: r[k] for k in ("seed", "chosen_epoch", "epochs_run", "still_improving",
-                                                       "seconds")} | {"test": r["metrics"]["test"]["accuracy"]}
+                                                       "seconds", "n")}
+                                    | {split: r["metrics"][split]["accuracy"] for split in ("validation", "test")}
                                     for r in runs]}
     return {"rows": len(downloaded), "requests": requests,
             "decoded": sum(1 for r in downloaded if r["body"]),
