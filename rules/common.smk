@@ -1,16 +1,21 @@
 # Configuration (typed, validated, checked before any job), the run's folders, wildcard
 # constraints and input functions shared by every stage.
 import re
+import sys
 from difflib import get_close_matches
 
 import yaml
 
-from snakemake.utils import validate
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import update_config, validate
 
 from digitface import provenance
 from digitface.configuration import (
+    ConfigError,
     check_config,
     coerce_to_schema,
+    config_sources,
+    invalid_setting,
     extraction_settings,
     feature_set,
     resolved_weights,
@@ -21,13 +26,27 @@ from digitface.digits.sources import IDX_FILES, idx_file
 from digitface.faces.batches import actor_batches
 from digitface.faces.chunks import as_params, extraction_jobs
 from digitface.faces.lists import slugify
+from digitface.report_request import built, report_only
 from digitface.report_tables import TABLES, summary_fragment
 
 
-# --config values arrive as strings ("0.8"): read them with the schema's types, then validate.
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _fh:
-    config.update(coerce_to_schema(dict(config), yaml.safe_load(_fh)))
-validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+    _SCHEMA = yaml.safe_load(_fh)
+# Nested --config values arrive as strings ("0.8"): read those, and only those, with the
+# schema's types. A config file's YAML types its own values: a quoted '100' there is refused.
+update_config(config, coerce_to_schema(dict(workflow.config_settings.config), _SCHEMA))
+try:
+    validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+except WorkflowError as _err:
+    # Snakemake raised it while handling the schema's own error: say that one in words.
+    raise ConfigError(
+        invalid_setting(
+            _err.__context__,
+            config_sources(
+                workflow.overwrite_configfiles, workflow.config_settings.config
+            ),
+        )
+    ) from None
 config["run"] = run_name(config, workflow.overwrite_configfiles)
 # Missing or empty data, split sizes larger than the data, ...: refused before any job.
 check_config(config)
@@ -68,6 +87,8 @@ ACTORS = sorted(ACTOR_NAMES)
 # {batch: actor slugs}: one download, one crop job and one crop array per batch.
 BATCHES = actor_batches(ACTORS, FACES["actors_per_job"])
 OPTIMIZERS = ["gd", "momentum"]
+#: (targets, report path) when the command only makes a report, else None.
+REPORT = report_only(sys.argv)
 #: The targets a user types (rules without outputs of their own).
 TARGET_RULES = ["all", "digits", "faces_data", "faces", "backprop"]
 
@@ -160,7 +181,7 @@ def get_faces_data_targets():
 def get_alexnet_weights(wildcards):
     """The ImageNet weights file when the run uses them (none for random weights)."""
     if WEIGHTS == "imagenet":
-        return {"weights": f"{RESOURCES}/alexnet/{IMAGENET['sha256']}.pth"}
+        return {"weights": f"<resources>/alexnet/{IMAGENET['sha256']}.pth"}
     return {}
 
 
@@ -201,13 +222,20 @@ def part_crop_arrays(wildcards, what):
 
 
 def get_faces_models_targets():
-    return [
-        "<results>/faces/metrics.html",
-        "<results>/faces/mlp/curves.png",
-        f"<results>/faces/alexnet/{FEATURES}/mlp/curves.png",
-    ] + expand(
-        "<results>/faces/figures/hidden_units_{actor}.png",
-        actor=sorted(HIDDEN_UNIT_IMAGES),
+    """The faces models' outputs, and the ImageNet weights when the run uses them: a target of
+    its own, so that the pinned file is obtained (or refused) at the start of the run, not
+    after the split checkpoint, hours in, when the first extraction job needs it."""
+    return (
+        [
+            "<results>/faces/metrics.html",
+            "<results>/faces/mlp/curves.png",
+            f"<results>/faces/alexnet/{FEATURES}/mlp/curves.png",
+        ]
+        + expand(
+            "<results>/faces/figures/hidden_units_{actor}.png",
+            actor=sorted(HIDDEN_UNIT_IMAGES),
+        )
+        + list(get_alexnet_weights(None).values())
     )
 
 
@@ -226,6 +254,9 @@ def get_summary_tables(wildcards):
 
 
 def get_all_targets():
+    """Every output of the run's experiments; for a report alone (`snakemake --report`), the
+    ones the run has built (digitface.report_request), so a report follows any target.
+    """
     targets = {
         "digits": get_digits_targets(),
         "faces": get_faces_data_targets() + get_faces_models_targets(),
@@ -234,6 +265,13 @@ def get_all_targets():
     chosen = [t for part in EXPERIMENTS for t in targets[part]]
     if "digits" in EXPERIMENTS or "faces" in EXPERIMENTS:
         chosen.append("<results>/metrics.html")
+    if REPORT is not None and not REPORT[0]:
+        return built(
+            chosen,
+            {"results": RESULTS, "resources": RESOURCES},
+            workflow.overwrite_configfiles,
+            REPORT[1],
+        )
     return chosen
 
 

@@ -12,7 +12,7 @@ rule download_mnist:
     log:
         "<logs>/download_mnist/{stem}.log",
     localrule: True
-    retries: 2
+    priority: 50
     conda:
         "../envs/digits.yaml"
     script:

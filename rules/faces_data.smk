@@ -19,7 +19,7 @@ rule fetch_face_list:
     log:
         "<logs>/fetch_face_list/{list_name}.log",
     localrule: True
-    retries: 2
+    priority: 50
     conda:
         "../envs/faces.yaml"
     script:

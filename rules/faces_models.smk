@@ -103,7 +103,7 @@ rule fetch_alexnet_weights:
     log:
         "<logs>/fetch_alexnet_weights/{sha256}.log",
     localrule: True
-    retries: 1
+    priority: 50
     conda:
         "../envs/faces.yaml"
     script:

@@ -54,6 +54,9 @@ def test_a_result_names_its_commit_and_says_when_code_differed_but_not_its_own_o
      {"times_s", "median_s", "ratios"}),
     ("benchmarks.bench_scheduler", ["--jobs", "6", "--seconds", "0.1"],
      {"sides", "profile_settings", "cpu_ratio_profile_over_defaults", "cpu_ratio_workflow_over_defaults"}),
+    ("benchmarks.bench_alexnet_chunk", ["--chunk", "4", "--chunks-per-job", "2", "--batch-size", "2", "--repeats", "1",
+                                        "--rss-repeats", "1"],
+     {"throughput", "peak_rss_mib", "chunks_per_job"}),
 ])
 def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
@@ -66,28 +69,39 @@ def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
 
 @pytest.mark.benchmark
 def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tmp_path):
-    """Two tiny sizes through the real command: the JSON has every stage with its jobs, CPU and
-    peak RSS, the fit and the extrapolation; README's table and the log-log figure render it."""
+    """Two tiny sizes through the real command: every stage's jobs, CPU and peak RSS, each rated
+    stage's workflow rate beside its in-process limit, the models' results, the targets; README's
+    tables and the figure render it."""
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--identities", "2", "3", "--rows", "15",
-                           "--actors-per-job", "2", "--photos", str(tmp_path / "photos")], cwd=REPO, capture_output=True, text=True, env=env)
+                           "--actors-per-job", "2", "--photos", str(tmp_path / "photos")], cwd=REPO,
+                          capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((tmp_path / "scale.json").read_text())
     assert [s["identities"] for s in result["sizes"]] == [2, 3]
     for size in result["sizes"]:
         assert size["cropped_faces"] > 0 and size["run"]["wall_s"] > 0 and size["run"]["cpu_s"] > 0
         assert 0 < size["snakemake_share"] < 1
-        for rule in ("download_actor", "crop_actor", "train_face_mlp", "extract_alexnet_chunk", "train_alexnet_mlp"):
+        for rule in ("download_actor", "crop_actor", "train_face_mlp", "extract_alexnet_chunks", "train_alexnet_mlp"):
             stage = size["stages"][rule]
-            assert stage["jobs"] >= 1 and stage["peak_rss_mb"] > 0, (rule, stage)
+            assert stage["jobs"] >= 1 and stage["peak_rss_mb"] > 0 and stage["cpu_s"] > 0, (rule, stage)
+        for stage, rate in size["rates"].items():
+            assert rate["work"] > 0 and rate["limit_per_cpu_s"] > 0, (stage, rate)
+            assert rate["ratio"] == pytest.approx(rate["workflow_per_cpu_s"] / rate["limit_per_cpu_s"])
+        assert size["extracted"] == size["cropped_faces"]  # every face through AlexNet once
+        for rule in ("train_face_mlp", "train_alexnet_mlp"):
+            seeds = size["training"][rule]["seeds"]
+            assert [s["seed"] for s in seeds] == [0, 1, 2]
+            assert all(0 <= s["chosen_epoch"] <= s["epochs_run"] and 0 <= s["test"] <= 1 for s in seeds)
         # two identities per download and crop job
         assert size["stages"]["download_actor"]["jobs"] == -(-size["identities"] // 2)
         assert size["actors"] == size["identities"] and size["actors_per_job"] == 2
-    assert result["fit"]["full_facescrub"]["identities"] == 530
+        assert set(size["targets_met"]) == set(result["targets"])
 
     from tools import plot_scale, readme_tables
     table = readme_tables.scale_table(result)
     assert f"| 3 | 45 | {result['sizes'][1]['cropped_faces']:,} |" in table
+    assert "50.00% (1 of 2)" in table and "33.33% (1 of 3)" in table  # chance beside each accuracy
     png = plot_scale.plot(result, tmp_path / "scale.png")
     from PIL import Image
     with Image.open(png) as image:

@@ -85,3 +85,50 @@ def test_a_damaged_store_body_is_recorded_removed_and_fetched_again(cropped, tmp
     assert {r["outcome"] for r in repaired.values()} == {"ok"} and len(repaired) == len(rows)
     log = (cropped / f"results/{RUN}/logs/download_actor/synthetic_person_d.log").read_text()
     assert "1 to fetch" in log
+
+
+def test_a_crop_job_killed_mid_way_leaves_nothing_behind_after_its_rerun(cropped, tmp_path):
+    """kill -9 of the whole run while its crop job writes pictures, then the rerun a user types:
+    the results are byte for byte those of an undisturbed run, and the temporary files of the
+    killed job's atomic writes are gone (they were all in the job's own staging folder)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    workdir = copy_workflow(tmp_path / "killed")
+    config = {**TWO, "run": "killed", "faces": {**TWO["faces"], "actors_per_job": 2, "crop": {"workers": 1}}}
+    path = str(write_config(workdir / "killed.yaml", config))
+    snakemake(workdir, "results/killed/faces/download/synthetic_person_a..synthetic_person_d.tsv",
+              "--configfile", path)
+    faces = workdir / "results" / "killed" / "faces"
+    staging = faces / "crops" / ".partial" / "synthetic_person_a..synthetic_person_d"
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", "faces_data", "--configfile", path],
+                            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list((faces / "crops" / "64").glob("*.png"))) < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert staging.is_dir(), "the run was not killed while cropping"
+    assert not (faces / "manifests" / "synthetic_person_a..synthetic_person_d.tsv").exists()
+
+    snakemake(workdir, "--unlock", "--configfile", path)  # as README says after a kill
+    snakemake(workdir, "faces_data", "--configfile", path, "--rerun-incomplete")
+    assert not (faces / "crops" / ".partial").exists() or not any((faces / "crops" / ".partial").iterdir())
+    leftovers = [p for p in (faces / "crops").rglob(".*") if p.name != ".partial"]
+    assert leftovers == []
+    clean = cropped / "results" / RUN / "faces"
+    for name in ("synthetic_person_a", "synthetic_person_d"):
+        with open(clean / "manifests" / f"{name}.tsv") as fh, \
+                open(faces / "manifests" / "synthetic_person_a..synthetic_person_d.tsv") as both:
+            mine = [r for r in csv.DictReader(both, delimiter="\t") if r["name"].endswith(name[-1].upper())]
+            assert mine == list(csv.DictReader(fh, delimiter="\t"))
+    for size in (64, 227):
+        both = np.load(faces / "arrays" / f"synthetic_person_a..synthetic_person_d_{size}.npy")
+        alone = np.concatenate([np.load(clean / "arrays" / f"{name}_{size}.npy")
+                                for name in ("synthetic_person_a", "synthetic_person_d")])
+        assert np.array_equal(both, alone)
+    assert sorted(p.name for p in (faces / "crops" / "227").iterdir()) == \
+        sorted(p.name for p in (clean / "crops" / "227").iterdir())

@@ -1,4 +1,5 @@
-"""``--show-failed-logs`` explains every kind of failure: the job's own message is printed.
+"""Every kind of failure is explained on the terminal, by the plain command a user types (the
+workflow profile shows failed jobs' logs): the job's own message is printed.
 
 One failing run per kind: a download that cannot succeed, a corrupt input file, an unsafe
 pickle, a list whose checksum is wrong, a data set too small for the configured split, and
@@ -8,6 +9,7 @@ model weights that are not on the (offline) machine.
 from __future__ import annotations
 
 import pickle
+import re
 import socket
 
 import numpy as np
@@ -23,8 +25,7 @@ def failed(workdir, config: dict, *targets: str, env: dict | None = None) -> str
     """Run until the failure (run "failing" unless ``config`` names one); return everything
     Snakemake printed."""
     path = write_config(workdir / "failing.yaml", config)
-    proc = snakemake(workdir, *targets, "--show-failed-logs", "--configfile", str(path),
-                     check=False, env=env)
+    proc = snakemake(workdir, *targets, "--configfile", str(path), check=False, env=env)
     assert proc.returncode != 0, proc.stdout + proc.stderr
     return proc.stdout + proc.stderr
 
@@ -95,15 +96,22 @@ def test_too_few_faces_for_the_split(cropped):
     assert "too_few='scale'" in out
 
 
-def test_imagenet_weights_missing_offline(cropped, tmp_path):
-    """No local copy, nothing in torch hub's cache, the URL unreachable: the error names the
-    URL, the file and the folder to put a copy in."""
-    workdir, config = cropped
+def test_imagenet_weights_missing_offline(tmp_path):
+    """No local copy, nothing in torch hub's cache, the URL unreachable: the run stops at its
+    start (the weights are a target of their own, first in line), before any crop or model,
+    and the error names the URL, the file and the folder to put a copy in."""
+    workdir = copy_workflow(tmp_path / "wf")
     with socket.socket() as sock:  # a port where nothing listens: an offline machine
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/models/alexnet-owt-7be5be79.pth"
     weights = {"weights": "imagenet", "imagenet": {"urls": [url], "retries": 0, "connect_timeout": 1}}
-    out = failed(workdir, {**config, "face_models": {"alexnet": weights}}, "faces",
-                 env={"TORCH_HOME": str(tmp_path / "empty-torch-home")})
+    config = {"run": "two", "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]},
+              "face_models": {"alexnet": weights}}
+    out = failed(workdir, config, "faces", env={"TORCH_HOME": str(tmp_path / "empty-torch-home")})
     assert "no source gave a valid AlexNet ImageNet weights" in out and url in out
     assert f"put it in {tmp_path / 'empty-torch-home' / 'hub' / 'checkpoints'}/ as alexnet-owt-7be5be79.pth" in out
+    # Obtained or refused first: nothing was cropped or trained, and a failure that a retry
+    # cannot change (nothing listens there) was tried once.
+    faces = workdir / "results/two/faces"
+    assert not (faces / "manifests").exists() and not (faces / "mlp").exists()
+    assert len(re.findall(r"^(?:local)?rule fetch_alexnet_weights:$", out, re.MULTILINE)) == 1

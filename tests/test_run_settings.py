@@ -131,7 +131,7 @@ def test_a_new_crop_size_is_made(finished_run):
     ("face_models={alexnet: {chunk_size: 0}}", "0 is less than the minimum of 1"),
     ("face_models={hidden_units: {actors: [{actor: Nobody}]}}", "['Nobody'] not among faces.actors"),
     ("run=../elsewhere", "does not match"),
-    ("digits={train: {momentum: {gamma: fast}}}", "'fast' is not of type 'number'"),
+    ("digits={train: {momentum: {gamma: fast}}}", "digits.train.momentum.gamma: 'fast' (set in --config) is not a number"),
 ])
 def test_settings_that_cannot_be_honoured_are_refused(finished_run, override, message):
     proc = snakemake(finished_run[0], "--configfile", "tiny.yaml", "--config", override, "-n", check=False)

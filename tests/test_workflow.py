@@ -542,3 +542,95 @@ def test_several_actors_per_job_make_fewer_jobs_and_the_same_results(finished_ru
     assert metrics() == mlp_before
     assert (faces / "summary.tsv").read_text() == summary_before
     assert {batch for batch, _ in feature_chunks(faces / "alexnet/conv5-random0-reference-c40")} == set(batches)
+
+
+#: Injected into a copy of the report: open a category, show a result page as the report shows
+#: an HTML table (an iframe in the content pane), and record the pane's width.
+PANE_PROBE = """
+<script>
+window.addEventListener("load", function () {
+  var wait = function (ms) { return new Promise(function (r) { setTimeout(r, ms); }); };
+  (async function () {
+    await wait(300);
+    app.showCategory("Faces data");
+    await wait(1000);
+    app.setView({content: "html", contentPath: "about:blank"});
+    await wait(1000);
+    var pre = document.createElement("pre");
+    pre.id = "pane-probe";
+    pre.textContent = String(document.querySelector("iframe").getBoundingClientRect().width);
+    document.body.appendChild(pre);
+  })();
+});
+</script>
+"""
+#: Injected into a copy of a table page: how wide it is against how wide it may be.
+FIT_PROBE = """<script>window.addEventListener("load", function () {
+  var pre = document.createElement("pre"); pre.id = "fit-probe";
+  pre.textContent = JSON.stringify({scroll: document.documentElement.scrollWidth,
+                                    client: document.documentElement.clientWidth});
+  document.body.appendChild(pre);
+});</script>"""
+
+
+def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_run, tmp_path):
+    """At 1000 and 1400 px, the pane in which the report shows a table, measured in headless
+    Chromium; every table of the run, and a faces-data table meeting every failure reason
+    there is, rendered at that width: none scrolls sideways. A row measured on other data or
+    features than the reference's shows why there is no comparison, never its number."""
+    import json
+    import re
+    import shutil
+
+    from digitface.faces import crop, fetch
+    from digitface.report_tables import tsv_page
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        unavailable("needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
+    workdir, config = finished_run
+    page = workdir / "report.html"
+    if not page.exists():
+        snakemake(workdir, "--configfile", str(config), "--report", str(page))
+    probed = tmp_path / "pane.html"
+    head, _, tail = page.read_text().rpartition("</body>")
+    probed.write_text(head + PANE_PROBE + "</body>" + tail)
+
+    reasons = sorted({v for m in (fetch, crop) for k, v in vars(m).items() if k.isupper() and isinstance(v, str)
+                      and re.fullmatch(r"[a-z_]+", v)} | {"http_404", "http_410", "http_503", "duplicate_face_id"})
+    wide = tmp_path / "summary.tsv"
+    header = ["actor", "listed", "fetched", "verified", "cropped", "images", *reasons]
+    wide.write_text("\t".join(header) + "\n" + "".join(
+        "\t".join([f"Actor Number {i}", "250", "120", "110", "108", "101", *[str(7 * j + i) for j in range(len(reasons))]])
+        + "\n" for i in range(6)))
+    tables = sorted((workdir / OUT).rglob("*.html"))
+    assert {t.relative_to(workdir / OUT).as_posix() for t in tables} >= {
+        "metrics.html", "digits/metrics.html", "digits/gradcheck.html", "faces/summary.html", "faces/metrics.html"}
+    tsv_page(wide, tmp_path / "wide_summary.html", "faces/summary")
+    tables.append(tmp_path / "wide_summary.html")
+
+    for window in (1000, 1400):
+        base = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+        dom = subprocess.run([*base, f"--window-size={window},900", "--virtual-time-budget=10000", "--dump-dom",
+                              probed.as_uri()], capture_output=True, text=True, timeout=180).stdout
+        found = re.search(r'<pre id="pane-probe">([0-9.]+)</pre>', dom)
+        assert found, "the pane probe did not run"
+        pane = int(float(found.group(1)))
+        assert window / 2 < pane < window, (window, pane)
+        for table in tables:
+            copy = tmp_path / f"fit_{table.parent.name}_{table.name}"
+            head, _, tail = table.read_text().rpartition("</body>")
+            copy.write_text(head + FIT_PROBE + "</body>" + tail)
+            dom = subprocess.run([*base, f"--window-size={pane},900", "--dump-dom", copy.as_uri()],
+                                 capture_output=True, text=True, timeout=180).stdout
+            fit = json.loads(re.search(r'<pre id="fit-probe">(.*?)</pre>', dom).group(1).replace("&quot;", '"'))
+            assert fit["scroll"] <= fit["client"], (window, pane, table.name, fit)
+
+    # Synthetic faces and random AlexNet weights: no row sets itself against the reference.
+    with open(workdir / OUT / "faces/metrics.tsv") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    for row in rows:
+        assert row["reference"] == ""
+        if row["split"] in ("train", "test"):
+            assert row["difference"].startswith("no comparison: synthetic faces"), row
+    assert "random AlexNet weights" in rows[-1]["difference"]

@@ -102,9 +102,25 @@ def fresh_staging(folder: str | os.PathLike) -> Path:
 
 def write_bytes(dest: str | os.PathLike, data: bytes, *, staging: str | os.PathLike | None = None,
                 durable: bool = True) -> None:
-    """Write ``data`` to ``dest`` atomically (``staging``, ``durable``: as for :func:`atomic_path`)."""
-    with atomic_path(dest, staging=staging, durable=durable) as tmp:
-        tmp.write_bytes(data)
+    """Write ``data`` to ``dest`` atomically (``staging``, ``durable``: as for :func:`atomic_path`),
+    through the descriptor the temporary file was created with: one open per file (the crop
+    job writes two files per face)."""
+    dest = Path(dest)
+    with naming_full_disk(dest):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=staging if staging is not None else dest.parent, prefix=f".{dest.name}.",
+                                   suffix=dest.suffix)
+        try:
+            with open(fd, "wb", closefd=True) as fh:
+                os.fchmod(fd, 0o666 & ~_UMASK)
+                fh.write(data)
+                fh.flush()
+                if durable:
+                    os.fsync(fd)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def write_text(dest: str | os.PathLike, text: str) -> None:

@@ -23,6 +23,7 @@ from .digits.sources import IDX_FILES, idx_file
 
 DEFAULT_RUN = "sample"
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAX_RUN_NAME = 100  # a folder name; file systems take 255 bytes
 #: Images in the official MNIST files (their MD5s are pinned, so a download has exactly these).
 MNIST_COUNTS = {"train": 60_000, "test": 10_000}
 #: Test images carved out of the bundled sample when the setting is left empty.
@@ -97,6 +98,62 @@ def coerce_to_schema(value: Any, schema: Mapping) -> Any:
     return value
 
 
+def where_set(key_path: Sequence, sources: Sequence[tuple[str, Mapping]]) -> str | None:
+    """The name of the last of ``sources`` ((name, config) pairs in the order they are laid
+    over each other) that sets ``key_path``: where a user must look to change it."""
+    found = None
+    for name, data in sources:
+        node: Any = data
+        for key in key_path:
+            if isinstance(node, Mapping) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                node = node[key]
+            else:
+                break
+        else:
+            found = name
+    return found
+
+
+def config_sources(configfiles: Sequence[str | Path], overrides: Mapping) -> list[tuple[str, Mapping]]:
+    """What the configuration is laid together from, in order: config.yaml, each
+    ``--configfile``, the ``--config`` values (for :func:`where_set`)."""
+    sources = []
+    for path in ["config.yaml", *map(str, configfiles)]:
+        try:
+            sources.append((path, yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}))
+        except (OSError, yaml.YAMLError):
+            continue
+    return sources + [("--config", dict(overrides))]
+
+
+_TYPE_WORDS = {"integer": "an integer", "number": "a number", "boolean": "true or false"}
+
+
+def invalid_setting(error, sources: Sequence[tuple[str, Mapping]]) -> str:
+    """A schema violation (a ``jsonschema`` ValidationError) in words: the key, the value, where
+    it was set and what to write instead. A quoted number in a config file is refused rather
+    than guessed: YAML gives a file's values their types, and '100' there is text."""
+    if not hasattr(error, "absolute_path"):  # not a schema violation: nothing to add to it
+        return str(error)
+    key_path = list(error.absolute_path)
+    key = ".".join(str(k) for k in key_path) or "(the configuration)"
+    where = where_set(key_path, sources)
+    place = f" (set in {where})" if where else ""
+    wanted = error.validator_value if error.validator == "type" else None
+    wanted = [wanted] if isinstance(wanted, str) else wanted
+    if isinstance(error.instance, str) and wanted:
+        words = [_TYPE_WORDS[w] for w in wanted if w in _TYPE_WORDS]
+        if words and not isinstance(_parse_scalar(error.instance, wanted), str):
+            leaf = key_path[-1] if key_path else key
+            return (f"{key}: {error.instance!r}{place} is text, where the setting takes {' or '.join(words)}: "
+                    f"write it without quotes ({leaf}: {error.instance})")
+        if words:
+            return f"{key}: {error.instance!r}{place} is not {' or '.join(words)}"
+    return f"{key}{place}: {error.message}"
+
+
 def _parse_collection(text: str) -> list | dict | None:
     try:
         value = yaml.safe_load(text)
@@ -118,6 +175,9 @@ def run_name(config: Mapping, configfiles: Sequence[str | Path] = ()) -> str:
     name = config.get("run") or (Path(configfiles[-1]).stem if configfiles else DEFAULT_RUN)
     if not RUN_NAME.fullmatch(str(name)):
         raise ConfigError(f"run: {name!r} is not a folder name (letters, digits, '_', '.', '-')")
+    if len(str(name)) > MAX_RUN_NAME:
+        raise ConfigError(f"run: {str(name)[:40]}... has {len(str(name))} characters; a run's folder name "
+                          f"takes at most {MAX_RUN_NAME} (set `run:` in the config file)")
     return str(name)
 
 
@@ -129,12 +189,16 @@ def _file_problem(key: str, path: str) -> str | None:
     if not path:
         return f"{key} is empty"
     p = Path(path)
-    if not p.exists():
-        return f"{key}: {path} does not exist"
-    if not p.is_file():
-        return f"{key}: {path} is not a file"
-    if p.stat().st_size == 0:
-        return f"{key}: {path} is empty"
+    try:
+        if not p.exists():
+            return f"{key}: {path} does not exist"
+        if not p.is_file():
+            return f"{key}: {path} is not a file"
+        if p.stat().st_size == 0:
+            return f"{key}: {path} is empty"
+    except OSError as exc:  # a name over 255 bytes, a path over 4096, a folder we may not read
+        shown = path if len(path) <= 120 else f"{path[:60]}...{path[-40:]} ({len(path)} characters)"
+        return f"{key}: {shown} cannot be used: {exc.strerror}"
     return None
 
 
@@ -233,13 +297,17 @@ def split_problems(split: Mapping, counts: Mapping[str, int]) -> list[str]:
 
 def faces_problems(config: Mapping) -> list[str]:
     """Missing lists, actors that collide as folder names, hidden-unit actors not configured."""
-    from .faces.lists import slugify
+    from .faces.lists import content_problem, slugify
 
     faces, models = config["faces"], config["face_models"]
     problems = []
     for i, src in enumerate(faces["lists"]):
         if "path" in src:
-            problem = _file_problem(f"faces.lists[{i}].path ({src['name']})", src["path"])
+            key = f"faces.lists[{i}].path ({src['name']})"
+            problem = _file_problem(key, src["path"])
+            if problem is None:
+                problem = content_problem(Path(src["path"]).read_bytes(), src["path"])
+                problem = problem and f"{key}: {src['path']}: {problem}"
             if problem:
                 problems.append(problem)
     names = [src["name"] for src in faces["lists"]]

@@ -25,7 +25,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = (500, 502, 503, 504)
@@ -122,6 +122,16 @@ class _HTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+class _FinalOnUnknownHost(Retry):
+    """urllib3's Retry, except that a host name that does not resolve (an offline machine, a
+    typo) fails at once: retrying with backoff would only delay the same answer."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, NameResolutionError):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 class _DeadlineAdapter(HTTPAdapter):
     """requests' adapter whose connections obey :func:`deadline`."""
 
@@ -144,7 +154,7 @@ def make_session(
     """A session that retries connection errors and ``statuses`` answers ``retries`` times
     with backoff. Bulk downloads turn off read retries (a hung host would cost ``retries``
     more read timeouts) and Retry-After (a host could park a worker for hours)."""
-    retry = Retry(
+    retry = _FinalOnUnknownHost(
         total=retries,
         connect=retries,
         read=retries if retry_reads else False,

@@ -99,6 +99,21 @@ def _stream_http(session: requests.Session, url: str, part: Path, transfer: Tran
         raise SourceFailed(f"{type(exc).__name__}: {exc}") from None
 
 
+def _stream_resuming(session: requests.Session, url: str, part: Path, transfer: Transfer) -> None:
+    """:func:`_stream_http`, resumed up to ``transfer.retries`` times while a broken transfer
+    still makes progress: a dropped connection costs no rerun of the job, while a source that
+    refuses, is missing or serves nothing fails at once (retrying would not change it)."""
+    for attempt in range(transfer.retries + 1):
+        before = part.stat().st_size if part.exists() else 0
+        try:
+            return _stream_http(session, url, part, transfer)
+        except SourceFailed:
+            grew = part.exists() and part.stat().st_size > before
+            if not grew or attempt == transfer.retries:
+                raise
+            log.warning("%s: the transfer broke after %d bytes; resuming", url, part.stat().st_size)
+
+
 def _local_path(source: str) -> Path | None:
     parts = urlsplit(source)
     if parts.scheme == "file":
@@ -139,7 +154,7 @@ def fetch_verified(
                 if local is not None:
                     _copy_local(local, part, transfer.max_bytes)
                 else:
-                    _stream_http(session, source, part, transfer)
+                    _stream_resuming(session, source, part, transfer)
             except (SourceFailed, OSError) as exc:
                 failures.append(f"{source}: {exc}")
                 log.warning("%s source failed: %s", what, failures[-1])

@@ -18,20 +18,19 @@ from .atomic import read_tsv, write_text
 
 #: Human headings of the columns of each table the workflow writes (TSV name -> heading).
 HEADINGS = {
-    "summary": {"experiment": "Result", "split": "Set", "ours": "Ours", "reference": "Reference",
-                "note": "Difference to the reference, or note", "data": "Measured on"},
+    "summary": {"experiment": "Result", "split": "Set", "ours": "Ours",
+                "reference": "Reference; the difference to it, or a note", "data": "Measured on"},
     "digits": {"experiment": "Experiment", "metric": "Measure", "split": "Set", "ours": "Ours",
-               "reference": "Reference", "difference": "Ours − reference (percentage points, ± 1 SE)",
-               "data": "Data"},
+               "reference": "Reference; ours − reference (percentage points, ± 1 SE)", "data": "Data"},
     "gradcheck": {"param": "Parameter", "index": "Index", "analytic": "Analytic gradient",
                   "numeric": "Central difference", "rel_error": "Relative error"},
     "faces": {"experiment": "Classifier", "split": "Set",
-              "ours (mean ± sd over seeds)": "Accuracy, ours (%, mean ± sd over seeds)",
-              "reference": "Reference (%)", "difference": "Ours − reference (percentage points, ± 1 SE)",
-              "sampling error": "Sampling error (1 SE)", "n": "Faces", "chance": "Chance",
-              "epoch kept": "Epoch kept (mean ± sd over seeds)", "data": "Data", "weights": "Features and weights"},
+              "ours": "Accuracy, ours (mean ± sd over seeds); its sampling error (1 SE); faces; chance",
+              "reference": "Reference; ours − reference (percentage points, ± 1 SE), or why there is none",
+              "epoch kept": "Epoch kept (mean ± sd over seeds)", "measured on": "Data; features and weights"},
     "faces_data": {"actor": "Actor", "listed": "Rows listed", "fetched": "Bodies fetched",
-                   "verified": "Verified (SHA-256)", "cropped": "Cropped", "images": "Distinct images"},
+                   "verified": "Verified (SHA-256)", "cropped": "Cropped", "images": "Distinct images",
+                   "failures": "What the other rows met (rows)"},
     "backprop": {"method": "Method", "fit": "Fit", "measured": "Measured exponent",
                  "ci95": "95% confidence interval", "predicted": "Predicted", "prose": "The reference's prose"},
 }
@@ -89,10 +88,13 @@ h1 { font-size: 1.1em; }
 p.note { color: #555; max-width: 60em; }
 """
 _TABLE_STYLE = """
-table.df { border-collapse: collapse; font-size: 0.9em; }
-table.df th, table.df td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
-table.df th { background: #f0f0f0; cursor: pointer; user-select: none; }
-table.df td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+table.df { border-collapse: collapse; font-size: 0.9em; max-width: 100%; }
+table.df th, table.df td { border: 1px solid #ccc; padding: 0.3em 0.45em; text-align: left; vertical-align: top;
+                           overflow-wrap: break-word; }
+table.df th { background: #f0f0f0; cursor: pointer; user-select: none; overflow-wrap: normal; }
+table.df td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.df td.num.short { white-space: nowrap; }
+table.df td.lines { white-space: pre-line; }
 table.df tr:nth-child(even) td { background: #fafafa; }
 """
 
@@ -119,6 +121,11 @@ document.querySelectorAll("table.df th").forEach(function (th, col) {
 """
 
 
+#: A number cell up to this long never wraps ("86.11% ± 0.48"); a longer one ("+1.55 pts (1 SE =
+#: 0.27 pts, n = 7000)") wraps like text, so that no table is wider than the report's pane.
+SHORT = 16
+
+
 def _is_number(text: str) -> bool:
     head = text.replace("%", " ").replace("±", " ").split()
     try:
@@ -140,7 +147,8 @@ def table_html(rows: Sequence[Mapping[str, str]], headings: Mapping[str, str]) -
         cells = []
         for c in columns:
             text = str(row.get(c, ""))
-            cls = ' class="num"' if _is_number(text) else ""
+            cls = (' class="lines"' if "\n" in text else "" if not _is_number(text)
+                   else ' class="num short"' if len(text) <= SHORT else ' class="num"')
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="df"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body)
@@ -157,10 +165,54 @@ def write_table_page(dest: str | os.PathLike, title: str, rows: Sequence[Mapping
     write_text(dest, page)
 
 
+def folded(rows: Sequence[Mapping[str, str]], keep: Sequence[str], into: str) -> list[dict[str, str]]:
+    """``rows`` with every column outside ``keep`` folded into one cell ``into``: a line
+    "column: value" per nonzero value, largest first. One column per failure reason makes a
+    table as wide as the reasons a run meets (wider than the report's pane); one cell of lines
+    keeps it as narrow as the rest."""
+    out = []
+    for row in rows:
+        rest = [(c, v) for c, v in row.items() if c not in keep and v not in ("", "0")]
+        rest.sort(key=lambda cv: (-float(cv[1]) if _is_number(cv[1]) else 0.0, cv[0]))
+        out.append({**{c: row[c] for c in keep if c in row}, into: "\n".join(f"{c}: {v}" for c, v in rest)})
+    return out
+
+
+#: Reading copies with merged cells: the faces table's eleven columns in six, the digits' seven
+#: in six, the summary's six in five, each merged cell a few lines, so that the tables fit the report's pane (the TSVs keep
+#: a column per value).
+MERGED = {
+    "summary": {"experiment": ["experiment"], "split": ["split"], "ours": ["ours"], "reference": ["reference", "note"],
+                "data": ["data"]},
+    "faces": {"experiment": ["experiment"], "split": ["split"],
+              "ours": ["ours (mean ± sd over seeds)", "sampling error", "n", "chance"],
+              "reference": ["reference", "difference"], "epoch kept": ["epoch kept"],
+              "measured on": ["data", "weights"]},
+    "digits": {"experiment": ["experiment"], "metric": ["metric"], "split": ["split"], "ours": ["ours"],
+               "reference": ["reference", "difference"], "data": ["data"]},
+}
+
+
+def merged(rows: Sequence[Mapping[str, str]], cells: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
+    """``rows`` with the columns of each of ``cells`` joined into one cell, a line per
+    non-empty value ("n" values read "n = 120")."""
+    def line(column: str, value: str) -> str:
+        return f"{column} = {value}" if column == "n" else value
+
+    return [{new: "\n".join(line(c, row[c]) for c in old if row.get(c)) for new, old in cells.items()}
+            for row in rows]
+
+
 def tsv_page(tsv: str | os.PathLike, dest: str | os.PathLike, table: str, provenance: str = "") -> None:
     """The reading copy of one of the workflow's :data:`TABLES` (``table``: its name)."""
     spec = TABLES[table]
-    write_table_page(dest, spec.title, read_tsv(tsv), HEADINGS[spec.kind], provenance)
+    rows = read_tsv(tsv)
+    if spec.kind == "faces_data":
+        headings = HEADINGS["faces_data"]
+        rows = folded(rows, [c for c in headings if c != "failures"], "failures")
+    elif spec.kind in MERGED:
+        rows = merged(rows, MERGED[spec.kind])
+    write_table_page(dest, spec.title, rows, HEADINGS[spec.kind], provenance)
 
 
 #: The columns of the summary on the report's first page, a narrow column beside the rule graph:

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 from digitface.atomic import fresh_staging
 from digitface.faces.crop import STORE_DAMAGED, CropSettings, crop_actor
-from digitface.faces.dataset import save_array, stack_crops
+from digitface.faces.dataset import write_crop_array
 from digitface.faces.manifest import by_person, read_manifest, write_manifest
 
 
@@ -44,4 +44,4 @@ def crop_batch(names: Sequence[str], stores: Sequence[str | os.PathLike], downlo
             "Run the workflow again: it fetches them again and crops them.")
     write_manifest(manifest, records)
     for size, path in zip(crop.sizes, arrays):
-        save_array(path, stack_crops(records, pixels, size))
+        write_crop_array(path, records, pixels, size)

@@ -10,6 +10,7 @@ feature rows are in which set.
 from __future__ import annotations
 
 import os
+from collections import abc
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -39,6 +40,21 @@ class IndexRow:
 
 
 COLUMNS = [f.name for f in fields(IndexRow)]
+
+
+class _RowsOnDemand(abc.Sequence):
+    """Crop-array rows read one at a time when asked for: hashing every face's pixels for the
+    split then holds one face, not the data set (42,000 faces at 530 identities)."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], places: Sequence[tuple[str, int]]) -> None:
+        self.arrays, self.places = arrays, places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __getitem__(self, i):  # an int: split_table only iterates
+        array, row = self.places[i]
+        return self.arrays[array][row]
 
 
 def build_index(
@@ -77,7 +93,7 @@ def build_index(
         [a for a, *_ in entries],
         [r.row.face_id for *_, r in entries],
         [r.row.sha256 for *_, r in entries],
-        crops=[crops[array][i] for _, _, array, i, _ in entries],
+        crops=_RowsOnDemand(crops, [(array, i) for _, _, array, i, _ in entries]),
         settings=settings,
         seed=seed,
     )

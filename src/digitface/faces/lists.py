@@ -10,13 +10,15 @@ must have a non-empty :func:`slugify` slug.
 
 from __future__ import annotations
 
+import codecs
 import functools
+import hashlib
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 _NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
 _UINT = re.compile(r"[0-9]{1,18}")  # bounded: int() of a 5,000-digit string raises
@@ -51,18 +53,28 @@ class Reject:
     text: str
 
 
+#: The longest slug: file names hold two slugs (a batch "<first>..<last>_227.npy") or a slug
+#: and two ids, and file systems allow 255 bytes per name.
+MAX_SLUG = 80
+
+
 @functools.lru_cache(maxsize=4096)  # a list repeats each name hundreds of times
 def slugify(name: str) -> str:
     """A stable ASCII slug safe as a file or folder name: "Lorraine Bracco" -> "lorraine_bracco".
 
     Accents are folded (NFKD, combining marks dropped), runs of anything outside
     ``[a-z0-9_-]`` become one "_", and leading/trailing "_"/"-" are stripped, so the slug
-    never contains a path separator or "..". Raises ValueError if nothing is left.
+    never contains a path separator or "..". A slug longer than :data:`MAX_SLUG` keeps its
+    first 71 characters and ends in "_" and 8 hex digits of the name's SHA-256, so that every
+    file named after it fits any file system and two long names stay apart. Raises ValueError
+    if nothing is left.
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = _NOT_SLUG.sub("_", folded.lower()).strip("_-")
     if not slug:
         raise ValueError(f"name {name!r} has no ASCII letter or digit to make a slug from")
+    if len(slug) > MAX_SLUG:
+        slug = slug[:71].rstrip("_-") + "_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
     return slug
 
 
@@ -94,23 +106,57 @@ def _explain(fields: list[str]) -> str:
     return "malformed row"
 
 
-def parse_list(data: bytes, source: str) -> tuple[list[ListRow], list[Reject]]:
-    """Parse a whole list (bytes, UTF-8); returns (rows, rejects) in file order.
+#: The header line of the lists as FaceScrub's site distributes them (the course's copies have none).
+HEADER = ("name", "image_id", "face_id", "url", "bbox", "sha256")
+_UTF16 = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 
-    Blank lines are skipped silently; a trailing "\\r" is tolerated. A row repeating an
-    earlier face_id is rejected (face_id names the crop file, so it must be unique).
+
+def list_lines(data: bytes, source: str) -> Iterator[tuple[int, str | UnicodeDecodeError, bytes]]:
+    """``(line number, text, raw bytes)`` of every line; the text is the decoding error where
+    the line is not UTF-8 (that line is rejected, not the file).
+
+    Encodings: UTF-8, with or without a byte-order mark (an editor's BOM would otherwise stick
+    to the first name); UTF-16 with its BOM (what Windows tools call "Unicode"), decoded whole.
+    Raises ValueError naming ``source`` for UTF-16 that does not decode."""
+    for bom, codec in _UTF16.items():
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"{source}: starts with a UTF-16 byte-order mark but is not UTF-16 "
+                                 f"({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+            for number, line in enumerate(text.split("\n"), start=1):
+                yield number, line.rstrip("\r"), line.encode("utf-8")
+            return
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw.rstrip(b"\r")
+        try:
+            text: str | UnicodeDecodeError = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = exc
+        yield number, text, raw
+
+
+def parse_list(data: bytes, source: str) -> tuple[list[ListRow], list[Reject]]:
+    """Parse a whole list (bytes: UTF-8 or UTF-16, see :func:`list_lines`); returns (rows,
+    rejects) in file order.
+
+    Blank lines and a first line that is FaceScrub's header (:data:`HEADER`) are skipped
+    silently; a trailing "\\r" is tolerated. A row repeating an earlier face_id is rejected
+    (face_id names the crop file, so it must be unique).
     """
     rows: list[ListRow] = []
     rejects: list[Reject] = []
     seen: dict[int, int] = {}
-    for number, raw in enumerate(data.split(b"\n"), start=1):
-        raw = raw.rstrip(b"\r")
+    for number, text, raw in list_lines(data, source):
         if not raw.strip():
             continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            rejects.append(Reject(source, number, f"not UTF-8: {exc.reason}", raw.decode("utf-8", "replace")))
+        if isinstance(text, UnicodeDecodeError):
+            rejects.append(Reject(source, number, f"not UTF-8: {text.reason}", raw.decode("utf-8", "replace")))
+            continue
+        if not rows and not rejects and is_header(text):
             continue
         match = _ROW.fullmatch(text)
         if match is None or not _has_slug(match[1]):
@@ -127,10 +173,39 @@ def parse_list(data: bytes, source: str) -> tuple[list[ListRow], list[Reject]]:
     return rows, rejects
 
 
+def is_header(text: str) -> bool:
+    """The line names FaceScrub's columns (any case, surrounding spaces ignored)."""
+    return tuple(field.strip().lower() for field in text.split("\t")) == HEADER
+
+
 def format_row(row: ListRow) -> str:
     """The row as a list line (the inverse of :func:`parse_list` for one valid row)."""
     box = ",".join(str(v) for v in row.bbox)
     return "\t".join([row.name, str(row.image_id), str(row.face_id), row.url, box, row.sha256])
+
+
+def content_problem(data: bytes, source: str) -> str | None:
+    """Why a list file holds no usable row at all (empty, only a header, nothing parses, an
+    encoding it is not), or None as soon as one row parses: cheap enough to check every list
+    before any job."""
+    why, header = None, False
+    try:
+        for number, text, raw in list_lines(data, source):
+            if not raw.strip():
+                continue
+            if isinstance(text, UnicodeDecodeError):
+                why = why or f"line {number} is not UTF-8: {text.reason}"
+            elif _ROW.fullmatch(text) and _has_slug(text.split("\t", 1)[0]):
+                return None
+            elif is_header(text):
+                header = True
+            else:
+                why = why or f"line {number}: {_explain(text.split(chr(9)))}"
+    except ValueError as exc:
+        return str(exc)
+    if why:
+        return f"no line is a list row (first: {why})"
+    return "it has only FaceScrub's header line, no rows" if header else "it is empty"
 
 
 def read_list(path: str | os.PathLike) -> tuple[list[ListRow], list[Reject]]:

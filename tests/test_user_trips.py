@@ -1,0 +1,116 @@
+"""What a new user trips on, through the real command: lists with a byte-order mark, another
+encoding or only a header, a number written as text in a config file, names and paths beyond
+the file system's limits, and a report asked for after any target (or before any)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+
+import pytest
+
+from testkit.workflow import copy_workflow, snakemake, write_config
+
+LIST = "data/synthetic_faces/synthetic_faces.txt"
+LONG_NAME = "Synthetic Person With " + "A Very Long Name " * 16  # 278 characters
+
+
+def _config(run: str, list_name: str, actors: list[str]) -> dict:
+    return {"run": run, "experiments": ["faces"],
+            "faces": {"lists": [{"name": "edited", "path": f"data/synthetic_faces/{list_name}", "synthetic": True}],
+                      "actors": actors},
+            "face_models": {"hidden_units": {"actors": [{"actor": actors[0]}]}}}
+
+
+def _refused(workdir, config: dict) -> str:
+    proc = snakemake(workdir, "faces_data", "--configfile", str(write_config(workdir / "trip.yaml", config)),
+                     check=False)
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert not (workdir / "results").exists()  # before any job
+    return proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory):
+    """The bundled list saved by an editor that adds a byte-order mark, with Person B renamed to
+    a name longer than a file name may be, and the faces data built from it."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("edited"))
+    text = (workdir / LIST).read_text(encoding="utf-8").replace("Synthetic Person B\t", f"{LONG_NAME}\t")
+    (workdir / "data/synthetic_faces/edited.txt").write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+    config = write_config(workdir / "edited.yaml", _config("edited", "edited.txt", ["Synthetic Person A", LONG_NAME]))
+    snakemake(workdir, "faces_data", "--configfile", str(config))
+    return workdir, config
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_row(edited):
+    workdir, _ = edited
+    faces = workdir / "results/edited/faces"
+    assert (faces / "lists/rejects.tsv").read_text().count("\n") == 1  # the header alone
+    with open(faces / "manifests/synthetic_person_a.tsv", newline="") as fh:
+        first = next(r for r in csv.DictReader(fh, delimiter="\t") if r["face_id"] == "100001")
+    assert first["name"] == "Synthetic Person A" and first["outcome"] == "ok"
+
+
+def test_a_name_too_long_for_a_file_name_gets_a_short_unique_one(edited):
+    workdir, _ = edited
+    slug = "synthetic_person_with_a_very_long_name_a_very_long_name_a_very_long_nam_" + \
+        hashlib.sha256(LONG_NAME.encode()).hexdigest()[:8]
+    faces = workdir / "results/edited/faces"
+    assert (faces / f"arrays/{slug}_227.npy").stat().st_size > 0
+    crops = list((faces / "crops/64").glob(f"{slug}_*.png"))
+    assert len(crops) == 60 and max(len(p.name) for p in crops) < 255
+
+
+def test_a_report_follows_any_target_and_before_any_says_what_to_run(edited, tmp_path):
+    workdir, config = edited
+    proc = snakemake(workdir, "--configfile", str(config), "--report", "faces-data.html")
+    html = (workdir / "faces-data.html").read_text()
+    assert '"Faces data"' in html and '"Faces models"' not in html and '"Digits"' not in html
+
+    fresh = copy_workflow(tmp_path / "fresh")
+    proc = snakemake(fresh, "--report", "report.html", check=False)
+    assert proc.returncode != 0 and not (fresh / "report.html").exists()
+    assert ("nothing of this run is built yet (results/sample/ holds none of its results): run "
+            "`snakemake --cores 4`") in proc.stderr
+    assert "then `snakemake --report report.html`" in proc.stderr
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "bad.txt is empty"),
+    (b"name\timage_id\tface_id\turl\tbbox\tsha256\r\n", "it has only FaceScrub's header line, no rows"),
+    (codecs.BOM_UTF16_LE + "Synthetic Person A\t1\t2".encode("utf-16-le"), "expected 6 tab-separated fields, got 3"),
+    ("Pérson A\t1\t2\timages/a.jpg\t1,2,3,4\t".encode("latin-1") + b"a" * 64, "line 1 is not UTF-8"),
+])
+def test_a_list_with_no_usable_row_is_refused_before_any_job_naming_the_file(tmp_path, content, reason):
+    workdir = copy_workflow(tmp_path)
+    (workdir / "data/synthetic_faces/bad.txt").write_bytes(content)
+    out = _refused(workdir, _config("bad", "bad.txt", ["Synthetic Person A", "Synthetic Person D"]))
+    assert "faces.lists[0].path (edited): data/synthetic_faces/bad.txt" in out and reason in out
+
+
+def test_a_utf16_list_is_read(tmp_path):
+    from digitface.faces.lists import parse_list
+
+    text = (copy_workflow(tmp_path) / LIST).read_text(encoding="utf-8")
+    rows, rejects = parse_list(text.encode("utf-16"), "utf16.txt")
+    assert len(rows) == 360 and not rejects and rows[0].name == "Synthetic Person A"
+
+
+def test_a_number_written_as_text_in_a_config_file_is_refused_with_the_fix(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    path = workdir / "quoted.yaml"
+    path.write_text("face_models:\n  alexnet:\n    chunk_size: '100'\n")
+    proc = snakemake(workdir, "--configfile", str(path), check=False)
+    assert proc.returncode != 0 and not (workdir / "results").exists()
+    assert (f"face_models.alexnet.chunk_size: '100' (set in {path}) is text, where the setting takes an "
+            "integer: write it without quotes (chunk_size: 100)") in proc.stderr
+    # The same value typed on the command line is what --config means: a number.
+    assert snakemake(workdir, "-n", "--config", "face_models={alexnet: {chunk_size: 100}}").returncode == 0
+
+
+def test_a_path_beyond_the_file_systems_limits_is_refused_naming_the_key(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = _config("long", "x" * 300 + ".txt", ["Synthetic Person A", "Synthetic Person D"])
+    out = _refused(workdir, config)
+    assert "faces.lists[0].path (edited): data/synthetic_faces/xxxx" in out and "File name too long" in out
