@@ -1,7 +1,7 @@
 """Benchmark: an AlexNet extraction job, run as Snakemake runs it (a process of its own, start-up
 included), against the forward pass in a warm process.
 
-    python -m benchmarks.bench_alexnet_chunk [--chunk 100] [--chunks-per-job 20] [--repeats 3] [--threads 2]
+    python -m benchmarks.bench_alexnet_chunk [--chunk 100] [--chunks-per-job 40] [--repeats 3] [--threads 2]
 
 Prints
   throughput  images per CPU-second (CPU of every thread) of
@@ -148,7 +148,7 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunk", type=int, default=100)
-    parser.add_argument("--chunks-per-job", type=int, default=20,
+    parser.add_argument("--chunks-per-job", type=int, default=40,
                         help="chunks one job computes (face_models.alexnet.chunks_per_job)")
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--repeats", type=int, default=3)

@@ -10,6 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
 from digitface import provenance
+from digitface.capacity import disk_problem
 from digitface.configuration import (
     ConfigError,
     check_config,
@@ -57,6 +58,9 @@ RESULTS = f"results/{RUN}"
 # Downloads pinned by checksum (MNIST files, AlexNet weights): identical for every run, shared.
 RESOURCES = "results/resources"
 EXPERIMENTS = config["experiments"]
+# A faces run whose crops and features may not fit on the disk: refused before any job.
+if _disk_problem := disk_problem(config, RESULTS):
+    raise ConfigError(_disk_problem)
 
 DIGITS = config["digits"]
 # The reference code's own schedule (max_iter per optimizer), run when enabled.

@@ -114,3 +114,35 @@ def test_a_path_beyond_the_file_systems_limits_is_refused_naming_the_key(tmp_pat
     config = _config("long", "x" * 300 + ".txt", ["Synthetic Person A", "Synthetic Person D"])
     out = _refused(workdir, config)
     assert "faces.lists[0].path (edited): data/synthetic_faces/xxxx" in out and "File name too long" in out
+
+
+def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
+    """results/ on a 3 MB file system (a tmpfs): the sample's 360 listed faces may need 180 MB."""
+    import subprocess
+
+    workdir = copy_workflow(tmp_path)
+    results = workdir / "results"
+    results.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(results)],
+                      capture_output=True).returncode != 0:
+        from testkit.workflow import unavailable
+
+        unavailable("needs to mount a small tmpfs (root)")
+    try:
+        proc = snakemake(workdir, "faces_data", check=False)
+        assert proc.returncode != 0 and not any(results.iterdir())
+        assert ("faces: the 360 listed rows of the 6 configured actors can make up to 360 faces of 507 kB each on "
+                "disk (crop arrays 167 kB, crop pictures 167 kB, AlexNet conv5 float32 features 173 kB): 0.2 GB, "
+                "but results/sample has 0.0 GB free") in proc.stderr
+        assert "face_models.alexnet.dtype" in proc.stderr
+    finally:
+        subprocess.run(["umount", str(results)], check=True)
+
+
+def test_the_disk_check_knows_each_layers_size_without_torch():
+    from digitface.capacity import LAYER_VALUES
+    from digitface.faces.alexnet import build_extractor
+
+    for layer, values in LAYER_VALUES.items():
+        _, meta = build_extractor(layer, "random", seed=0)
+        assert meta["n_features"] == values, layer

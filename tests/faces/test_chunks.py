@@ -63,13 +63,15 @@ def test_feature_sets_follow_the_index_and_catch_stale_chunks():
         feature_sets(rows, plan, chunks[:-1])
 
 
-
-
 def test_jobs_take_consecutive_chunks_across_batches():
     plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
     jobs = job_plan(plan, 4)
-    assert jobs == [plan[0:4], plan[4:6]]  # the second job spans b and c: no job is b's 2 crops alone
+    assert jobs == [plan[0:3], plan[3:6]]  # the second job spans b and c: no job is b's 2 crops alone
     assert [c for job in jobs for c in job] == plan
+    # As even as they can be: 9 chunks at 4 a job are 3 jobs of 3, not 4, 4 and a fragment of 1.
+    nine = chunk_plan(_rows({"a": 27}), chunk_size=3)
+    assert [len(job) for job in job_plan(nine, 4)] == [3, 3, 3]
+    assert [len(job) for job in job_plan(nine, 2)] == [2, 2, 2, 2, 1]
     assert job_plan(plan, 100) == [plan]
     assert ch.from_params(ch.as_params(jobs[1])) == jobs[1]
     with pytest.raises(ValueError, match="positive"):

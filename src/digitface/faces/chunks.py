@@ -6,8 +6,8 @@ batch holds several actors when ``faces.actors_per_job`` > 1, so a chunk may spa
 is defined by its crop array alone, never by the split, and its features depend on nothing but
 those crops and the extraction settings (the feature set's folder name).
 
-A job computes ``chunks_per_job`` consecutive chunks of the plan (across batches: no job is a
-few-image fragment of one small batch), so that its fixed cost (the interpreter, torch, the
+A job computes up to ``chunks_per_job`` consecutive chunks of the plan, the jobs as even as
+they can be (across batches: no job is a few-image fragment of one small batch), so that its fixed cost (the interpreter, torch, the
 network) is small next to its work. Its declared output is a small manifest (a part) naming
 its chunks and their files; the files themselves live in the feature set's cache, named by
 the SHA-256 of the chunk's crop pixels. A job that reruns (its crops or its composition
@@ -81,10 +81,20 @@ def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
 
 
 def job_plan(plan: Sequence[Chunk], chunks_per_job: int) -> list[list[Chunk]]:
-    """The chunks of each extraction job: consecutive runs of ``chunks_per_job`` of the plan."""
+    """The chunks of each extraction job: consecutive runs of the plan, at most
+    ``chunks_per_job`` each, as many jobs as that takes and as even as they can be (121 chunks at
+    40 per job: 31, 30, 30, 30, not 40, 40, 40, 1): no job is a fragment whose start-up
+    outweighs its work."""
     if chunks_per_job < 1:
         raise ValueError("chunks_per_job must be positive")
-    return [list(plan[i:i + chunks_per_job]) for i in range(0, len(plan), chunks_per_job)]
+    jobs = -(-len(plan) // chunks_per_job)
+    if not jobs:
+        return []
+    size, longer = divmod(len(plan), jobs)
+    bounds = [0]
+    for j in range(jobs):
+        bounds.append(bounds[-1] + size + (j < longer))
+    return [list(plan[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
 def as_params(chunks: Sequence[Chunk]) -> list[list]:

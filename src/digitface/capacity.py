@@ -1,0 +1,78 @@
+"""Whether a faces run fits on the disk, known before the first job.
+
+A face that survives download, checks and cropping costs the same bytes whatever it shows: a
+row in each crop array (size x size x 3), each crop as a picture, and its AlexNet features
+(the layer's values at the configured dtype). How many rows will survive is known only after
+downloading, so the check takes the bound: every listed row of the configured actors (in the
+local lists) a face. A run whose bound exceeds the free space stops before any job, naming the
+need, what it is made of and the settings that lower it, instead of failing hours in with a
+full disk. The downloaded bodies are not counted (their size is the web's).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+#: Values per face at each AlexNet layer for a 227x227 crop (torchvision's AlexNet; checked
+#: against the network in the tests, so planning needs no torch).
+LAYER_VALUES = {
+    "conv1": 64 * 56 * 56, "conv1_relu": 64 * 56 * 56,
+    "conv2": 192 * 27 * 27, "conv2_relu": 192 * 27 * 27,
+    "conv3": 384 * 13 * 13, "conv3_relu": 384 * 13 * 13,
+    "conv4": 256 * 13 * 13, "conv4_relu": 256 * 13 * 13,
+    "conv5": 256 * 13 * 13, "conv5_relu": 256 * 13 * 13,
+}
+_DTYPE_BYTES = {"float32": 4, "float16": 2}
+
+
+def listed_rows(list_paths: list[str | Path], actors: list[str]) -> int:
+    """Lines of the local lists that name one of ``actors`` (a quick count: a line's first field)."""
+    names = {a.encode("utf-8") for a in actors}
+    count = 0
+    for path in list_paths:
+        data = Path(path).read_bytes()
+        count += sum(1 for line in data.splitlines() if line.split(b"\t", 1)[0].lstrip(b"\xef\xbb\xbf") in names)
+    return count
+
+
+def bytes_per_face(config: Mapping) -> dict[str, int]:
+    """What one face costs on disk, by what: crop arrays, crop pictures (a PNG is at most about
+    its pixels' size), features."""
+    sizes = config["faces"]["crop"]["sizes"]
+    alexnet = config["face_models"]["alexnet"]
+    pixels = sum(s * s * 3 for s in sizes)
+    return {"crop arrays": pixels, "crop pictures": pixels,
+            f"AlexNet {alexnet['layer']} {alexnet['dtype']} features":
+                LAYER_VALUES[alexnet["layer"]] * _DTYPE_BYTES[alexnet["dtype"]]}
+
+
+def free_bytes(folder: str | Path) -> int:
+    """Free bytes on the file system that holds ``folder`` (or its nearest existing parent)."""
+    path = Path(folder).absolute()
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def disk_problem(config: Mapping, results: str | Path, free: int | None = None) -> str | None:
+    """Why the faces part may not fit on the disk under ``results`` (None if it fits). Lists
+    given by URL are fetched by a job: their rows are not known here and not counted."""
+    faces = config["faces"]
+    paths = [src["path"] for src in faces["lists"] if "path" in src]
+    if "faces" not in config.get("experiments", ["faces"]) or not paths:
+        return None
+    rows = listed_rows(paths, list(faces["actors"]))
+    parts = bytes_per_face(config)
+    need = rows * sum(parts.values())
+    free = free_bytes(results) if free is None else free
+    if need <= free:
+        return None
+    made_of = ", ".join(f"{what} {size / 1e3:,.0f} kB" for what, size in parts.items())
+    return (f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors can make up to "
+            f"{rows:,} faces of {sum(parts.values()) / 1e3:,.0f} kB each on disk ({made_of}): {need / 1e9:,.1f} GB, "
+            f"but {os.fspath(results)} has {free / 1e9:,.1f} GB free. Free space, or lower the need: store the "
+            "features as float16 (face_models.alexnet.dtype), keep fewer crop sizes (faces.crop.sizes), or "
+            "configure fewer faces.actors")
