@@ -22,6 +22,8 @@ def report_only(argv: Sequence[str]) -> tuple[list[str], str] | None:
     """(the targets typed, the report's path) when the command makes a report without running
     anything (``--report`` without ``--report-after-run``); None otherwise, or if the command
     line is not Snakemake's (the API, a test harness)."""
+    if not any(arg == "--report" or arg.startswith("--report=") for arg in argv):
+        return None  # building Snakemake's parser costs a second: only for a report
     try:
         from snakemake.cli import get_argument_parser
 
