@@ -37,6 +37,10 @@ include: "rules/backprop.smk"
 include: "rules/summary.smk"
 
 
+# A job that may not fit in the memory the run may use: refused before any job.
+check_memory()
+
+
 rule all:
     """Every output of the run's experiments (config `experiments`) and its summary table."""
     input:

@@ -3,14 +3,16 @@
 import re
 import sys
 from difflib import get_close_matches
+from pathlib import Path
 
 import yaml
 
 from snakemake.exceptions import WorkflowError
+from snakemake_interface_executor_plugins.settings import ExecMode
 from snakemake.utils import update_config, validate
 
 from digitface import provenance
-from digitface.capacity import disk_problem
+from digitface.capacity import disk_problem, memory_problem, physical_memory_mb
 from digitface.configuration import (
     ConfigError,
     check_config,
@@ -58,8 +60,12 @@ RESULTS = f"results/{RUN}"
 # Downloads pinned by checksum (MNIST files, AlexNet weights): identical for every run, shared.
 RESOURCES = "results/resources"
 EXPERIMENTS = config["experiments"]
-# A faces run whose crops and features may not fit on the disk: refused before any job.
-if _disk_problem := disk_problem(config, RESULTS):
+# A faces run whose crops and features may not fit on the disk: refused before any job (in
+# the run's own process: a job's process, parsing this file again, would see the run's own
+# outputs as a loss of free space).
+if workflow.exec_mode == ExecMode.DEFAULT and (
+    _disk_problem := disk_problem(config, RESULTS)
+):
     raise ConfigError(_disk_problem)
 
 DIGITS = config["digits"]
@@ -299,3 +305,32 @@ def unknown_target(wildcards):
         f"{', '.join(TARGET_RULES)} (snakemake --list-rules says what each does), or any "
         f"file under {RESULTS}/ that a rule makes."
     )
+
+
+def check_memory():
+    """Refuse, before any job, a local run with a job that declares more memory (its rule's
+    resources: mem_mb) than the run may use: --resources mem_mb if given, else the machine's.
+    Cluster jobs get what they declare from the cluster, and a job's own process skips it.
+    """
+    if workflow.exec_mode != ExecMode.DEFAULT or not workflow.local_exec:
+        return
+    parts = {"digits": "digits", "faces": "faces", "backprop": "backprop"}
+    needs = {
+        each.name: _resource(each.resources.get("mem_mb"))
+        for each in workflow.rules
+        if parts.get(Path(each.snakefile).stem.split("_")[0], "any")
+        in [*EXPERIMENTS, "any"]
+    }
+    needs = {name: mb for name, mb in needs.items() if isinstance(mb, int)}
+    given = _resource(workflow.resource_settings.resources.get("mem_mb"))
+    if isinstance(given, int):
+        problem = memory_problem(needs, given, "--resources mem_mb gives")
+    else:
+        problem = memory_problem(needs, physical_memory_mb(), "this machine has")
+    if problem:
+        raise ConfigError(problem)
+
+
+def _resource(value):
+    """A rule's resource as a plain value (Snakemake 9 wraps them)."""
+    return getattr(value, "value", value)

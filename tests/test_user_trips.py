@@ -146,3 +146,42 @@ def test_the_disk_check_knows_each_layers_size_without_torch():
     for layer, values in LAYER_VALUES.items():
         _, meta = build_extractor(layer, "random", seed=0)
         assert meta["n_features"] == values, layer
+
+
+def test_a_job_that_may_not_fit_in_memory_stops_the_run_before_any_job(tmp_path):
+    """--resources mem_mb says what the run may use: a rule that declares more is named with
+    the setting that sizes it, before anything runs (not when its job comes up, hours in)."""
+    workdir = copy_workflow(tmp_path)
+    faces_only = ["--config", "experiments=[faces]", "--resources", "mem_mb=3500"]
+    proc = snakemake(workdir, *faces_only, check=False)
+    assert proc.returncode != 0 and not (workdir / "results").exists(), proc.stdout + proc.stderr
+    assert ("memory: 3 rule(s) of this run declare more memory than --resources mem_mb gives (3,500 MB): "
+            "crop_actor 4,000 MB, split_faces 4,000 MB, train_alexnet_mlp 4,000 MB") in proc.stderr
+    assert "--set-resources crop_actor:mem_mb=<MB>" in proc.stderr
+    # with the settings lowered, as the message says, it plans
+    lowered = [f"{rule}:mem_mb=3000" for rule in ("crop_actor", "split_faces", "train_alexnet_mlp")]
+    proc = snakemake(workdir, "-n", *faces_only, "--set-resources", *lowered)
+    assert "crop_actor" in proc.stdout
+
+
+def test_what_a_run_already_made_counts_towards_the_disk_it_needs(tmp_path):
+    """A rerun of a half-done run needs only the rest: its crop arrays (and the pictures of the
+    same pixels) and feature chunks are on the disk already."""
+    from digitface.capacity import bytes_made, disk_problem
+
+    config = {"experiments": ["faces"],
+              "faces": {"lists": [{"path": str(tmp_path / "list.txt")}], "actors": ["A"],
+                        "crop": {"sizes": [64]}},
+              "face_models": {"alexnet": {"layer": "conv5", "dtype": "float16"}}}
+    (tmp_path / "list.txt").write_text("".join(f"A\t{i}\n" for i in range(10)))
+    per_face = 64 * 64 * 3 * 2 + 256 * 13 * 13 * 2
+    results = tmp_path / "results"
+    assert disk_problem(config, results, free=10 * per_face - 1) is not None
+    (results / "faces/arrays").mkdir(parents=True)
+    (results / "faces/arrays/a_64.npy").write_bytes(bytes(4 * 64 * 64 * 3))
+    chunks = results / "faces/alexnet/conv5-random0-reference-c100/chunks"
+    chunks.mkdir(parents=True)
+    (chunks / "0123.npy").write_bytes(bytes(4 * 256 * 13 * 13 * 2))
+    assert bytes_made(results) == 4 * per_face
+    assert disk_problem(config, results, free=6 * per_face) is None
+    assert disk_problem(config, results, free=6 * per_face - 1) is not None

@@ -57,9 +57,27 @@ def free_bytes(folder: str | Path) -> int:
     return shutil.disk_usage(path).free
 
 
+def bytes_made(results: str | Path) -> int:
+    """What a run under ``results`` already holds of the bound: its crop arrays (counted twice:
+    the crop pictures hold the same pixels, and stat-ing tens of thousands of pictures on every
+    start would cost more than the check is worth) and its feature chunks."""
+    faces = Path(results) / "faces"
+    made = 2 * sum(_file_sizes(faces / "arrays", "*.npy"))
+    return made + sum(_file_sizes(faces / "alexnet", "*/chunks/*.npy"))
+
+
+def _file_sizes(folder: Path, pattern: str):
+    for path in folder.glob(pattern) if folder.is_dir() else ():
+        try:
+            yield path.stat().st_size
+        except OSError:  # removed meanwhile
+            continue
+
+
 def disk_problem(config: Mapping, results: str | Path, free: int | None = None) -> str | None:
     """Why the faces part may not fit on the disk under ``results`` (None if it fits). Lists
-    given by URL are fetched by a job: their rows are not known here and not counted."""
+    given by URL are fetched by a job: their rows are not known here and not counted. What the
+    run already made counts towards the need (a rerun of a half-done run needs only the rest)."""
     faces = config["faces"]
     paths = [src["path"] for src in faces["lists"] if "path" in src]
     if "faces" not in config.get("experiments", ["faces"]) or not paths:
@@ -68,7 +86,7 @@ def disk_problem(config: Mapping, results: str | Path, free: int | None = None) 
     parts = bytes_per_face(config)
     need = rows * sum(parts.values())
     free = free_bytes(results) if free is None else free
-    if need <= free:
+    if need <= free + bytes_made(results):
         return None
     made_of = ", ".join(f"{what} {size / 1e3:,.0f} kB" for what, size in parts.items())
     return (f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors can make up to "
@@ -76,3 +94,28 @@ def disk_problem(config: Mapping, results: str | Path, free: int | None = None) 
             f"but {os.fspath(results)} has {free / 1e9:,.1f} GB free. Free space, or lower the need: store the "
             "features as float16 (face_models.alexnet.dtype), keep fewer crop sizes (faces.crop.sizes), or "
             "configure fewer faces.actors")
+
+
+def memory_problem(needs: Mapping[str, int], available_mb: int, where: str) -> str | None:
+    """Why a job of this run may not fit in memory (None if every one fits).
+
+    ``needs``: each rule's declared memory in MB (its ``resources: mem_mb``, sized from the
+    peak resident memory its jobs' logs end with, measured up to all 530 identities of
+    FaceScrub by ``python -m benchmarks.bench_scale``). ``available_mb``: what the run may use,
+    ``where`` says where that number comes from. Known before the first job, so a run never
+    dies halfway through for want of memory.
+    """
+    over = {rule: mb for rule, mb in needs.items() if mb > available_mb}
+    if not over:
+        return None
+    listed = ", ".join(f"{rule} {mb:,} MB" for rule, mb in sorted(over.items(), key=lambda kv: -kv[1]))
+    first = max(over, key=over.get)
+    return (f"memory: {len(over)} rule(s) of this run declare more memory than {where} ({available_mb:,} MB): "
+            f"{listed} (each rule's resources: mem_mb in rules/*.smk, sized from the peak memory its jobs' "
+            "logs end with). Run it where the memory is (profiles/slurm), or, if you measured less on your data, "
+            f"lower the setting: --set-resources {first}:mem_mb=<MB>")
+
+
+def physical_memory_mb() -> int:
+    """This machine's memory in MB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
