@@ -314,14 +314,13 @@ def check_memory():
     """
     if workflow.exec_mode != ExecMode.DEFAULT or not workflow.local_exec:
         return
-    parts = {"digits": "digits", "faces": "faces", "backprop": "backprop"}
-    needs = {
-        each.name: _resource(each.resources.get("mem_mb"))
-        for each in workflow.rules
-        if parts.get(Path(each.snakefile).stem.split("_")[0], "any")
-        in [*EXPERIMENTS, "any"]
-    }
-    needs = {name: mb for name, mb in needs.items() if isinstance(mb, int)}
+    needs = {}
+    for each in workflow.rules:
+        part = Path(each.snakefile).stem.split("_")[0]  # digits_data.smk: digits
+        mb = _resource(each.resources.get("mem_mb"))
+        in_run = part in EXPERIMENTS or part not in ("digits", "faces", "backprop")
+        if in_run and isinstance(mb, int):
+            needs[each.name] = mb
     given = _resource(workflow.resource_settings.resources.get("mem_mb"))
     if isinstance(given, int):
         problem = memory_problem(needs, given, "--resources mem_mb gives")

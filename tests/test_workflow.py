@@ -187,22 +187,17 @@ window.addEventListener("load", function () {
 """
 
 
-def _chromium(browser, tmp_path, *args, page):
-    """Chromium on ``page`` at 1400 px, with virtual time enough for the probe's waits."""
+def _chromium(browser, tmp_path, *args, page, size=(1400, 1000), budget_ms=20000):
+    """Chromium on ``page`` in a window of ``size``, with virtual time enough for the probe's waits."""
     flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
-    base = [browser, *flags, "--virtual-time-budget=20000", f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1400,1000"]
+    base = [browser, *flags, f"--virtual-time-budget={budget_ms}", f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={size[0]},{size[1]}"]
     return subprocess.run([*base, *args, page.as_uri()], capture_output=True, text=True, timeout=180)
 
 
-def test_report_opens_on_the_summary_and_nothing_covers_the_text(finished_run, tmp_path):
-    """In headless Chromium at 1400 px: the opened page's DOM holds the summary table with this
-    run's numbers; in every category the menu ends where the content begins."""
-    import json
-    import re
+def _report(finished_run):
+    """Chromium, the finished run's folder and its report (made once, by the real command)."""
     import shutil
-
-    from PIL import Image
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
@@ -211,6 +206,18 @@ def test_report_opens_on_the_summary_and_nothing_covers_the_text(finished_run, t
     page = workdir / "report.html"
     if not page.exists():
         snakemake(workdir, "--configfile", str(config), "--report", str(page))
+    return browser, workdir, page
+
+
+def test_report_opens_on_the_summary_and_nothing_covers_the_text(finished_run, tmp_path):
+    """In headless Chromium at 1400 px: the opened page's DOM holds the summary table with this
+    run's numbers; in every category the menu ends where the content begins."""
+    import json
+    import re
+
+    from PIL import Image
+
+    browser, workdir, page = _report(finished_run)
     dom = _chromium(browser, tmp_path, "--dump-dom", page=page).stdout
     table = re.search(r'<table class="df first" id="summary">(.*?)</table>', dom, re.S)
     assert table, "the first page has no summary table"
@@ -580,18 +587,11 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     features than the reference's shows why there is no comparison, never its number."""
     import json
     import re
-    import shutil
 
     from digitface.faces import crop, fetch
     from digitface.report_tables import tsv_page
 
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        unavailable("needs Debian's chromium (apt-get install chromium; .ci/run installs it)")
-    workdir, config = finished_run
-    page = workdir / "report.html"
-    if not page.exists():
-        snakemake(workdir, "--configfile", str(config), "--report", str(page))
+    browser, workdir, page = _report(finished_run)
     probed = tmp_path / "pane.html"
     head, _, tail = page.read_text().rpartition("</body>")
     probed.write_text(head + PANE_PROBE + "</body>" + tail)
@@ -610,9 +610,7 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     tables.append(tmp_path / "wide_summary.html")
 
     for window in (1000, 1400):
-        base = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-        dom = subprocess.run([*base, f"--window-size={window},900", "--virtual-time-budget=10000", "--dump-dom",
-                              probed.as_uri()], capture_output=True, text=True, timeout=180).stdout
+        dom = _chromium(browser, tmp_path, "--dump-dom", page=probed, size=(window, 900), budget_ms=10000).stdout
         found = re.search(r'<pre id="pane-probe">([0-9.]+)</pre>', dom)
         assert found, "the pane probe did not run"
         pane = int(float(found.group(1)))
@@ -621,8 +619,7 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
             copy = tmp_path / f"fit_{table.parent.name}_{table.name}"
             head, _, tail = table.read_text().rpartition("</body>")
             copy.write_text(head + FIT_PROBE + "</body>" + tail)
-            dom = subprocess.run([*base, f"--window-size={pane},900", "--dump-dom", copy.as_uri()],
-                                 capture_output=True, text=True, timeout=180).stdout
+            dom = _chromium(browser, tmp_path, "--dump-dom", page=copy, size=(pane, 900), budget_ms=5000).stdout
             fit = json.loads(re.search(r'<pre id="fit-probe">(.*?)</pre>', dom).group(1).replace("&quot;", '"'))
             assert fit["scroll"] <= fit["client"], (window, pane, table.name, fit)
 

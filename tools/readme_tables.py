@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from digitface.faces.summary import standard_error
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 README = REPO / "README.md"
@@ -183,7 +185,7 @@ def scale_table(result: dict) -> str:
             seeds = size["training"][rule]["seeds"]
             mean, sd = _mean_sd([r["test"] for r in seeds])
             n = seeds[0]["n"]["test"]
-            se = (mean * (1 - mean) / n) ** 0.5
+            se = standard_error(mean, n)
             still = [str(r["seed"]) for r in seeds if r["still_improving"]]
             lines.append(f"| {size['identities']} | {name} | {100 * mean:.2f}% ± {100 * sd:.2f} | {100 * se:.2f} pts "
                          f"(n = {n:,}) | {100 / size['actors']:.2f}% (1 of {size['actors']}) | "
@@ -270,7 +272,7 @@ def replica_table(result: dict) -> str:
                 continue  # standardizing concerns the features only
             r = runs[model]
             acc, n = r["test"]["mean"], r["n"]["test"]
-            se = (acc * (1 - acc) / n) ** 0.5
+            se = standard_error(acc, n)
             still = ", ".join(str(s) for s in r["still_improving"]) or "none"
             old = before[model]["test"]
             label = name + (", standardized" if model == "alexnet" and variant == "standardized" else

@@ -60,6 +60,28 @@ def naming_full_disk(dest: str | os.PathLike) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _replacing(dest: Path, suffix: str | None, staging: str | os.PathLike | None,
+               durable: bool) -> Iterator[tuple[int, Path]]:
+    """A new temporary file (its open descriptor and its path) that replaces ``dest`` when the
+    block succeeds, and is removed when it fails (see :func:`atomic_path`)."""
+    with naming_full_disk(dest):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(staging) if staging is not None else dest.parent
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.",
+                                   suffix=suffix if suffix is not None else dest.suffix)
+        tmp_path = Path(tmp)
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
+            yield fd, tmp_path
+            if durable:
+                os.fsync(fd)  # the file's data, through whichever descriptor it was written
+            os.replace(tmp_path, dest)
+        finally:
+            os.close(fd)
+            tmp_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: str | os.PathLike | None = None,
                 durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path; rename it onto ``dest`` only on success.
@@ -72,24 +94,8 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: 
     never leaves a half-written ``dest`` (the rename is atomic), but a power cut may, so it is
     for files that are checked before they are reused (the crop pictures).
     """
-    dest = Path(dest)
-    with naming_full_disk(dest):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        folder = Path(staging) if staging is not None else dest.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.",
-                                   suffix=suffix if suffix is not None else dest.suffix)
-        os.close(fd)
-        tmp_path = Path(tmp)
-        try:
-            os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
-            yield tmp_path
-            if durable:
-                with open(tmp_path, "rb+") as fh:
-                    os.fsync(fh.fileno())
-            os.replace(tmp_path, dest)
-        finally:
-            if tmp_path.exists():
-                tmp_path.unlink()
+    with _replacing(Path(dest), suffix, staging, durable) as (_, tmp):
+        yield tmp
 
 
 def fresh_staging(folder: str | os.PathLike) -> Path:
@@ -105,22 +111,8 @@ def write_bytes(dest: str | os.PathLike, data: bytes, *, staging: str | os.PathL
     """Write ``data`` to ``dest`` atomically (``staging``, ``durable``: as for :func:`atomic_path`),
     through the descriptor the temporary file was created with: one open per file (the crop
     job writes two files per face)."""
-    dest = Path(dest)
-    with naming_full_disk(dest):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=staging if staging is not None else dest.parent, prefix=f".{dest.name}.",
-                                   suffix=dest.suffix)
-        try:
-            with open(fd, "wb", closefd=True) as fh:
-                os.fchmod(fd, 0o666 & ~_UMASK)
-                fh.write(data)
-                fh.flush()
-                if durable:
-                    os.fsync(fd)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    with _replacing(Path(dest), None, staging, durable) as (fd, _), open(fd, "wb", closefd=False) as fh:
+        fh.write(data)
 
 
 def write_text(dest: str | os.PathLike, text: str) -> None:

@@ -29,13 +29,13 @@ _DTYPE_BYTES = {"float32": 4, "float16": 2}
 
 
 def listed_rows(list_paths: list[str | Path], actors: list[str]) -> int:
-    """Lines of the local lists that name one of ``actors`` (a quick count: a line's first field)."""
-    names = {a.encode("utf-8") for a in actors}
-    count = 0
-    for path in list_paths:
-        data = Path(path).read_bytes()
-        count += sum(1 for line in data.splitlines() if line.split(b"\t", 1)[0].lstrip(b"\xef\xbb\xbf") in names)
-    return count
+    """Lines of the local lists that name one of ``actors`` (a quick count: a line's first
+    field), the lists read as the workflow reads them (:func:`~digitface.faces.lists.list_lines`)."""
+    from digitface.faces.lists import list_lines
+
+    names = set(actors)
+    return sum(1 for path in list_paths for _, text, _ in list_lines(Path(path).read_bytes(), str(path))
+               if isinstance(text, str) and text.split("\t", 1)[0] in names)
 
 
 def bytes_per_face(config: Mapping) -> dict[str, int]:

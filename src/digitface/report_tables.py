@@ -179,8 +179,8 @@ def folded(rows: Sequence[Mapping[str, str]], keep: Sequence[str], into: str) ->
 
 
 #: Reading copies with merged cells: the faces table's eleven columns in six, the digits' seven
-#: in six, the summary's six in five, each merged cell a few lines, so that the tables fit the report's pane (the TSVs keep
-#: a column per value).
+#: in six, the summary's six in five, each merged cell a few lines, so that the tables fit the
+#: report's pane (the TSVs keep a column per value).
 MERGED = {
     "summary": {"experiment": ["experiment"], "split": ["split"], "ours": ["ours"], "reference": ["reference", "note"],
                 "data": ["data"]},

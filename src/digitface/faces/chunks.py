@@ -7,8 +7,8 @@ is defined by its crop array alone, never by the split, and its features depend 
 those crops and the extraction settings (the feature set's folder name).
 
 A job computes up to ``chunks_per_job`` consecutive chunks of the plan, the jobs as even as
-they can be (across batches: no job is a few-image fragment of one small batch), so that its fixed cost (the interpreter, torch, the
-network) is small next to its work. Its declared output is a small manifest (a part) naming
+they can be (across batches: no job is a few-image fragment of one small batch), so that its
+fixed cost (the interpreter, torch, the network) is small next to its work. Its declared output is a small manifest (a part) naming
 its chunks and their files; the files themselves live in the feature set's cache, named by
 the SHA-256 of the chunk's crop pixels. A job that reruns (its crops or its composition
 changed) computes only the chunks whose pixels are new: a changed crop recomputes only its
