@@ -37,8 +37,9 @@ include: "rules/backprop.smk"
 include: "rules/summary.smk"
 
 
-# A job that may not fit in the memory the run may use: refused before any job.
-check_memory()
+# A job that may not fit in memory, faces that may not fit on the disk: refused before any job.
+onstart:
+    check_before_first_job()
 
 
 rule all:

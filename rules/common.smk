@@ -8,7 +8,6 @@ from pathlib import Path
 import yaml
 
 from snakemake.exceptions import WorkflowError
-from snakemake_interface_executor_plugins.settings import ExecMode
 from snakemake.utils import update_config, validate
 
 from digitface import provenance
@@ -60,14 +59,6 @@ RESULTS = f"results/{RUN}"
 # Downloads pinned by checksum (MNIST files, AlexNet weights): identical for every run, shared.
 RESOURCES = "results/resources"
 EXPERIMENTS = config["experiments"]
-# A faces run whose crops and features may not fit on the disk: refused before any job (in
-# the run's own process: a job's process, parsing this file again, would see the run's own
-# outputs as a loss of free space).
-if workflow.exec_mode == ExecMode.DEFAULT and (
-    _disk_problem := disk_problem(config, RESULTS)
-):
-    raise ConfigError(_disk_problem)
-
 DIGITS = config["digits"]
 # The reference code's own schedule (max_iter per optimizer), run when enabled.
 REFERENCE_ITERATIONS = DIGITS["train"]["reference_protocol"]["iterations"]
@@ -307,13 +298,25 @@ def unknown_target(wildcards):
     )
 
 
-def check_memory():
-    """Refuse, before any job, a local run with a job that declares more memory (its rule's
-    resources: mem_mb) than the run may use: --resources mem_mb if given, else the machine's.
-    Cluster jobs get what they declare from the cluster, and a job's own process skips it.
+def check_before_first_job():
+    """Refuse, before any job, a run that may not fit: a job that declares more memory (its
+    rule's resources: mem_mb) than a local run may use (--resources mem_mb if given, else the
+    machine's; cluster jobs get what they declare), or faces that may not fit on the disk.
+    Called by onstart: only when jobs are about to run (not for a dry run, --dag, a report or
+    an up-to-date run), in the run's own process (a job's process would see the run's own
+    outputs as a loss of free space).
     """
-    if workflow.exec_mode != ExecMode.DEFAULT or not workflow.local_exec:
-        return
+    problems = [
+        run_memory_problem() if workflow.local_exec else None,
+        disk_problem(config, RESULTS),
+    ]
+    problems = [p for p in problems if p]
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def run_memory_problem():
+    """Why a job of this local run may not fit in the memory the run may use (None if all fit)."""
     needs = {}
     for each in workflow.rules:
         part = Path(each.snakefile).stem.split("_")[0]  # digits_data.smk: digits
@@ -323,11 +326,8 @@ def check_memory():
             needs[each.name] = mb
     given = _resource(workflow.resource_settings.resources.get("mem_mb"))
     if isinstance(given, int):
-        problem = memory_problem(needs, given, "--resources mem_mb gives")
-    else:
-        problem = memory_problem(needs, physical_memory_mb(), "this machine has")
-    if problem:
-        raise ConfigError(problem)
+        return memory_problem(needs, given, "--resources mem_mb gives")
+    return memory_problem(needs, physical_memory_mb(), "this machine has")
 
 
 def _resource(value):

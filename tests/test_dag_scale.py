@@ -14,7 +14,9 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
     rows, rejects = read_list(lst)
     assert len(rows) == 107_000 and not rejects and len({r.name for r in rows}) == 530
     config = write_config(workdir / "scale.yaml", {
-        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530)},
+        # This test plans 107,000 rows and makes none of their faces: no disk check.
+        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530),
+                  "disk_face_share": 0},
         "face_models": {"hidden_units": {"actors": [{"actor": name} for name in scale_list_names(2)]}},
     })
     # The lists are read once by a checkpoint (a second or two); then the DAG is known.

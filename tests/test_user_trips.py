@@ -134,7 +134,11 @@ def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
         assert ("faces: the 360 listed rows of the 6 configured actors can make up to 360 faces of 507 kB each on "
                 "disk (crop arrays 167 kB, crop pictures 167 kB, AlexNet conv5 float32 features 173 kB): 0.2 GB, "
                 "but results/sample has 0.0 GB free") in proc.stderr
-        assert "face_models.alexnet.dtype" in proc.stderr
+        assert "face_models.alexnet.dtype" in proc.stderr and "faces.disk_face_share" in proc.stderr
+        # Planning makes nothing: a dry run and the DAG are not refused.
+        assert "crop_actor" in snakemake(workdir, "faces_data", "-n").stdout
+        # The share of rows the user expects to become faces: 1% of 360 rows fits in 3 MB.
+        snakemake(workdir, "faces_data", "--config", "faces={disk_face_share: 0.01}", "--until", "index_face_lists")
     finally:
         subprocess.run(["umount", str(results)], check=True)
 
@@ -183,5 +187,9 @@ def test_what_a_run_already_made_counts_towards_the_disk_it_needs(tmp_path):
     chunks.mkdir(parents=True)
     (chunks / "0123.npy").write_bytes(bytes(4 * 256 * 13 * 13 * 2))
     assert bytes_made(results) == 4 * per_face
+    config["faces"]["disk_face_share"] = 0.5  # 5 of the 10 rows expected to become faces
+    assert disk_problem(config, results, free=per_face) is None
+    assert "counted at faces.disk_face_share 0.5, make 5 faces" in disk_problem(config, results, free=per_face - 1)
+    config["faces"]["disk_face_share"] = 1
     assert disk_problem(config, results, free=6 * per_face) is None
     assert disk_problem(config, results, free=6 * per_face - 1) is not None

@@ -64,21 +64,29 @@ def _replacing(dest: Path, suffix: str | None, staging: str | os.PathLike | None
                durable: bool) -> Iterator[tuple[int, Path]]:
     """A new temporary file (its open descriptor and its path) that replaces ``dest`` when the
     block succeeds, and is removed when it fails (see :func:`atomic_path`)."""
+    suffix = suffix if suffix is not None else dest.suffix
     with naming_full_disk(dest):
         dest.parent.mkdir(parents=True, exist_ok=True)
-        folder = Path(staging) if staging is not None else dest.parent
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.",
-                                   suffix=suffix if suffix is not None else dest.suffix)
-        tmp_path = Path(tmp)
-        try:
+        if staging is not None:
+            # The job's own folder: one name per destination is unique there, and open() gives
+            # the file the permissions any new file gets (the crop job writes two per face).
+            tmp_path = Path(staging) / f".{dest.parent.name}.{dest.name}{suffix}"
+            fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        else:
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix)
+            tmp_path = Path(tmp)
             os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs should look like open()'s
+        replaced = False
+        try:
             yield fd, tmp_path
             if durable:
                 os.fsync(fd)  # the file's data, through whichever descriptor it was written
             os.replace(tmp_path, dest)
+            replaced = True
         finally:
             os.close(fd)
-            tmp_path.unlink(missing_ok=True)
+            if not replaced:
+                tmp_path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -90,7 +98,8 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: 
     the extension (matplotlib, numpy, Pillow) behave as they would on ``dest``. The temporary
     file lies beside ``dest``, or in ``staging``, a folder on the same filesystem that a job
     owns: a killed job's temporary files are then all in one place, for its rerun to remove
-    (:func:`fresh_staging`). ``durable=False`` skips the fsync before the rename: a kill still
+    (:func:`fresh_staging`). There the temporary file is named after ``dest`` (its folder's name
+    and its own), so the job writes a destination from one thread at a time. ``durable=False`` skips the fsync before the rename: a kill still
     never leaves a half-written ``dest`` (the rename is atomic), but a power cut may, so it is
     for files that are checked before they are reused (the crop pictures).
     """

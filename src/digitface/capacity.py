@@ -4,9 +4,10 @@ A face that survives download, checks and cropping costs the same bytes whatever
 row in each crop array (size x size x 3), each crop as a picture, and its AlexNet features
 (the layer's values at the configured dtype). How many rows will survive is known only after
 downloading, so the check takes the bound: every listed row of the configured actors (in the
-local lists) a face. A run whose bound exceeds the free space stops before any job, naming the
-need, what it is made of and the settings that lower it, instead of failing hours in with a
-full disk. The downloaded bodies are not counted (their size is the web's).
+local lists) a face, or the share of them that ``faces.disk_face_share`` says will be. A run
+whose need exceeds the free space stops before any job, naming the need, what it is made of and
+the settings that lower it, instead of failing hours in with a full disk. The downloaded bodies
+are not counted (their size is the web's).
 """
 
 from __future__ import annotations
@@ -80,20 +81,25 @@ def disk_problem(config: Mapping, results: str | Path, free: int | None = None) 
     run already made counts towards the need (a rerun of a half-done run needs only the rest)."""
     faces = config["faces"]
     paths = [src["path"] for src in faces["lists"] if "path" in src]
-    if "faces" not in config.get("experiments", ["faces"]) or not paths:
+    share = faces.get("disk_face_share", 1)
+    if "faces" not in config.get("experiments", ["faces"]) or not paths or share == 0:
         return None
     rows = listed_rows(paths, list(faces["actors"]))
     parts = bytes_per_face(config)
-    need = rows * sum(parts.values())
+    counted = round(rows * share)
+    need = counted * sum(parts.values())
     free = free_bytes(results) if free is None else free
     if need <= free + bytes_made(results):
         return None
     made_of = ", ".join(f"{what} {size / 1e3:,.0f} kB" for what, size in parts.items())
-    return (f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors can make up to "
-            f"{rows:,} faces of {sum(parts.values()) / 1e3:,.0f} kB each on disk ({made_of}): {need / 1e9:,.1f} GB, "
+    counting = (f"can make up to {counted:,} faces" if share == 1 else
+                f"counted at faces.disk_face_share {share:g}, make {counted:,} faces")
+    return (f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors {counting} of "
+            f"{sum(parts.values()) / 1e3:,.0f} kB each on disk ({made_of}): {need / 1e9:,.1f} GB, "
             f"but {os.fspath(results)} has {free / 1e9:,.1f} GB free. Free space, or lower the need: store the "
             "features as float16 (face_models.alexnet.dtype), keep fewer crop sizes (faces.crop.sizes), or "
-            "configure fewer faces.actors")
+            "configure fewer faces.actors; if you know many of the URLs are dead, set faces.disk_face_share "
+            "to the share of rows you expect to become faces")
 
 
 def memory_problem(needs: Mapping[str, int], available_mb: int, where: str) -> str | None:
