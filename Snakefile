@@ -5,7 +5,8 @@ from snakemake.utils import min_version
 min_version("9.27")
 
 # Snakemake 9 adds a chain of one-second scheduling rounds for every job that finishes while
-# others wait (quadratic at FaceScrub's scale): keep one pending (digitface/scheduling.py).
+# others wait (quadratic at FaceScrub's scale): keep one pending (digitface/scheduling.py; it
+# patches only the Snakemake release it was checked against, and a test names a new one).
 from digitface.scheduling import one_pending_reevaluation
 
 one_pending_reevaluation()

@@ -11,17 +11,30 @@ import time
 from digitface.scheduling import one_pending_reevaluation
 
 
-class _Scheduler:
-    """The part of Snakemake's JobScheduler the patch touches."""
+def _scheduler_class() -> type:
+    """Snakemake's JobScheduler with only what the patch touches set up (the real method, so
+    the guard lets the patch apply, to this subclass only)."""
+    from snakemake.scheduling.job_scheduler import JobScheduler
 
-    def __init__(self) -> None:
-        self._open_jobs = threading.Semaphore(0)
+    class _Scheduler(JobScheduler):
+        def __init__(self) -> None:
+            self._open_jobs = threading.Semaphore(0)
 
-    def _schedule_reevalutation(self, delay: float) -> None:  # replaced by the patch
-        raise AssertionError("not patched")
+    return _Scheduler
+
+
+def test_the_installed_snakemake_has_the_scheduler_code_the_patch_was_written_for():
+    """Fails, naming the version, when a Snakemake upgrade changes the method the patch replaces:
+    review digitface/scheduling.py against the new code, then update REPLACED_SHA256 and CHECKED_ON."""
+    from snakemake.scheduling.job_scheduler import JobScheduler
+
+    from digitface.scheduling import replaced_method_problem
+
+    assert replaced_method_problem(JobScheduler) is None, replaced_method_problem(JobScheduler)
 
 
 def test_one_timer_is_pending_at_a_time_and_the_next_round_may_start_another():
+    _Scheduler = _scheduler_class()
     assert one_pending_reevaluation(_Scheduler) and one_pending_reevaluation(_Scheduler)  # idempotent
     scheduler = _Scheduler()
     for _ in range(5):  # five rounds in quick succession (job finishes): one timer
@@ -33,12 +46,21 @@ def test_one_timer_is_pending_at_a_time_and_the_next_round_may_start_another():
     assert scheduler._open_jobs.acquire(timeout=5)
 
 
-def test_a_scheduler_without_the_method_is_left_alone():
+def test_a_scheduler_without_the_method_or_with_other_code_is_left_alone_with_a_warning(caplog):
     class Other:
         pass
 
-    assert not one_pending_reevaluation(Other)
-    assert not hasattr(Other, "_schedule_reevalutation")
+    class Changed:
+        def _schedule_reevalutation(self, delay: int) -> None:
+            threading.Timer(delay, lambda: None).start()
+
+    original = Changed._schedule_reevalutation
+    assert not one_pending_reevaluation(Other) and not one_pending_reevaluation(Changed)
+    assert not hasattr(Other, "_schedule_reevalutation") and Changed._schedule_reevalutation is original
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("written for (Snakemake 9.27.1)" in w for w in warnings), warnings
+    assert "has no Other._schedule_reevalutation, the method digitface.scheduling was written for" in warnings[0]
+    assert "Changed._schedule_reevalutation is not the code digitface.scheduling was written for" in warnings[1]
 
 
 SNAKEFILE = """\

@@ -324,52 +324,68 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
     device = torch.device(device) if device is not None else default_device()
     data = _Data.check(x_train, y_train, splits, settings.curve_faces, device)
     n_classes = settings.n_classes or 1 + max(int(labels.max()) for labels in data.labels.values())
-    history: list[dict] = []
     evaluating = Stopwatch()
     with deterministic(settings.threads), reused_freed_memory():
-        g_init = torch.Generator().manual_seed(seed)  # initial_state draws exactly these weights
-        g_batch = torch.Generator().manual_seed(seed + 1_000_003)
-        model = init_mlp(data.train.dim, settings.hidden, n_classes, g_init).to(device)
-        if settings.standardize:
-            model.standardize(*input_statistics(data.train, settings.eval_batch_size))
-        opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, fused=device.type in ("cpu", "cuda"))
-        stopper = EarlyStopping(settings.patience)
-        with evaluating:
-            last = _measure(model, data, settings.eval_batch_size, device)
-        history += _history_rows(0, last)
-        stopper.update(0, last[VALIDATION], model)
-        progress = Progress(log, f"seed {seed}: epochs", settings.epochs, interval=10.0)
-        epoch = 0
-        while epoch < settings.epochs and not stopper.stop:
-            epoch += 1
-            train_epoch(model, opt, data.train, data.labels[TRAIN],
-                        epoch_batches(len(data.train), settings.batch_size, g_batch), device)
-            with evaluating:
-                last = _measure(model, data, settings.eval_batch_size, device)
-            history += _history_rows(epoch, last)
-            stopper.update(epoch, last[VALIDATION], model)
-            progress.advance()
+        model = _new_network(data.train, n_classes, settings, seed, device)
+        history, stopper, epochs_run, last = _fit(model, data, settings, seed, device, evaluating)
         model.load_state_dict(stopper.state)
         with evaluating:
             metrics = {name: evaluate(model, rows, data.labels[name], settings.eval_batch_size, device)
                        for name, rows in data.sets.items()}
-
     total = time.perf_counter() - t0
     result = MLPResult(
-        state_dict=stopper.state, history=history, chosen_epoch=stopper.epoch, epochs_run=epoch,
+        state_dict=stopper.state, history=history, chosen_epoch=stopper.epoch, epochs_run=epochs_run,
         metrics=metrics, last=last, seed=seed, settings=asdict(settings),
         curve_faces=len(data.curve), device=str(device),
         seconds={"total": total, "training": total - evaluating.seconds, "evaluation": evaluating.seconds},
     )
-    why = "patience ran out" if stopper.stop else f"the last of {settings.epochs} epochs"
+    _log_outcome(result, "patience ran out" if stopper.stop else f"the last of {settings.epochs} epochs")
+    return result
+
+
+def _new_network(train: Rows, n_classes: int, settings: MLPSettings, seed: int, device: torch.device) -> MLP:
+    """The seed's initial weights (drawn on the CPU: the same on any device), standardizing the
+    inputs by the training set's statistics if the settings ask for it."""
+    model = init_mlp(train.dim, settings.hidden, n_classes, torch.Generator().manual_seed(seed)).to(device)
+    if settings.standardize:
+        model.standardize(*input_statistics(train, settings.eval_batch_size))
+    return model
+
+
+def _fit(model: MLP, data: _Data, settings: MLPSettings, seed: int, device: torch.device,
+         evaluating: Stopwatch) -> tuple[list[dict], EarlyStopping, int, dict]:
+    """Epochs until patience runs out or ``settings.epochs`` are done, measured before the first
+    and after each: (the learning curve's rows, the stopper holding the best epoch's weights,
+    epochs run, the last measurement)."""
+    opt = torch.optim.Adam(model.parameters(), lr=settings.learning_rate, fused=device.type in ("cpu", "cuda"))
+    g_batch = torch.Generator().manual_seed(seed + 1_000_003)  # minibatch order, apart from the weights'
+    stopper = EarlyStopping(settings.patience)
+    progress = Progress(log, f"seed {seed}: epochs", settings.epochs, interval=10.0)
+    history: list[dict] = []
+    epoch = 0
+    while True:
+        with evaluating:
+            last = _measure(model, data, settings.eval_batch_size, device)
+        history += _history_rows(epoch, last)
+        stopper.update(epoch, last[VALIDATION], model)
+        if epoch:
+            progress.advance()
+        if epoch >= settings.epochs or stopper.stop:
+            return history, stopper, epoch, last
+        epoch += 1
+        train_epoch(model, opt, data.train, data.labels[TRAIN],
+                    epoch_batches(len(data.train), settings.batch_size, g_batch), device)
+
+
+def _log_outcome(result: MLPResult, why: str) -> None:
+    metrics = result.metrics
     log.info("seed %d: kept epoch %d of %d (%s; validation accuracy %.4f, test %s) in %.1f s on %s, "
-             "%.0f%% of it evaluating", seed, result.chosen_epoch, epoch, why, metrics[VALIDATION]["accuracy"],
-             f"{metrics['test']['accuracy']:.4f}" if "test" in metrics else "n/a", total, device,
-             100 * evaluating.seconds / total)
+             "%.0f%% of it evaluating", result.seed, result.chosen_epoch, result.epochs_run, why,
+             metrics[VALIDATION]["accuracy"], f"{metrics['test']['accuracy']:.4f}" if "test" in metrics else "n/a",
+             result.seconds["total"], result.device, 100 * result.seconds["evaluation"] / result.seconds["total"])
     if result.still_improving:
         log.warning("seed %d: the kept epoch is the last one run: still improving on validation, more epochs "
-                    "(the MLP's `epochs` setting) may do better", seed)
-    return result
+                    "(the MLP's `epochs` setting) may do better", result.seed)
 
 
 def train_epoch(model: MLP, opt: torch.optim.Optimizer, train: Rows, labels: torch.Tensor,

@@ -134,6 +134,18 @@ def split_table(actors: Sequence[str], face_ids: Sequence[int], sha256s: Sequenc
     ``crops`` (N, S, S, 3) are only hashed, to find pixel-identical copies; without them only
     sha256 duplicates are found. (actor, face_id) must be unique.
     """
+    keys = _checked_keys(actors, face_ids, sha256s, crops)
+    pixels = [pixel_digest(c) for c in crops] if crops is not None else None
+    sets: list[str | None] = [None] * len(keys)
+    dup_of: list[int | None] = [None] * len(keys)
+    units = _resolve_copies(keys, _groups(sha256s, pixels), pixels, sets, dup_of)
+    for actor in sorted(set(actors)):
+        _deal_actor(sorted(units.get(actor, []), key=lambda i: keys[i][1]), actor, settings, seed, sets)
+    return [SplitRow(a, iid, s, st, d) for (a, iid), s, st, d in zip(keys, sha256s, sets, dup_of)]
+
+
+def _checked_keys(actors, face_ids, sha256s, crops) -> list[tuple[str, int]]:
+    """(actor, face_id) per image, refused if the columns differ in length or a key repeats."""
     n = len(actors)
     if not (len(face_ids) == len(sha256s) == n) or (crops is not None and len(crops) != n):
         raise ValueError("actors, face_ids, sha256s (and crops) must have the same length")
@@ -141,28 +153,27 @@ def split_table(actors: Sequence[str], face_ids: Sequence[int], sha256s: Sequenc
     dup_keys = [k for k, c in Counter(keys).items() if c > 1]
     if dup_keys:
         raise ValueError(f"(actor, face_id) listed more than once: {dup_keys[:5]}")
-    pixels = [pixel_digest(c) for c in crops] if crops is not None else None
-    group = _groups(sha256s, pixels)
+    return keys
 
+
+def _resolve_copies(keys: Sequence[tuple[str, int]], group: Sequence[int], pixels: Sequence[str] | None,
+                    sets: list, dup_of: list) -> dict[str, list[int]]:
+    """Within each group of copies: a CONFLICT if the same pixels carry two actors' names; else
+    per actor the lowest face_id represents the copies (the rest are DUPLICATEs of it), and a
+    representative shared with another actor is kept in TRAIN. Fills ``sets`` and ``dup_of``;
+    returns {actor: representatives free to be dealt into sets}."""
     members: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(group):
         members[g].append(i)
-
-    sets: list[str | None] = [None] * n
-    dup_of: list[int | None] = [None] * n
-    units: dict[str, list[int]] = defaultdict(list)  # actor -> representatives free to split
+    units: dict[str, list[int]] = defaultdict(list)
     for idx in members.values():
         by_actor: dict[str, list[int]] = defaultdict(list)
         for i in idx:
-            by_actor[actors[i]].append(i)
-        if pixels is not None and len(by_actor) > 1:
-            per_pixels: dict[str, set[str]] = defaultdict(set)
+            by_actor[keys[i][0]].append(i)
+        if len(by_actor) > 1 and pixels is not None and _names_disagree(idx, keys, pixels):
             for i in idx:
-                per_pixels[pixels[i]].add(actors[i])
-            if any(len(a) > 1 for a in per_pixels.values()):
-                for i in idx:
-                    sets[i] = CONFLICT
-                continue
+                sets[i] = CONFLICT
+            continue
         for actor, rows in by_actor.items():
             rows.sort(key=lambda i: keys[i][1])
             rep = rows[0]
@@ -172,17 +183,24 @@ def split_table(actors: Sequence[str], face_ids: Sequence[int], sha256s: Sequenc
                 sets[rep] = TRAIN  # shared with another actor: never held out
             else:
                 units[actor].append(rep)
+    return units
 
-    all_actors = sorted(set(actors))
-    for actor in all_actors:
-        reps = sorted(units.get(actor, []), key=lambda i: keys[i][1])
-        n_test, n_val = held_out_counts(len(reps), actor, settings)
-        order = np.random.default_rng(_actor_seed(seed, actor)).permutation(len(reps))
-        for pos, k in enumerate(order):
-            i = reps[k]
-            sets[i] = TEST if pos < n_test else VALIDATION if pos < n_test + n_val else TRAIN
 
-    return [SplitRow(a, iid, s, st, d) for (a, iid), s, st, d in zip(keys, sha256s, sets, dup_of)]
+def _names_disagree(idx: Sequence[int], keys: Sequence[tuple[str, int]], pixels: Sequence[str]) -> bool:
+    """Whether some pixels in the group are listed under more than one actor."""
+    per_pixels: dict[str, set[str]] = defaultdict(set)
+    for i in idx:
+        per_pixels[pixels[i]].add(keys[i][0])
+    return any(len(names) > 1 for names in per_pixels.values())
+
+
+def _deal_actor(reps: Sequence[int], actor: str, settings: SplitSettings, seed: int, sets: list) -> None:
+    """One actor's representatives (by face_id) dealt into test, validation and train by the
+    actor's own seeded permutation (so adding an actor never moves another's faces)."""
+    n_test, n_val = held_out_counts(len(reps), actor, settings)
+    order = np.random.default_rng(_actor_seed(seed, actor)).permutation(len(reps))
+    for pos, k in enumerate(order):
+        sets[reps[k]] = TEST if pos < n_test else VALIDATION if pos < n_test + n_val else TRAIN
 
 
 def set_indices(rows: Sequence[SplitRow], name: str) -> np.ndarray:
