@@ -5,8 +5,8 @@ code inside a run).
     python -m benchmarks.bench_backprop [--repeats 5]
 
 Writes benchmarks/results/backprop_cost.json: every repeat of every point (CPU seconds of one
-thread), the medians, and the fitted exponents with 95% bootstrap intervals. README's table of
-exponents is generated from that file (python tools/readme_tables.py --write).
+thread), the medians, and the fitted exponents with 95% bootstrap intervals. docs/results.md's table
+of exponents is generated from that file (python tools/readme_tables.py --write).
 """
 
 from __future__ import annotations

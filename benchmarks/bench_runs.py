@@ -8,8 +8,9 @@ The default and quick runs are made in a fresh copy of the workflow (nothing cac
 full-MNIST run in the repository itself (its config reads ../shared). Wall time is the clock;
 CPU seconds are user + system time of Snakemake and every job it ran
 (``getrusage(RUSAGE_CHILDREN)``). Each run's summary table and chosen iterations are kept, so
-README's results come from these files: benchmarks/results/run_<name>.json. Targets: default
-run <= 300 CPU-seconds; quick run under a minute of wall time; a no-op rerun <= 3 s.
+README's headline results and docs/results.md's tables come from these files:
+benchmarks/results/run_<name>.json. Targets: default run <= 300 CPU-seconds; quick run under a
+minute of wall time; a no-op rerun <= 3 s.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Where every benchmark writes its result: one JSON file in benchmarks/results/ that says what
 was measured, on which machine, with which versions and when, with every repeat, so that the
-figures in README can be regenerated from (and are checked against) committed files."""
+figures in README and docs/results.md can be regenerated from (and are checked against)
+committed files."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The benchmark scripts run (with tiny settings, into a temporary results folder) and write
-what README's tables read; the committed results say what machine and versions made them.
+what the tables of README and docs/results.md read; the committed results say what machine and
+versions made them.
 Marked `benchmark` (python -m pytest -m benchmark); the committed files are checked always."""
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
 @pytest.mark.benchmark
 def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tmp_path):
     """Two tiny sizes through the real command: every stage's jobs, CPU and peak RSS, each rated
-    stage's workflow rate beside its in-process limit, the models' results, the targets; README's
-    tables and the figure render it."""
+    stage's workflow rate beside its in-process limit, the models' results, the targets; the tables
+    and the figure of docs/results.md render it."""
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--identities", "2", "3", "--rows", "15",
                            "--actors-per-job", "2", "--photos", str(tmp_path / "photos")], cwd=REPO,

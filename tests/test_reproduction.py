@@ -1,5 +1,6 @@
-"""The default run, from a fresh copy, reproduces the committed results README shows
-(benchmarks/results/run_default.json): slow (a few minutes), run by `.ci/run` with -m slow."""
+"""The default run, from a fresh copy, reproduces the committed results that README and
+docs/results.md show (benchmarks/results/run_default.json): slow (a few minutes), run by
+`.ci/run` with -m slow."""
 
 from __future__ import annotations
 

@@ -430,7 +430,7 @@ def test_commands_documented_in_the_configs_plan_their_jobs(tmp_path, shared_mni
 
 
 def test_the_dag_renders_with_graphviz(finished_run, tmp_path):
-    """README's `snakemake --dag | dot -Tsvg`: one node per job, none per image."""
+    """docs/design.md's `snakemake --dag | dot -Tsvg`: one node per job, none per image."""
     import re
     import shutil
 
@@ -466,7 +466,8 @@ def test_every_rule_explains_itself_and_a_mistyped_target_names_the_real_ones(tm
 
 
 def test_readme_tables_are_the_committed_results():
-    """No measured number in README is typed by hand: its tables are generated from
+    """No measured number in README.md or docs/results.md is typed by hand: their tables (the
+    headline in README, every other one in docs/results.md) are generated from
     benchmarks/results/*.json (python tools/readme_tables.py --write)."""
     proc = subprocess.run([sys.executable, "tools/readme_tables.py", "--check"], cwd=REPO, capture_output=True,
                           text=True)

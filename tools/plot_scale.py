@@ -1,5 +1,5 @@
-"""README's figure of the faces part at FaceScrub's size, from the committed scale benchmark
-(benchmarks/results/scale.json, written by ``python -m benchmarks.bench_scale``).
+"""docs/results.md's figure of the faces part at FaceScrub's size, from the committed scale
+benchmark (benchmarks/results/scale.json, written by ``python -m benchmarks.bench_scale``).
 
     python tools/plot_scale.py [--out docs/scale-cost.png]
 

@@ -1,10 +1,13 @@
-"""README's measured tables, generated from the committed results in benchmarks/results/.
+"""The measured tables of README.md and docs/results.md, generated from the committed results
+in benchmarks/results/.
 
-    python tools/readme_tables.py --write   # rewrite the tables in README.md
-    python tools/readme_tables.py --check   # exit 1 if README differs from the results
+    python tools/readme_tables.py --write   # rewrite the tables in README.md and docs/results.md
+    python tools/readme_tables.py --check   # exit 1 if either file differs from the results
 
-Each table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` in README.md (NAME
-one of :data:`TABLES`); a test runs the check, so no measured number in README is typed by hand.
+Each table sits between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->`` in the file that
+:data:`FILES` names for it: the short ``headline`` table in README.md, every other one (NAME one
+of :data:`TABLES`) in docs/results.md. A test runs the check, so no measured number in either
+file is typed by hand.
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
+from digitface.faces.split import SplitSettings
 from digitface.faces.summary import standard_error
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 README = REPO / "README.md"
+RESULTS_DOC = REPO / "docs" / "results.md"
 
 #: The reference's prediction for each fit, in the words of its prose.
 PROSE = {
@@ -105,17 +112,22 @@ def performance_table(results: dict[str, dict]) -> str:
         f"| `snakemake --cores {quick['cores']} --configfile configs/quick.yaml`, every rule | same | "
         f"{quick['first_run']['wall_s']:.0f} s wall, {quick['first_run']['cpu_s']:.0f} CPU-seconds | under a minute |")
     lines.append("")
+    lines.append(_measured_where(results) + " Each file in `benchmarks/results/` holds every repeat, the machine "
+                 "and the versions.")
+    return "\n".join(lines)
+
+
+def _measured_where(results: dict[str, dict]) -> str:
+    """"Measured on <machine, day> (<files>); ..." for results measured on one or more machines."""
     where: dict[str, list[str]] = {}  # machine and day -> the results measured there
     for name, result in results.items():
         where.setdefault(_measured_on(result), []).append(f"`{name}.json`")
     when = sorted(where) if len(where) == 1 else sorted(f"{m} ({', '.join(n)})" for m, n in where.items())
-    lines.append("Measured on " + "; ".join(when) + ". Each file in `benchmarks/results/` holds every "
-                 "repeat, the machine and the versions.")
-    return "\n".join(lines)
+    return "Measured on " + "; ".join(when) + "."
 
 
 def run_results_table(result: dict) -> str:
-    """A run's summary table (every result beside the reference's) as README shows it."""
+    """A run's summary table (every result beside the reference's) as docs/results.md shows it."""
     lines = ["| result | set | ours | reference | difference, or note |", "|---|---|---|---|---|"]
     for row in result["metrics"]:
         lines.append(f"| {row['experiment']} | {row['split']} | {row['ours']} | {row['reference']} | {row['note']} |")
@@ -290,6 +302,89 @@ def replica_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+
+def _test_row(result: dict, experiment: str) -> dict:
+    """The test row of a run's summary table whose experiment starts with ``experiment``."""
+    return next(r for r in result["metrics"] if r["experiment"].startswith(experiment) and r["split"] == "test")
+
+
+def _percent(text: str) -> float:
+    """0.9185 from "91.85%" or "91.85% ± 0.61"."""
+    return float(text.split("%")[0]) / 100
+
+
+def _no_comparison(note: str) -> str:
+    """"83.33%, not comparable: synthetic faces" from a summary note that gives no comparison."""
+    m = re.match(r"no comparison: (.*); the reference got ([\d.]+%) on its own", note)
+    why = "; ".join(part.split(" (the reference:")[0] for part in m.group(1).split("); "))
+    return f"{m.group(2)}, not comparable: {why}"
+
+
+def _sample_test_faces(result: dict) -> tuple[int, int]:
+    """Actors and test faces of the faces part of a run's configuration. The run's JSON keeps
+    the summary table, which gives no test count where it gives no comparison; every actor of
+    the bundled sample has enough faces for the full test share."""
+    config = yaml.safe_load((REPO / result["configfile"]).read_text(encoding="utf-8"))
+    split = (config.get("face_models") or {}).get("split") or {}
+    actors = len(config["faces"]["actors"])
+    return actors, actors * split.get("test_per_actor", SplitSettings.test_per_actor)
+
+
+def headline_table(results: dict[str, dict]) -> str:
+    """README's few headline results: test accuracies of the default run, full MNIST, the 2018
+    replica's real photographs and FaceScrub's size, each beside its sampling error, chance and
+    the reference's number where the two are comparable."""
+    default, full, replica, scale = (results[n] for n in ("run_default", "run_mnist-full", "replica", "scale"))
+    lines = ["| result | data | test accuracy | 1 SE | chance | the reference's (2018) | from |",
+             "|---|---|---|---|---|---|---|"]
+
+    def row(result: str, data: str, ours: str, acc: float, n: int, classes: int, reference: str, source: str) -> None:
+        lines.append(f"| {result} | {data} | {ours} | {100 * standard_error(acc, n):.2f} pts (n = {n:,}) "
+                     f"| {100 / classes:.2f}% (1 of {classes}) | {reference} | `{source}.json` |")
+
+    for result, source, data in ((default, "run_default", "bundled MNIST sample (test images carved out of it)"),
+                                 (full, "run_mnist-full", "full MNIST (the official test images)")):
+        r = _test_row(result, "digits: softmax gd (")
+        n = int(re.search(r"n = (\d+)", r["note"]).group(1))
+        row("digits: softmax, gradient descent", data, r["ours"], _percent(r["ours"]), n, 10, r["reference"], source)
+
+    actors, n = _sample_test_faces(default)
+    for experiment, label in (("faces: MLP on 64x64", "MLP on 64×64 crops"),
+                              ("faces: MLP on AlexNet", "MLP on random-AlexNet features")):
+        r = _test_row(default, experiment)
+        seeds = re.search(r"(\d+) seeds", r["experiment"]).group(1)
+        row(f"faces: {label}, {seeds} seeds", f"synthetic sample ({actors} invented people)", r["ours"],
+            _percent(r["ours"]), n, actors, _no_comparison(r["note"]), "run_default")
+
+    tables = {variant: runs["table"] for variant, runs in replica["runs"].items()}
+    for variant, model, experiment, label in (
+            ("raw", "mlp", "MLP on 64x64", "MLP on 64×64 crops"),
+            ("standardized", "alexnet", "MLP on AlexNet", "MLP on random-AlexNet features, standardized")):
+        r = replica["runs"][variant][model]
+        t = next(t for t in tables[variant] if t["experiment"].startswith(experiment) and t["split"] == "test")
+        acc, classes = r["test"]["mean"], int(re.search(r"1 of (\d+)", t["chance"]).group(1))
+        row(f"faces: {label}, {len(replica['seeds'])} seeds", f"real photographs of {classes} actors (the 2018 "
+            "replica)", f"{100 * acc:.2f}% ± {100 * r['test']['sd']:.2f}", acc, r["n"]["test"], classes,
+            t["reference"] or _no_comparison(t["difference"]), "replica")
+
+    size = scale["sizes"][-1]
+    for rule, name in MODELS.items():
+        seeds = size["training"][rule]["seeds"]
+        mean, sd = _mean_sd([s["test"] for s in seeds])
+        label = name.replace("AlexNet", "random-AlexNet")
+        row(f"faces: {label}, {len(seeds)} seeds", f"synthetic, FaceScrub's size ({size['identities']} identities, "
+            f"{size['cropped_faces']:,} faces)", f"{100 * mean:.2f}% ± {100 * sd:.2f}", mean,
+            seeds[0]["n"]["test"], size["actors"], f"none: {size['actors']} classes (the reference: 6)", "scale")
+
+    first = default["first_run"]
+    lines += ["", "Test sets only: every choice was made on validation. Faces: mean ± sd over seeds. 1 SE: the "
+              "binomial standard error of one run's (one seed's) accuracy on n test images. The default run (`snakemake --cores "
+              f"{default['cores']}`) took {first['wall_s']:.0f} s wall and {first['cpu_s']:.0f} CPU-seconds; the "
+              f"{size['identities']}-identity run {_minutes(size['run']['wall_s'])} wall. "
+              + _measured_where(results) + " All the tables: [docs/results.md](docs/results.md)."]
+    return "\n".join(lines)
+
+
 TABLES = {"backprop": ("backprop_cost", backprop_table),
           "replica": ("replica", replica_table),
           "scale": ("scale", scale_table),
@@ -298,7 +393,11 @@ TABLES = {"backprop": ("backprop_cost", backprop_table),
           "performance": (("softmax_step", "download", "alexnet_chunk", "lists", "run_default", "run_quick"),
                           performance_table),
           "sample": ("run_default", run_results_table),
-          "mnist_full": ("run_mnist-full", run_results_table)}
+          "mnist_full": ("run_mnist-full", run_results_table),
+          "headline": (("run_default", "run_mnist-full", "replica", "scale"), headline_table)}
+#: Which file holds each table: the headline in README, the rest in docs/results.md.
+FILES = {README: ("headline",),
+         RESULTS_DOC: tuple(name for name in TABLES if name != "headline")}
 
 
 def _load(name: str) -> dict:
@@ -312,14 +411,28 @@ def render(name: str) -> str:
     return make(_load(result_name))
 
 
-def updated(readme: str) -> str:
-    """README with every marked table replaced by its rendering from the results."""
-    for name in re.findall(r"<!-- table:(\w+) -->", readme):
-        if name not in TABLES:
-            raise SystemExit(f"README.md has a block for an unknown table {name!r}")
+def updated(text: str, path: Path = README) -> str:
+    """The file's text with every marked table replaced by its rendering from the results. A
+    block for a table that another file holds, or a table of the file's that has no block, is
+    an error."""
+    name_of = path.relative_to(REPO).as_posix()
+    present = re.findall(r"<!-- table:(\w+) -->", text)
+    for name in present:
+        if name not in FILES[path]:
+            where = [f.relative_to(REPO).as_posix() for f, names in FILES.items() if name in names]
+            raise SystemExit(f"{name_of} has a block for the table {name!r}, which "
+                             + (f"belongs in {where[0]}" if where else "is not a known table"))
         pattern = re.compile(rf"(<!-- table:{name} -->\n).*?(<!-- /table:{name} -->)", re.S)
-        readme = pattern.sub(lambda m: m.group(1) + render(name) + "\n" + m.group(2), readme)
-    return readme
+        text = pattern.sub(lambda m: m.group(1) + render(name) + "\n" + m.group(2), text)
+    missing = [name for name in FILES[path] if name not in present]
+    if missing:
+        raise SystemExit(f"{name_of} has no block for the table(s) {', '.join(missing)}: add "
+                         + " ".join(f"<!-- table:{n} --> <!-- /table:{n} -->" for n in missing))
+    return text
+
+
+def _blocks(text: str) -> dict[str, str]:
+    return dict(re.findall(r"<!-- table:(\w+) -->\n(.*?)<!-- /table:\1 -->", text, re.S))
 
 
 def main() -> int:
@@ -328,13 +441,20 @@ def main() -> int:
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true")
     args = parser.parse_args()
-    current = README.read_text()
-    new = updated(current)
-    if args.write:
-        README.write_text(new)
-        return 0
-    if new != current:
-        print("README.md's measured tables differ from benchmarks/results/: run python tools/readme_tables.py --write")
+    differ = []
+    for path in FILES:
+        current = path.read_text(encoding="utf-8")
+        new = updated(current, path)
+        if args.write:
+            if new != current:
+                path.write_text(new, encoding="utf-8")
+            continue
+        old_blocks, new_blocks = _blocks(current), _blocks(new)
+        differ += [f"{path.relative_to(REPO).as_posix()}: table {name}" for name in new_blocks
+                   if old_blocks.get(name) != new_blocks[name]]
+    if differ:
+        print("Measured tables differ from benchmarks/results/ (run python tools/readme_tables.py --write):\n  "
+              + "\n  ".join(differ))
         return 1
     return 0
 

@@ -1,6 +1,7 @@
 """The SLURM scale benchmark runs (tiny settings, into a temporary results folder): the faces
 part on a FaceScrub-size web, on one machine and on the one-node cluster, with several actors
-per job, gives the same data products and metrics, and README's table renders its result."""
+per job, gives the same data products and metrics, and docs/results.md's table renders its
+result."""
 
 from __future__ import annotations
 
