@@ -24,7 +24,7 @@ from digitface.configuration import (
     run_name,
     synthetic_faces,
 )
-from digitface.digits.sources import IDX_FILES, idx_file
+from digitface.digits.sources import IDX_FILES, source_files
 from digitface.faces.batches import actor_batches
 from digitface.faces.chunks import as_params, extraction_jobs
 from digitface.faces.lists import slugify
@@ -115,14 +115,7 @@ wildcard_constraints:
 
 def get_mnist_source(wildcards):
     """Named inputs of prepare_mnist: the configured source's files (checked to exist)."""
-    source = DIGITS["source"]
-    if source == "sample":
-        return {"sample": DIGITS["sample"]}
-    if source == "mat":
-        return {"mat": DIGITS["mat"]}
-    if source == "idx_dir":
-        return {k: str(idx_file(DIGITS["idx_dir"], s)) for k, s in IDX_FILES.items()}
-    return {k: f"{RESOURCES}/mnist/{s}.gz" for k, s in IDX_FILES.items()}
+    return source_files(DIGITS, f"{RESOURCES}/mnist")
 
 
 def get_digits_targets():

@@ -79,9 +79,11 @@ rule download_actor:
         "../scripts/download_actor.py"
 
 
-# A store body that fails its SHA-256 here is removed with the batch's download manifest and
-# the job fails, naming it: the next run fetches the body again (Snakemake does not rerun a
-# job whose input was removed while its outputs are current, so the crop outputs must go).
+# A store body that is missing or fails its SHA-256 here stops the job, naming it and the
+# repair: rerun with --forcerun <the batch's download manifest>. The store is the download
+# job's (each run re-hashes the bodies its rows name and fetches the missing or damaged ones
+# again); this job changes neither the store nor its input, so Snakemake's record of what is
+# up to date stays true.
 rule crop_actor:
     """Crop one batch's verified images at every configured size; the final manifest."""
     input:

@@ -1,7 +1,11 @@
+import json
+
 import numpy as np
 import pytest
 
-from digitface.backprop.measure import fit_exponents, max_disagreement, medians, run_grid
+from digitface.atomic import read_tsv
+from digitface.backprop.figures import plot_cost
+from digitface.backprop.measure import disagreeing, fit_exponents, max_disagreement, measure_job, medians, run_grid
 from digitface.backprop.network import METHODS, cost, make_network
 
 
@@ -64,3 +68,33 @@ def test_a_fast_call_is_timed_in_a_loop(monkeypatch):
     monkeypatch.setitem(measure.METHODS, "backprop", lambda *args: calls.append(1))
     seconds = measure.time_method("backprop", 3, 4)
     assert len(calls) > 10 and seconds * len(calls) >= measure.MIN_SECONDS
+
+
+def test_methods_agree_up_to_the_tolerance():
+    assert disagreeing({"paths": 1e-9, "finite differences": 1e-6}) == []
+    assert disagreeing({"paths": 1e-9, "finite differences": 2e-6}) == ["finite differences"]
+    assert disagreeing({"paths": 0.1}, tolerance=0.5) == []
+
+
+def test_the_measuring_job_times_only_methods_that_agree(tmp_path, monkeypatch):
+    from digitface.backprop import measure
+
+    series = {"K": {"depth": 3, "widths": [2, 3]}, "N": {"width": 2, "depths": [3, 4]}}
+    grid = {"paths": series, "backprop": series}
+    settings = {"agreement": {"n_layers": 3, "width": 3}, "repeats": 2, "grid": grid}
+    out = tmp_path / "timings.tsv", tmp_path / "fits.tsv", tmp_path / "summary.json"
+    summary = measure_job(settings, *out)
+    assert summary["agreement"]["width"] == 3 and not disagreeing(summary["agreement"]["max_rel_diff"])
+    assert len(read_tsv(out[0])) == 2 * 8 and len(summary["points"]) == 2 * 4
+    fits = read_tsv(out[1])
+    assert [f["method"] for f in fits] == ["paths", "paths", "backprop", "backprop"]
+    assert fits[0]["ci95"] == f"{summary['fits'][0]['ci95'][0]:.2f} to {summary['fits'][0]['ci95'][1]:.2f}"
+    assert json.loads(out[2].read_text()) == json.loads(json.dumps(summary))
+    plot_cost(out[2], tmp_path / "cost.png")  # the figure job reads what this one wrote
+    assert (tmp_path / "cost.png").read_bytes().startswith(b"\x89PNG")
+
+    right = measure.METHODS["backprop"]
+    monkeypatch.setitem(measure.METHODS, "paths", lambda *args: [g * 1.01 for g in right(*args)])
+    with pytest.raises(SystemExit, match="gradient methods disagree"):
+        measure_job(settings, *(tmp_path / f"wrong_{p.name}" for p in out))
+    assert not (tmp_path / "wrong_timings.tsv").exists()

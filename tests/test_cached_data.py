@@ -1,6 +1,6 @@
 """Data the workflow obtains and caches, through the real command: the ImageNet AlexNet weights
-fetched as a declared, checksummed input, and a damaged content store that is noticed,
-recorded and repaired by the next run instead of being trusted."""
+fetched as a declared, checksummed input, and a damaged content store that is noticed and
+repaired by its download job instead of being trusted."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_imagenet_weights_are_fetched_once_checked_and_used(cropped, tmp_path):
     assert "AlexNet with ImageNet weights" in next(log).read_text()
 
 
-def test_a_damaged_store_body_is_recorded_removed_and_fetched_again(cropped, tmp_path):
+def test_a_damaged_store_body_stops_the_crop_job_and_its_download_job_fetches_it_again(cropped, tmp_path):
     faces = cropped / "results" / RUN / "faces"
     rows = _manifest(faces / "manifests" / "synthetic_person_d.tsv")
     victim = rows[5]
@@ -71,20 +71,27 @@ def test_a_damaged_store_body_is_recorded_removed_and_fetched_again(cropped, tmp
     body.unlink()
     body.write_bytes(good[:-16] + bytes(16))  # bit rot: same name, other bytes
     config = str(cropped / "two.yaml")
-    # Something makes the crop job run again (here: forced); it checks every body it reads,
-    # removes the damaged one with the download manifest, and fails naming it.
+    download = f"results/{RUN}/faces/download/synthetic_person_d.tsv"
+    claimed = (cropped / download).read_bytes()
+    # Something makes the crop job run again (here: forced); it checks every body it reads and
+    # fails naming the damaged one and the repair, leaving its input and the store alone.
     proc = snakemake(cropped, "faces_data", "--configfile", config, "--show-failed-logs",
                      "--forcerun", f"results/{RUN}/faces/manifests/synthetic_person_d.tsv", check=False)
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "1 stored bodies were damaged or missing" in out and victim["body"] in out
-    assert not body.exists() and not (faces / "download" / "synthetic_person_d.tsv").exists()
-    # The next run fetches the body again (the download manifest is missing) and crops it.
-    snakemake(cropped, "faces_data", "--configfile", config)
+    assert f"--forcerun {download}" in out
+    assert (cropped / download).read_bytes() == claimed and body.exists()
+    # A run without the repair stops again, the same way: nothing is made from a damaged store.
+    proc = snakemake(cropped, "faces_data", "--configfile", config, check=False)
+    assert proc.returncode != 0 and not (faces / "manifests" / "synthetic_person_d.tsv").exists()
+    # The command the message gives: the download job re-hashes its store, fetches that body
+    # alone again, and the batch is cropped.
+    snakemake(cropped, "faces_data", "--configfile", config, "--forcerun", download)
     assert body.read_bytes() == good
     repaired = {r["face_id"]: r for r in _manifest(faces / "manifests" / "synthetic_person_d.tsv")}
     assert {r["outcome"] for r in repaired.values()} == {"ok"} and len(repaired) == len(rows)
     log = (cropped / f"results/{RUN}/logs/download_actor/synthetic_person_d.log").read_text()
-    assert "1 to fetch" in log
+    assert "removing corrupt store file" in log and "1 to fetch" in log
 
 
 def test_a_crop_job_killed_mid_way_leaves_nothing_behind_after_its_rerun(cropped, tmp_path):

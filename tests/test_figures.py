@@ -7,9 +7,11 @@ import io
 
 import numpy as np
 from PIL import Image
+from testkit.digits import write_split
 
 from digitface.backprop.figures import cost_figure
-from digitface.digits.figures import learning_curves, weight_images
+from digitface.digits.figures import (curves_title, learning_curves, plot_digit_gallery, plot_learning_curves,
+                                      plot_weights, weight_images)
 from digitface.faces.hidden_units import UnitContribution
 from digitface.faces.model_figures import hidden_units_figure, learning_curve_figure
 from digitface.plotting import plt
@@ -42,6 +44,29 @@ def test_digit_curves_use_percent_and_keep_the_legend_off_the_axes():
     assert all(ax.get_legend() is None for ax in fig.axes) and fig.legends
     assert any("chosen on validation: iteration 40" in t for t in _texts(fig))
     _decoded(fig)
+
+
+def test_digit_curve_titles_name_the_method_its_settings_describe():
+    assert curves_title({"gamma": 0.0, "learning_rate": 1e-4}, "sample") == \
+        "Softmax network, gradient descent, learning rate 0.0001\nsample"
+    assert curves_title({"gamma": 0.9, "learning_rate": 1e-4}, "sample").startswith(
+        "Softmax network, gradient descent with momentum (γ = 0.9), learning rate 0.0001")
+
+
+def test_the_digit_figure_jobs_draw_what_a_training_job_wrote(tmp_path):
+    from digitface.digits.training import train_softmax_job
+
+    write_split(tmp_path / "split.npz")
+    run = tmp_path / "history.tsv", tmp_path / "metrics.json", tmp_path / "weights.npz"
+    train_softmax_job(tmp_path / "split.npz", {"learning_rate": 1e-3, "iterations": 10, "gamma": 0.9},
+                      {"kind": "zeros"}, False, "momentum", 1, *run)
+    plot_learning_curves(run[0], run[1], "a test split", tmp_path / "curves.png", tmp_path / "curves.svg")
+    plot_weights(run[2], "momentum", "a test split", tmp_path / "weights.png")
+    plot_digit_gallery(tmp_path / "split.npz", {"per_digit": 3, "seed": 0}, "a test split", tmp_path / "gallery.png")
+    for name in ("curves.png", "weights.png", "gallery.png"):
+        with Image.open(tmp_path / name) as png:
+            assert np.asarray(png.convert("L"), dtype=float).std() > 5
+    assert (tmp_path / "curves.svg").read_text().lstrip().startswith("<?xml")
 
 
 def test_digit_weights_share_one_symmetric_colour_scale():

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+import os
+from typing import Iterable, Mapping
 
-from .faces.summary import HEADER as FACES_HEADER
+from digitface.atomic import read_tsv, write_tsv
+from digitface.faces.summary import HEADER as FACES_HEADER
 
 HEADER = ["experiment", "split", "ours", "reference", "note", "data"]
 
@@ -36,3 +38,12 @@ def faces_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
 
 def combined_rows(digits: list[dict[str, str]], faces: list[dict[str, str]]) -> list[list[str]]:
     return digits_rows(digits) + faces_rows(faces)
+
+
+def summarize_results(tables: Mapping[str, str | os.PathLike], out: str | os.PathLike) -> list[list[str]]:
+    """The summarize_results job: ``tables`` by part (``digits``, ``faces``: the parts the run
+    made; a mapping, or the rule's named inputs) brought into one table."""
+    read = {name: read_tsv(path) for name, path in tables.items()}
+    rows = combined_rows(read.get("digits", []), read.get("faces", []))
+    write_tsv(out, HEADER, rows)
+    return rows

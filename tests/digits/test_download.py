@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from digitface.digits.download import DownloadSettings, MirrorsExhausted, download_idx
+from digitface.digits.download import DownloadSettings, MirrorsExhausted, download_idx, download_mnist
 from digitface.digits.idx import read_idx
 
 STEM = "t10k-labels-idx1-ubyte"
@@ -136,3 +136,11 @@ def test_a_plain_idx_body_is_checked_as_well(tmp_path, serve, shared_mnist_dir):
     url, _ = serve(folder)
     assert download_idx(STEM, [url], tmp_path / "p.gz", settings=FAST) == f"{url}/{STEM}.gz"
     assert read_idx(tmp_path / "p.gz").shape == (10000,)
+
+
+def test_the_download_job_takes_its_settings_from_the_configuration(tmp_path, serve, shared_mnist_dir):
+    good, _ = serve(shared_mnist_dir)
+    settings = {"timeout_connect": 1, "timeout_read": 2, "retries": 0}
+    assert download_mnist(STEM, [good], settings, tmp_path / f"{STEM}.gz") == f"{good}/{STEM}.gz"
+    with pytest.raises(MirrorsExhausted):  # the configured size cap applies: 100 bytes are too few
+        download_mnist(STEM, [good], {**settings, "max_bytes": 100}, tmp_path / "capped" / f"{STEM}.gz")

@@ -1,12 +1,15 @@
+import json
 import os
 import pickle
 
 import numpy as np
 import pytest
+from testkit.digits import write_split
 
 from digitface.digits.idx import read_idx
 from digitface.digits.snapshot import (
     UnsafePickleError,
+    evaluate_snapshot_job,
     load_array_pickle,
     load_snapshot,
     tanh_network_logits,
@@ -110,3 +113,19 @@ def test_protocol_5_frombuffer_shapes_are_capped():
 
     with pytest.raises(UnsafePickleError, match="refusing an array of 80000000000 bytes"):
         load_array_pickle(pickle.dumps({"W": Evil()}, protocol=5))
+
+
+def test_the_snapshot_job_reports_the_networks_accuracy_on_each_part_of_the_split(tmp_path):
+    """A network that calls every image a 3 is right exactly as often as each part holds 3s."""
+    arrays = write_split(tmp_path / "split.npz")
+    b1 = np.zeros(10, np.float32)
+    b1[3] = 1.0
+    weights = {"W0": np.zeros((784, 300), np.float32), "b0": np.zeros(300, np.float32),
+               "W1": np.zeros((300, 10), np.float32), "b1": b1}
+    (tmp_path / "snapshot50.pkl").write_bytes(pickle.dumps(weights, protocol=2))
+    out = evaluate_snapshot_job(tmp_path / "snapshot50.pkl", tmp_path / "split.npz", tmp_path / "metrics.json")
+    expected = {name: float(np.mean(arrays[f"y_{part}"] == 3))
+                for name, part in (("train", "train"), ("validation", "val"), ("test", "test"))}
+    assert out["accuracy"] == expected and 0 < expected["test"] < 0.5
+    assert json.loads((tmp_path / "metrics.json").read_text()) == out
+    assert out["input_scaling"] == "pixels / 255"

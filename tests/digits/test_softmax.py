@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
+from testkit.digits import write_split
 
+from digitface.atomic import read_tsv
 from digitface.digits import gradcheck, softmax
 
 
@@ -144,3 +146,30 @@ def test_step_on_dense_rows_uses_every_column():
     assert step.columns_touched == 1.0
     rW, rb = softmax.gradients(x.astype(np.float64), W.astype(np.float64), b.astype(np.float64), y)
     np.testing.assert_allclose(step(W, b)[0], rW, rtol=1e-4, atol=1e-3)
+
+
+def _row(rel_error):
+    return gradcheck.GradCheckRow("W", (0, 1), 1.0, 1.0, rel_error)
+
+
+def test_the_verdict_passes_up_to_the_tolerance_and_fails_beyond_it():
+    rows = [_row(2e-8), _row(1e-7), _row(0.0)]
+    assert gradcheck.verdict(rows, 1e-7, 100) == {
+        "max_rel_error": 1e-7, "tolerance": 1e-7, "passed": True, "coordinates": 3, "examples": 100}
+    assert gradcheck.verdict(rows, 9.9e-8, 100)["passed"] is False
+    assert gradcheck.verdict(rows[:1], 1e-7, 5)["max_rel_error"] == 2e-8
+
+
+def test_the_gradient_check_job_writes_table_and_verdict_and_fails_out_of_tolerance(tmp_path):
+    write_split(tmp_path / "split.npz")
+    settings = {"examples": 50, "coords": 20, "h": 1e-5, "tolerance": 1e-7, "seed": 0}
+    init = {"kind": "zeros", "seed": 0, "scale": 0.01}
+    out = tmp_path / "gradcheck.tsv", tmp_path / "gradcheck.json"
+    result = gradcheck.gradient_check_job(tmp_path / "split.npz", settings, init, *out)
+    table = read_tsv(out[0])
+    assert list(table[0]) == gradcheck.TABLE_COLUMNS and len(table) == 20 + 10
+    assert result["passed"] and result["examples"] == 50 and result["coordinates"] == 30
+    assert f"{result['max_rel_error']:.3e}" == max(table, key=lambda r: float(r["rel_error"]))["rel_error"]
+    with pytest.raises(SystemExit, match="gradient check failed: max relative error"):
+        gradcheck.gradient_check_job(tmp_path / "split.npz", {**settings, "tolerance": 1e-15}, init, *out)
+    assert '"passed": false' in out[1].read_text()

@@ -9,6 +9,7 @@ from scipy.io import savemat
 
 from digitface.digits import sources
 from digitface.digits.download import OFFICIAL_MD5
+from digitface.digits.idx import encode_idx
 
 
 def _sorted_pairs(images, labels):
@@ -110,3 +111,48 @@ def test_mat_files_that_are_not_pixels_are_refused_naming_file_and_key(tmp_path,
     with pytest.raises(ValueError, match=message) as err:
         sources.load_mat(path)
     assert str(path) in str(err.value), name
+
+
+def _small(seed=0):
+    rng = np.random.default_rng(seed)
+    return sources.Digits(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), np.arange(40, dtype=np.uint8) % 10,
+                          rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), np.arange(20, dtype=np.uint8) % 10)
+
+
+def _write_idx(folder, digits, gz=True):
+    folder.mkdir()
+    for key, stem in sources.IDX_FILES.items():
+        raw = encode_idx(getattr(digits, key))
+        (folder / (f"{stem}.gz" if gz else stem)).write_bytes(gzip.compress(raw) if gz else raw)
+
+
+def test_each_source_is_read_from_the_files_it_names(tmp_path):
+    """source_files gives the prepare_mnist job's inputs, read_source reads them: one place
+    for the four sources."""
+    digits = _small()
+    np.savez(tmp_path / "sample.npz", images=digits.train_images, labels=digits.train_labels)
+    savemat(tmp_path / "mnist_all.mat", sources.to_mat_dict(digits))
+    _write_idx(tmp_path / "idx", digits, gz=False)
+    _write_idx(tmp_path / "downloads", digits)
+    config = {"sample": str(tmp_path / "sample.npz"), "mat": str(tmp_path / "mnist_all.mat"),
+              "idx_dir": str(tmp_path / "idx")}
+    files = {source: sources.source_files({**config, "source": source}, tmp_path / "downloads")
+             for source in sources.SOURCES}
+    assert files["sample"] == {"sample": config["sample"]} and files["mat"] == {"mat": config["mat"]}
+    assert files["idx_dir"]["test_labels"] == str(tmp_path / "idx" / "t10k-labels-idx1-ubyte")  # plain here
+    assert files["download"]["train_images"] == f"{tmp_path / 'downloads'}/train-images-idx3-ubyte.gz"
+    read = {source: sources.read_source(source, named) for source, named in files.items()}
+    assert read["sample"].test_images is None
+    np.testing.assert_array_equal(read["sample"].train_images, digits.train_images)
+    for source in ("idx_dir", "download"):
+        for part in ("train_images", "train_labels", "test_images", "test_labels"):
+            np.testing.assert_array_equal(getattr(read[source], part), getattr(digits, part))
+    for part in ("train", "test"):  # the mat file regroups by digit: the same pairs, in another order
+        mine = _sorted_pairs(getattr(read["mat"], f"{part}_images"), getattr(read["mat"], f"{part}_labels"))
+        theirs = _sorted_pairs(getattr(digits, f"{part}_images"), getattr(digits, f"{part}_labels"))
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="'idx', not one of sample, mat, idx_dir, download"):
+        sources.source_files({**config, "source": "idx"}, tmp_path)
+    with pytest.raises(ValueError, match="not one of"):
+        sources.read_source("idx", files["download"])

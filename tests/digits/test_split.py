@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,28 @@ def test_feature_splits_and_their_pooled_training_set(tmp_path):
     xp, yp = train_and_validation(splits)
     np.testing.assert_array_equal(xp, np.concatenate([splits["train"][0], x]))
     assert yp.tolist() == arrays["y_train"].tolist() + arrays["y_val"].tolist()
+
+
+def test_the_prepare_job_saves_the_split_and_says_where_its_test_set_came_from(tmp_path):
+    from digitface.digits.prepare import prepare_job, split_summary
+    from digitface.digits.store import load_split
+
+    sample = _digits(2100)
+    np.savez(tmp_path / "sample.npz", images=sample.train_images, labels=sample.train_labels)
+    settings = {"validation_size": 40, "test_size": None, "seed": 1}  # empty: the default 2000
+    summary = prepare_job("sample", {"sample": tmp_path / "sample.npz"}, settings, tmp_path / "mnist.npz",
+                          tmp_path / "split.json")
+    assert summary == {"source": "sample", "sample": True,
+                       "test_set": "carved out of the sample (MNIST training images)",
+                       "counts": {"train": 60, "val": 40, "test": 2000},
+                       "split": {"validation_size": 40, "test_size": 2000, "seed": 1}}
+    assert json.loads((tmp_path / "split.json").read_text()) == summary
+    saved, expected = load_split(tmp_path / "mnist.npz"), split_digits(sample, 40, 2000, 1)
+    assert all(np.array_equal(saved[k], expected[k]) for k in expected)
+
+    official = _digits(300, with_test=True)
+    arrays = split_digits(official, 40, 10, seed=1)
+    summary = split_summary("idx_dir", official, arrays, {"validation_size": 40, "test_size": 10, "seed": 1})
+    assert (summary["sample"], summary["test_set"]) == (False, "official MNIST test set")
+    assert summary["counts"] == {"train": 260, "val": 40, "test": 50}
+    assert summary["split"]["test_size"] is None  # not used: the source has a test set

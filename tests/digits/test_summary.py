@@ -1,4 +1,7 @@
-from digitface.digits.summary import HEADER, summary_rows
+import json
+
+from digitface.atomic import read_tsv
+from digitface.digits.summary import HEADER, summarize_digits, summary_rows
 
 
 def _run(model, train_acc, test_acc):
@@ -37,3 +40,27 @@ def test_reference_protocol_rows_follow_the_selected_ones():
     assert protocol[0]["reference"] == "" and "n = 60000" not in protocol[0]["difference"]
     assert protocol[1]["reference"] == "92.67%" and protocol[1]["difference"].startswith("-0.02 pts")
     assert rows.index(protocol[0]) < [r["experiment"] for r in rows].index(rows[-1]["experiment"])
+
+
+def test_the_summary_job_adds_the_optional_results_the_run_made(tmp_path):
+    results = {
+        "split": {"sample": True, "source": "sample", "counts": {"train": 7960, "val": 40, "test": 2000}},
+        "gradcheck": {"coordinates": 30, "max_rel_error": 3e-9, "passed": True},
+        "gd": _run("selection run", 0.93, 0.92), "momentum": _run("selection run", 0.94, 0.91),
+        "fixed_momentum": {"settings": {"iterations": 6000},
+                           "final": {"train": {"accuracy": 0.95}, "test": {"accuracy": 0.93}}},
+        "snapshot": {"accuracy": {"train": 0.44, "validation": 0.45, "test": 0.442}},
+    }
+    files = {}
+    for name, content in results.items():
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps(content))
+    required = {k: files[k] for k in ("split", "gradcheck", "gd", "momentum")}
+    plain = summarize_digits(required, tmp_path / "plain.tsv")
+    assert len(plain) == 2 * 3 + 1 and not any("reference protocol" in r[0] or "snapshot" in r[0] for r in plain)
+    every = summarize_digits(files, tmp_path / "every.tsv")
+    assert [r[0] for r in every if "reference protocol" in r[0]] == [
+        "softmax momentum, reference protocol (6000 iterations on train + validation, nothing selected)"] * 2
+    assert [(r[2], r[3]) for r in every if r[0].startswith("snapshot50.pkl")] == [
+        ("train", "44.00%"), ("validation", "45.00%"), ("test", "44.20%")]
+    assert [list(r.values()) for r in read_tsv(tmp_path / "every.tsv")] == [[str(v) for v in r] for r in every]

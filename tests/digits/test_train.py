@@ -1,8 +1,14 @@
+import json
+
 import numpy as np
 import pytest
+from testkit.digits import write_split
 
+from digitface.atomic import read_tsv
 from digitface.digits import softmax
-from digitface.digits.train import TrainSettings, train
+from digitface.digits.store import load_arrays, load_feature_splits, train_and_validation
+from digitface.digits.train import TrainSettings, evaluate, refit, train
+from digitface.digits.training import reference_protocol_job, train_softmax_job
 
 
 def _blobs(n, seed):
@@ -52,8 +58,6 @@ def test_validation_split_is_required(data):
 
 
 def test_refit_is_plain_momentum_descent_on_the_given_data(data):
-    from digitface.digits.train import refit
-
     x, y = data["train"]
     W0, b0 = softmax.init_params("normal", seed=2)
     settings = TrainSettings(1e-4, 999, gamma=0.5)
@@ -75,3 +79,57 @@ def test_l2_penalty_shrinks_the_weights(data):
         result = train(*data["train"], data, W0, b0, TrainSettings(1e-4, 40, eval_every=40, l2=l2))
         norms[l2] = np.linalg.norm(result.W)
     assert norms[300.0] < 0.9 * norms[0.0]
+
+
+INIT = {"kind": "normal", "seed": 3, "scale": 0.01}
+
+
+def _job_files(tmp_path, name):
+    return tmp_path / f"{name}_history.tsv", tmp_path / f"{name}_metrics.json", tmp_path / f"{name}_weights.npz"
+
+
+def test_a_selection_run_reports_the_iteration_chosen_on_validation_and_keeps_its_model(tmp_path):
+    write_split(tmp_path / "split.npz")
+    splits = load_feature_splits(tmp_path / "split.npz")
+    files = _job_files(tmp_path, "gd")
+    schedule = {"learning_rate": 1e-3, "iterations": 30, "eval_every": 5}
+    metrics = train_softmax_job(tmp_path / "split.npz", schedule, INIT, False, "gd", 1, *files)
+    assert json.loads(files[1].read_text()) == json.loads(json.dumps(metrics))
+    history = read_tsv(files[0])
+    validation = [(float(r["accuracy"]), -int(r["iteration"])) for r in history if r["split"] == "validation"]
+    assert metrics["chosen_iteration"] == -max(validation)[1]  # the best, the earliest of ties
+    at = {(int(r["iteration"]), r["split"]): float(r["accuracy"]) for r in history}
+    assert metrics["at_chosen"]["validation"]["accuracy"] == at[(metrics["chosen_iteration"], "validation")]
+    assert metrics["at_last"]["test"]["accuracy"] == at[(30, "test")]
+    assert metrics["settings"] == {"learning_rate": 1e-3, "iterations": 30, "gamma": 0.0, "eval_every": 5, "l2": 0.0}
+    assert (metrics["optimizer"], metrics["init"], metrics["model"]) == ("gd", "normal", "selection run")
+    assert metrics["final"] == metrics["at_chosen"]  # the kept model is the chosen iteration's
+    saved = load_arrays(files[2])
+    assert evaluate(*splits["test"], saved["W"], saved["b"])["accuracy"] == metrics["final"]["test"]["accuracy"]
+
+
+def test_a_refit_reports_the_model_trained_again_on_train_and_validation(tmp_path):
+    write_split(tmp_path / "split.npz")
+    splits = load_feature_splits(tmp_path / "split.npz")
+    files = _job_files(tmp_path, "momentum")
+    schedule = {"learning_rate": 1e-3, "iterations": 20, "gamma": 0.9, "eval_every": 5}
+    metrics = train_softmax_job(tmp_path / "split.npz", schedule, INIT, True, "momentum", 1, *files)
+    assert metrics["model"] == "refit on train + validation" and set(metrics["final"]) == {"train", "test"}
+    assert set(metrics["at_chosen"]) == {"train", "validation", "test"}
+    saved = load_arrays(files[2])
+    pooled = train_and_validation(splits)
+    assert len(pooled[1]) == 200 + 60
+    assert metrics["final"]["train"] == pytest.approx(evaluate(*pooled, saved["W"], saved["b"]))
+    assert metrics["final"]["test"] == pytest.approx(evaluate(*splits["test"], saved["W"], saved["b"]))
+
+
+def test_the_reference_protocol_runs_its_own_iterations_and_selects_nothing(tmp_path):
+    write_split(tmp_path / "split.npz")
+    schedule = {"learning_rate": 1e-3, "iterations": 30, "eval_every": 5}
+    metrics = reference_protocol_job(tmp_path / "split.npz", schedule, INIT, 12, "gd", 1, tmp_path / "fixed.json")
+    assert json.loads((tmp_path / "fixed.json").read_text()) == json.loads(json.dumps(metrics))
+    assert metrics["settings"]["iterations"] == 12 and "chosen_iteration" not in metrics
+    assert metrics["model"].startswith("reference protocol") and set(metrics["final"]) == {"train", "test"}
+    x, y = train_and_validation(load_feature_splits(tmp_path / "split.npz"))
+    W, b = refit(x, y, *softmax.init_params(**INIT), TrainSettings(1e-3, 12), 12)  # on all 260 images
+    assert metrics["final"]["train"] == pytest.approx(evaluate(x, y, W, b))

@@ -163,9 +163,10 @@ def test_a_job_whose_chunks_are_cached_imports_no_torch(tmp_path, batch_arrays):
     _, paths = batch_arrays
     job = [Chunk("a", 0, 0, 3), Chunk("b", 0, 0, 2)]
     extract_chunks(job, paths, tmp_path / "cache", tmp_path / "p0.tsv", SETTINGS, "random", threads=1)
-    code = ("import sys; from digitface.faces.chunks import Chunk; from digitface.faces.extraction import "
-            "extract_chunks; s = extract_chunks([Chunk('a', 0, 0, 3), Chunk('b', 0, 0, 2)], "
-            f"{{'a': {str(paths['a'])!r}, 'b': {str(paths['b'])!r}}}, {str(tmp_path / 'cache')!r}, "
+    # The job as the rule calls it: its chunks and crop arrays as the rule's params give them.
+    code = ("import sys; from digitface.faces.extraction import extraction_job; "
+            "s = extraction_job([['a', 0, 0, 3], ['b', 0, 0, 2]], ['a', 'b'], "
+            f"[{str(paths['a'])!r}, {str(paths['b'])!r}], {str(tmp_path / 'cache')!r}, "
             f"{str(tmp_path / 'p1.tsv')!r}, {SETTINGS!r}, 'random'); "
             "print(s['from_cache'], 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

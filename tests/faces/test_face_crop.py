@@ -15,7 +15,10 @@ from PIL import Image
 from digitface.faces import crop as crop_module
 from digitface.faces.crop import (STORE_DAMAGED, CropSettings, clip_bbox, crop_actor, crop_face, crop_name, recipe,
                                    square)
-from digitface.faces.manifest import FaceRecord
+from digitface.faces.crop_job import crop_batch
+from digitface.faces.download import download_job
+from digitface.faces.list_source import write_actor_rows
+from digitface.faces.manifest import FaceRecord, read_manifest
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
@@ -210,9 +213,10 @@ def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path, monkeypatch):
         assert np.all(pixels(png.convert("RGB")) == np.array(BLUE))
 
 
-def test_damaged_or_missing_store_bodies_are_recorded_and_removed(tmp_path):
+def test_damaged_or_missing_store_bodies_are_recorded_and_left_to_the_download_job(tmp_path):
     """A body is checked before anything is made from it, cached crops included: a store file
-    whose bytes changed (or that vanished) gives store_damaged, is removed, and leaves no crop."""
+    whose bytes changed (or that vanished) gives store_damaged and leaves no crop; the file is
+    left as it is (the store is the download job's to repair)."""
     store, out = tmp_path / "store", tmp_path / "out"
     store.mkdir()
     bodies = [encode(Image.new("RGB", (20, 20), (10 * i, 40, 90)), "PNG") for i in range(3)]
@@ -225,7 +229,45 @@ def test_damaged_or_missing_store_bodies_are_recorded_and_removed(tmp_path):
     again = {r.row.face_id: r for r in crop_actor(records, store, out, settings)}
     assert {k: (r.outcome, r.crop) for k, r in again.items()} == {
         1: (STORE_DAMAGED, ""), 2: (STORE_DAMAGED, ""), 3: ("ok", "test_person_3_3.png")}
-    assert not damaged.exists()
+    assert damaged.read_bytes() == bodies[0][:-4] + b"\0\0\0\0"
+
+
+def test_a_damaged_store_stops_the_crop_job_and_the_download_job_repairs_it(tmp_path):
+    """The crop job names the damaged body and the command that repairs it, and changes
+    neither its input nor the store; the download job, run again, re-hashes its store and
+    fetches only that body, after which the batch crops."""
+    listed = tmp_path / "list"
+    listed.mkdir()
+    bodies = [encode(Image.new("RGB", (20, 20), (30 * i, 60, 90)), "PNG") for i in range(3)]
+    rows = []
+    for i, body in enumerate(bodies, 1):
+        (listed / f"{i}.png").write_bytes(body)
+        rows.append((make_row(f"{i}.png", body, i), listed, False))
+    write_actor_rows(tmp_path / "rows.tsv", rows)
+    store, download = tmp_path / "store", tmp_path / "download.tsv"
+    fetch = {"schemes": ["file"], "workers": 2, "progress_interval": 0.0}
+    crop = {"sizes": [8], "min_bbox_fraction": 0.8, "max_pixels": 10**6, "workers": 2}
+    outputs = tmp_path / "manifest.tsv", [tmp_path / "crops_8.npy"]
+
+    def download_and_crop():
+        download_job([tmp_path / "rows.tsv"], [store], [tmp_path / "journal.jsonl"], fetch, download)
+        crop_batch(["Test Person"], [store], download, tmp_path / "crops", crop, *outputs)
+
+    download_and_crop()
+    victim = store / f"{rows[1][0].sha256}.png"
+    victim.write_bytes(bodies[1][:-4] + b"\0\0\0\0")
+    for path in (outputs[0], *outputs[1]):  # as Snakemake does before it runs the job again
+        path.unlink()
+    claimed = download.read_bytes()
+    with pytest.raises(SystemExit) as stop:
+        crop_batch(["Test Person"], [store], download, tmp_path / "crops", crop, *outputs)
+    assert str(victim) in str(stop.value) and f"--forcerun {download}" in str(stop.value)
+    assert download.read_bytes() == claimed and victim.exists() and not outputs[0].exists()
+    (listed / "1.png").unlink()  # a body that is stored and sound is not fetched again
+    download_and_crop()
+    assert victim.read_bytes() == bodies[1]
+    assert [r.outcome for r in read_manifest(outputs[0])] == ["ok"] * 3
+    assert np.load(outputs[1][0]).shape == (3, 8, 8, 3)
 
 
 def _encoded(array, fmt, mode=None) -> bytes:

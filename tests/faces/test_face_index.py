@@ -113,3 +113,29 @@ def test_chunks_cut_a_batch_array_whatever_actors_share_it():
     rows = [IndexRow(a, label, i, i, "s", "a..b", row, "train")
             for label, a in enumerate("ab") for i, row in enumerate(range(label, 9, 2))]
     assert chunk_plan(rows, 4) == [Chunk("a..b", 0, 0, 4), Chunk("a..b", 1, 4, 8), Chunk("a..b", 2, 8, 9)]
+
+
+def test_the_split_job_indexes_the_batches_files_and_counts_each_actors_sets(tmp_path):
+    from digitface.faces.face_index import build_index, read_index, set_counts, split_job
+    from digitface.faces.manifest import write_manifest
+    from digitface.faces.split import SplitSettings
+
+    everyone = _records({"Ann Bee": 6, "Cy Dee": 5, "Ed Fay": 4})
+    batches = {"ann_bee": [r for r in everyone if r.row.name == "Ann Bee"],
+               "cy_dee..ed_fay": [r for r in everyone if r.row.name != "Ann Bee"]}
+    manifests, crops = [], []
+    for batch, records in batches.items():
+        manifests.append(tmp_path / f"{batch}.tsv")
+        crops.append(tmp_path / f"{batch}_64.npy")
+        write_manifest(manifests[-1], records)
+        np.save(crops[-1], _crops(records))
+    settings = {"test_per_actor": 1, "validation_per_actor": 1, "min_train_per_actor": 1, "too_few": "error",
+                "seed": 4}
+    actors = ["ann_bee", "cy_dee", "ed_fay"]
+    rows = split_job(list(batches), manifests, crops, settings, actors, tmp_path / "split.tsv")
+    assert read_index(tmp_path / "split.tsv") == rows
+    expected = build_index(batches, {b: _crops(r) for b, r in batches.items()},
+                           SplitSettings(1, 1, 1, "error"), seed=4, actors=actors)
+    assert rows == expected and settings["seed"] == 4  # the job's settings are left as given
+    assert set_counts(rows, "ed_fay") == {"test": 1, "train": 2, "validation": 1}
+    assert set_counts(rows, "nobody") == {}

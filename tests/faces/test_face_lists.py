@@ -153,3 +153,21 @@ def test_names_that_share_a_folder_name_are_not_merged(tmp_path):
     assert [(r.line, r.reason) for r in found] == [
         (2, "name 'José García' differs from the configured 'Jose Garcia' (same folder name): not used"),
         (3, "name 'JOSE  GARCIA' differs from the configured 'Jose Garcia' (same folder name): not used")]
+
+
+def test_the_index_job_writes_each_actors_rows_and_refuses_an_actor_no_list_has(tmp_path):
+    from digitface.atomic import read_tsv
+    from digitface.faces.list_source import index_lists, read_actor_rows
+
+    listed = _write_list(tmp_path / "l.txt", [("Ann Lee", "1", "1", "http://h/1.jpg", "1,1,9,9"),
+                                              ("Bob Ray", "2", "2", "http://h/2.jpg", "1,1,9,9"),
+                                              ("Ann Lee", "3", "3", "http://h/3.jpg", "1,1,9")])
+    files = [tmp_path / "bob.tsv", tmp_path / "ann.tsv"]
+    index_lists([listed], ["Bob Ray", "Ann Lee"], files, tmp_path / "rejects.tsv")
+    assert [[r.face_id for rows in read_actor_rows(f)[0].values() for r in rows] for f in files] == [[2], [1]]
+    rejects = read_tsv(tmp_path / "rejects.tsv")
+    assert [(r["line"], "\t" in r["text"]) for r in rejects] == [("3", False)]  # tabs written as \t
+    assert rejects[0]["text"].startswith("Ann Lee\\t3")
+    with pytest.raises(SystemExit, match="not found in any list .*: Cy Dee, Dee Fox$"):
+        index_lists([listed], ["Ann Lee", "Dee Fox", "Cy Dee"], files + [tmp_path / "x.tsv"], tmp_path / "r.tsv")
+    assert not (tmp_path / "r.tsv").exists()

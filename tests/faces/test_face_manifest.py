@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from testkit.loopback import make_row
 
 from digitface.faces.manifest import COLUMNS, FaceRecord, read_manifest, summarize, write_manifest, write_summary
@@ -47,3 +48,18 @@ def test_summary_counts(tmp_path):
         "Ann Example\t8\t5\t4\t2\t1\t1\t1\t2\t1\t1\t0",
         "Bo Example\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1",
     ]
+
+
+def test_the_data_summary_reads_every_batchs_manifest_and_refuses_strangers(tmp_path):
+    from digitface.faces.manifest import summarize_manifests
+
+    other = [FaceRecord(make_row("http://h/z", b"z", 9, name="Bo Example"), "too_large", "", "too_large", "")]
+    write_manifest(tmp_path / "ann.tsv", records())
+    write_manifest(tmp_path / "bo.tsv", other)
+    summarize_manifests([tmp_path / "ann.tsv", tmp_path / "bo.tsv"], ["Test Person", "Bo Example", "Cy Example"],
+                        tmp_path / "summary.tsv")
+    write_summary(tmp_path / "expected.tsv", {"Test Person": records(), "Bo Example": other, "Cy Example": []})
+    assert (tmp_path / "summary.tsv").read_text() == (tmp_path / "expected.tsv").read_text()
+    assert "Cy Example\t0\t0\t0\t0\t0\t0" in (tmp_path / "summary.tsv").read_text()  # listed nowhere: a line of 0s
+    with pytest.raises(ValueError, match="'Bo Example', who is not configured"):
+        summarize_manifests([tmp_path / "ann.tsv", tmp_path / "bo.tsv"], ["Test Person"], tmp_path / "s.tsv")

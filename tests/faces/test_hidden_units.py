@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -120,3 +122,51 @@ def test_span_sample_is_capped_and_spread_over_the_whole_training_set():
     sample = hu.span_sample(25_000, cap=1000)
     assert len(sample) == 1000 and sample[0] == 0 and sample[-1] == 24_999
     assert np.all(np.diff(sample) >= 24) and np.all(np.diff(sample) <= 26)
+
+
+def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_faces(tmp_path):
+    """A 'trained' network whose every hidden unit moved from its seeded start by a mix of the
+    training faces: the job finds the start again from the seed, so each shown change lies
+    wholly in the training faces' span, while the initial weights do not; every unit's driving
+    face is the training face that activates it most."""
+    from digitface.faces.face_index import IndexRow, write_index
+    from digitface.faces.mlp import initial_state, save_state
+    from digitface.faces.model_figures import plot_hidden_units
+
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (9, 2, 2, 3), dtype=np.uint8)
+    np.save(tmp_path / "all_64.npy", crops)
+    sets = ["train", "test", "train", "validation", "train", "train", "test", "train", "validation"]
+    rows = [IndexRow("ann" if i < 5 else "bob", int(i >= 5), 100 + i, 200 + i, f"{i:064x}", "all", i, s)
+            for i, s in enumerate(sets)]
+    write_index(tmp_path / "split.tsv", rows)
+    train = [r for r in rows if r.set == "train"]
+    prepared = torch.from_numpy(crops[[r.array_row for r in train]].reshape(len(train), -1) / 127.5 - 1).float()
+    state = initial_state(7, 12, 6, 2)
+    state["hidden.weight"] += torch.from_numpy(rng.normal(size=(6, len(train)))).float() @ prepared
+    state["hidden.bias"] = torch.ones(6)  # every unit active
+    state["out.weight"] = state["out.weight"].abs()  # and pushing towards both actors
+    save_state(tmp_path / "model.pt", state)
+
+    stats = plot_hidden_units(tmp_path / "split.tsv", ["all"], [tmp_path / "all_64.npy"], tmp_path / "model.pt",
+                              "ann", "Ann", 201, 4, 7, "a test", tmp_path / "units.png", tmp_path / "units.json")
+    assert (stats["actor"], stats["image_id"], stats["set"]) == ("Ann", 201, "test")
+    assert (stats["training_faces"], stats["span_faces"], stats["pixels"]) == (5, 5, 12)
+    assert [u["unit"] for u in stats["units"]] == [u.unit for u in hu.top_units(state, crops[1], 0, k=4)]
+    for unit in stats["units"]:
+        assert unit["learned_span_fraction"] == pytest.approx(1.0) and unit["initial_span_fraction"] < 0.99
+        with torch.no_grad():
+            activations = MLP.from_state_dict(state).hidden_activations(prepared)[:, unit["unit"]]
+        assert unit["driving_face_id"] == train[int(activations.argmax())].face_id
+    assert json.loads((tmp_path / "units.json").read_text()) == stats
+    assert (tmp_path / "units.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_hidden_units_explanation_says_how_many_faces_the_span_is_measured_on():
+    from digitface.faces.model_figures import hidden_units_explanation
+
+    evidence = hu.UnitEvidence([], np.zeros((2, 12)), [0, 1], np.array([0.9, 0.7]), np.array([0.02, 0.04]), 1000)
+    text = hidden_units_explanation("Ann", evidence, 25_000)
+    assert "lie 80% (median) in the span of 1000 of the 25000 training faces (evenly spread)" in text
+    assert text.endswith("the initial weights 3.0%.") and "Ann's score" in text
+    assert "in the span of the 1000 training faces;" in hidden_units_explanation("Ann", evidence, 1000)

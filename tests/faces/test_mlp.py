@@ -234,6 +234,17 @@ def test_multi_seed_summary_and_band(toy, tmp_path):
     assert (tmp_path / "curve.png").stat().st_size > 0
 
 
+def test_the_curves_show_the_seed_whose_kept_epoch_is_the_median():
+    """An odd count: the middle one; ties by position (the later of equal epochs sits higher);
+    an even count: the upper of the two middle ones."""
+    from digitface.faces.seeds import median_run
+
+    assert median_run([{"chosen_epoch": e} for e in (7, 3, 9, 5, 4)]) == 3  # 3, 4, [5], 7, 9
+    assert median_run([{"chosen_epoch": e} for e in (7, 3, 9, 5, 5)]) == 4  # 3, 5 (run 3), [5 (run 4)], 7, 9
+    assert median_run([{"chosen_epoch": e} for e in (7, 3, 9, 5)]) == 0  # 3, 5, [7], 9
+    assert median_run([{"chosen_epoch": 12}, {"chosen_epoch": 2}]) == 0
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_trains_on_cuda_when_present(toy):
     result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)

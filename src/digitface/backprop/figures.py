@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 
-from ..plotting import plt
+from digitface.plotting import plt, save_figure
 
 COLORS = {"paths": "tab:red", "finite differences": "tab:orange", "backprop": "tab:blue"}
 NAMES = {"paths": "chain-rule paths, each weight", "finite differences": "finite differences, each weight",
@@ -50,3 +54,9 @@ def cost_figure(points: list[dict], fits: list[dict], repeats: int) -> "plt.Figu
                  f"CPU time on this machine, one thread: median of {repeats} repeats (bars: fastest to slowest), "
                  "slopes with 95% bootstrap intervals")
     return fig
+
+
+def plot_cost(summary: str | os.PathLike, png: str | os.PathLike) -> None:
+    """The plot_backprop_cost job: the figure of what the measuring job's summary holds."""
+    measured = json.loads(Path(summary).read_text(encoding="utf-8"))
+    save_figure(cost_figure(measured["points"], measured["fits"], measured["repeats"]), png)

@@ -13,22 +13,36 @@ Exponents are least-squares slopes of log(median time) against log(K) at fixed N
 at fixed K the path method is exponential, so its fit is the slope of log(time) against N,
 compared with log(K). Each slope has a 95% confidence interval from a seeded bootstrap over
 the repeats (each size's repeats resampled, the medians and the slope recomputed).
+
+Timings mean something only for methods that compute the same gradient: the job
+(:func:`measure_job`) checks that first and stops if they disagree (:func:`disagreeing`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import statistics
 import time
+from typing import Mapping
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from .network import METHODS, make_network
+from digitface.atomic import write_json, write_tsv
+from digitface.backprop.network import METHODS, make_network
+
+log = logging.getLogger(__name__)
 
 #: Cost models of the reference's argument (and, for backprop, of one example).
 PREDICTED_K_EXPONENT = {"paths": None, "finite differences": 4.0, "backprop": 2.0}
 #: A timing shorter than this is repeated in a loop and averaged.
 MIN_SECONDS = 0.02
 BOOTSTRAP = 2000
+#: The largest relative difference from backprop's gradient at which the methods agree.
+AGREEMENT = 1e-6
+TIMING_COLUMNS = ["method", "vary", "n_layers", "width", "repeat", "seconds"]
+FIT_COLUMNS = ["method", "fit", "measured", "ci95", "predicted", "prose"]
 
 
 def time_method(method: str, n_layers: int, width: int) -> float:
@@ -129,3 +143,34 @@ def fit_exponents(rows: list[dict], tail: int = 3) -> list[dict]:
             fits.append({"method": method, "fit": f"time ∝ N^a at K={width}", "measured": n_slope, "ci95": n_ci,
                          "predicted": predicted_n, "prose": prose})
     return fits
+
+
+def disagreeing(agreement: Mapping[str, float], tolerance: float = AGREEMENT) -> list[str]:
+    """The methods whose gradient differs from backprop's by more than ``tolerance``."""
+    return [method for method, difference in agreement.items() if difference > tolerance]
+
+
+def fit_rows(fits: list[dict]) -> list[list[str]]:
+    """The rows of ``fits.tsv`` (:data:`FIT_COLUMNS`), numbers to two decimals."""
+    return [[f["method"], f["fit"], f"{f['measured']:.2f}", f"{f['ci95'][0]:.2f} to {f['ci95'][1]:.2f}",
+             f"{f['predicted']:.2f}", f["prose"]] for f in fits]
+
+
+def measure_job(settings: Mapping, timings: str | os.PathLike, fits: str | os.PathLike,
+                summary: str | os.PathLike) -> dict:
+    """The measure_backprop_cost job: the methods' agreement (SystemExit if they disagree),
+    then the grid timed with BLAS on one thread (the methods' own cost, not how well BLAS
+    spreads it over cores), the fitted exponents, and the summary the figure reads."""
+    agreement = max_disagreement(settings["agreement"]["n_layers"], settings["agreement"]["width"])
+    log.info("largest relative difference from backprop: %s", agreement)
+    if disagreeing(agreement):
+        raise SystemExit(f"gradient methods disagree: {agreement}")
+    with threadpool_limits(1):
+        rows = run_grid(settings["grid"], settings["repeats"])
+    found = fit_exponents(rows)
+    write_tsv(timings, TIMING_COLUMNS, [[r[c] for c in TIMING_COLUMNS] for r in rows])
+    write_tsv(fits, FIT_COLUMNS, fit_rows(found))
+    out = {"agreement": {**settings["agreement"], "max_rel_diff": agreement}, "repeats": settings["repeats"],
+           "fits": found, "points": medians(rows)}
+    write_json(summary, out)
+    return out

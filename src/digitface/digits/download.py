@@ -17,7 +17,7 @@ import gzip
 import hashlib
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,3 +98,9 @@ def download_idx(
         return fetch_verified(urls, dest, check, transfer, session=session, what=stem, resume=False)
     except SourcesExhausted as exc:
         raise MirrorsExhausted(str(exc).replace("no source gave a valid", "no mirror served a valid")) from None
+
+
+def download_mnist(stem: str, mirrors: list[str], settings: Mapping, dest: str | Path) -> str:
+    """The download_mnist job: one IDX file (``stem``) from the first mirror that serves it
+    verified; ``settings``: the ``digits.download`` settings (:class:`DownloadSettings`)."""
+    return download_idx(stem, mirrors, dest, settings=DownloadSettings(**settings))

@@ -1,10 +1,18 @@
-"""Figures of the digits experiments (each returns a Matplotlib figure; saving is the caller's)."""
+"""Figures of the digits experiments: functions that draw one (and return it), and the jobs
+that read a rule's inputs, draw and save (``plot_*``)."""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Mapping
+
 import numpy as np
 
-from ..plotting import plt
+from digitface.atomic import read_tsv
+from digitface.digits.store import load_arrays, load_split
+from digitface.plotting import plt, save_figure
 
 SPLIT_STYLE = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
 
@@ -74,3 +82,42 @@ def weight_images(W: np.ndarray, title: str) -> "plt.Figure":
     fig.colorbar(im, ax=axes, shrink=0.8, label="weight (shared scale: red pushes towards the digit)")
     fig.suptitle(title)
     return fig
+
+
+#: Each optimizer's name in figure titles.
+OPTIMIZER_NAMES = {"gd": "gradient descent", "momentum": "gradient descent with momentum"}
+
+
+def curves_title(settings: Mapping, data_name: str) -> str:
+    """A learning-curve figure's title: the method the run's settings describe, its learning
+    rate, and the data."""
+    method = f"gradient descent with momentum (γ = {settings['gamma']})" if settings["gamma"] else "gradient descent"
+    return f"Softmax network, {method}, learning rate {settings['learning_rate']:g}\n{data_name}"
+
+
+def read_history(path: str | os.PathLike) -> list[dict]:
+    """A training job's ``history.tsv`` as rows with numbers."""
+    return [{"iteration": int(r["iteration"]), "split": r["split"], "accuracy": float(r["accuracy"]),
+             "mean_cost": float(r["mean_cost"])} for r in read_tsv(path)]
+
+
+def plot_digit_gallery(data: str | os.PathLike, settings: Mapping, data_name: str, png: str | os.PathLike) -> None:
+    """The plot_digit_gallery job: seeded training examples of each digit."""
+    split = load_split(data)
+    title = f"{settings['per_digit']} training examples of each digit ({data_name})"
+    save_figure(digit_gallery(split["x_train"], split["y_train"], settings["per_digit"], settings["seed"],
+                              title=title), png)
+
+
+def plot_learning_curves(history: str | os.PathLike, metrics: str | os.PathLike, data_name: str,
+                         png: str | os.PathLike, svg: str | os.PathLike) -> None:
+    """The plot_learning_curves job: one run's curves, the iteration it kept marked."""
+    run = json.loads(Path(metrics).read_text(encoding="utf-8"))
+    title = curves_title(run["settings"], data_name)
+    save_figure(learning_curves(read_history(history), run["chosen_iteration"], title), png, svg)
+
+
+def plot_weights(weights: str | os.PathLike, optimizer: str, data_name: str, png: str | os.PathLike) -> None:
+    """The plot_weights job: each digit's learned weights of one optimizer's kept model."""
+    W = load_arrays(weights)["W"]
+    save_figure(weight_images(W, f"Learned weights of each digit, {OPTIMIZER_NAMES[optimizer]}\n{data_name}"), png)

@@ -10,12 +10,17 @@ Sources:
 Every loader returns a :class:`Digits` with images ``(n, 28, 28)`` uint8 and labels uint8, in
 the official order where the source has one; ``mat`` regroups by digit, so its order differs:
 compare sets, or sort, not positions.
+
+This module is the one place that says which files each source is and how they are read: the
+workflow declares :func:`source_files` as the prepare_mnist job's inputs, and the job reads
+them with :func:`read_source`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
@@ -27,6 +32,8 @@ IDX_FILES = {
     "test_images": "t10k-images-idx3-ubyte",
     "test_labels": "t10k-labels-idx1-ubyte",
 }
+#: The values of ``digits.source``.
+SOURCES = ("sample", "mat", "idx_dir", "download")
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,33 @@ def load_mat(path: str | Path) -> Digits:
             np.arange(10, dtype=np.uint8), [len(x) for x in images]
         )
     return Digits(**parts)
+
+
+def source_files(digits: Mapping, download_dir: str | Path) -> dict[str, str]:
+    """The configured source's files by role (``digits``: the ``digits`` settings): the sample,
+    the ``.mat`` file, or the four IDX files (as :data:`IDX_FILES`) of ``idx_dir`` (``.gz`` or
+    not) or of ``download_dir``, where the download job puts them."""
+    source = digits["source"]
+    if source == "sample":
+        return {"sample": str(digits["sample"])}
+    if source == "mat":
+        return {"mat": str(digits["mat"])}
+    if source == "idx_dir":
+        return {key: str(idx_file(digits["idx_dir"], stem)) for key, stem in IDX_FILES.items()}
+    if source == "download":
+        return {key: f"{download_dir}/{stem}.gz" for key, stem in IDX_FILES.items()}
+    raise ValueError(f"digits.source is {source!r}, not one of {', '.join(SOURCES)}")
+
+
+def read_source(source: str, files: Mapping[str, str | Path]) -> Digits:
+    """The digits of ``source`` from its files, as :func:`source_files` names them."""
+    if source == "sample":
+        return load_sample(files["sample"])
+    if source == "mat":
+        return load_mat(files["mat"])
+    if source in ("idx_dir", "download"):
+        return load_idx_files(**{key: files[key] for key in IDX_FILES})
+    raise ValueError(f"digits.source is {source!r}, not one of {', '.join(SOURCES)}")
 
 
 def to_mat_dict(digits: Digits) -> dict[str, np.ndarray]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from .. import reference
+import json
+import os
+from pathlib import Path
+from typing import Mapping
+
+from digitface import reference
+from digitface.atomic import write_tsv
 
 HEADER = ["experiment", "metric", "split", "ours", "reference", "difference", "data"]
 
@@ -69,4 +75,21 @@ def summary_rows(
     if snapshot:
         for split, acc in snapshot["accuracy"].items():
             rows.append(["snapshot50.pkl tanh network", "accuracy", split, _pct(acc), "", "", data])
+    return rows
+
+
+def _read(path: str | os.PathLike) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def summarize_digits(files: Mapping[str, str | os.PathLike], table: str | os.PathLike) -> list[list[str]]:
+    """The summarize_digits job: ``files`` by name (the rule's named inputs): ``split``,
+    ``gradcheck``, ``gd`` and ``momentum``, and the optional ``snapshot`` and ``fixed_<optimizer>``
+    (the reference protocol's run) where the run made them."""
+    files = dict(files.items())
+    runs = {opt: _read(files[opt]) for opt in ("gd", "momentum")}
+    fixed = {opt: _read(files[f"fixed_{opt}"]) for opt in runs if f"fixed_{opt}" in files}
+    snapshot = _read(files["snapshot"]) if "snapshot" in files else None
+    rows = summary_rows(_read(files["split"]), _read(files["gradcheck"]), runs, snapshot, fixed)
+    write_tsv(table, HEADER, rows)
     return rows

@@ -33,8 +33,9 @@ check, and Pillow's DecompressionBombError (twice its limit) maps to the same ou
 
 Outcomes added by this stage: ``ok``, ``not_an_image`` (Pillow cannot decode it, truncated
 files included), ``bad_bbox``, ``decompression_bomb``, ``unsupported_pixels``, ``store_damaged`` (the stored body is
-missing or its SHA-256 is no longer the list's: it is removed; the workflow's crop job then
-fails naming it, so that the next run fetches it again), and ``duplicate_of:<face_id>`` for a
+missing or its SHA-256 is no longer the list's: the store is the download job's, so the file is
+left for it to replace; the workflow's crop job then fails naming it and the command that
+repairs it, :func:`digitface.faces.crop_job.damaged_store_message`), and ``duplicate_of:<face_id>`` for a
 row whose full-resolution crop has exactly the pixels of an earlier row's crop. That covers
 two rows of one body with one box, and also one photo re-hosted with different bytes: the
 replica has such a pair (Lorraine Bracco images 20839 and 20911, two hosts, two sha256s,
@@ -215,16 +216,15 @@ def _existing_digest(paths: Iterable[Path], tag: dict[str, str]) -> str:
 
 
 def read_verified(path: Path, sha256: str) -> bytes | None:
-    """The body at ``path`` if its SHA-256 is ``sha256``; None (and the file removed) if it is
-    missing or damaged."""
+    """The body at ``path`` if its SHA-256 is ``sha256``; None if it is missing or damaged (the
+    file is left as it is: repairing the store is the download job's business)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         logger.warning("store file %s is missing", path)
         return None
     if hashlib.sha256(data).hexdigest() != sha256:
-        logger.warning("store file %s is damaged (its sha256 is not the list's): removed", path)
-        path.unlink(missing_ok=True)
+        logger.warning("store file %s is damaged (its sha256 is not the list's)", path)
         return None
     return data
 

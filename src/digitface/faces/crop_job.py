@@ -1,5 +1,9 @@
 """The crop job: one batch's verified images cropped to every size, actor by actor (duplicates
-are found within an actor), then the batch's final manifest and one crop array per size."""
+are found within an actor), then the batch's final manifest and one crop array per size.
+
+A stored body that is damaged or missing stops the job, naming it and the repair
+(:func:`damaged_store_message`): the store belongs to the download job, which checks it when it
+runs, so the crop job changes neither the store nor its input, the download manifest."""
 
 from __future__ import annotations
 
@@ -29,19 +33,28 @@ def crop_batch(names: Sequence[str], stores: Sequence[str | os.PathLike], downlo
     downloaded = by_person(read_manifest(download_manifest), names)
     # The job's own folder for files being written: a killed run's leftovers are removed here.
     staging = fresh_staging(Path(crops_dir) / STAGING / Path(manifest).stem)
-    records, pixels = [], {}
+    records, pixels, damaged = [], {}, []
     for name, store in zip(names, stores):
-        records += crop_actor(downloaded[name], store, crops_dir, crop, pixels, staging)
+        found = crop_actor(downloaded[name], store, crops_dir, crop, pixels, staging)
+        damaged += [Path(store) / r.body for r in found if r.outcome == STORE_DAMAGED]
+        records += found
     shutil.rmtree(staging)
-    damaged = [r for r in records if r.outcome == STORE_DAMAGED]
     if damaged:
-        # The download manifest says these bodies are stored, which is no longer true. Without it
-        # the next run reruns the download job (fetching the removed bodies again), then this one.
-        Path(download_manifest).unlink()
-        raise SystemExit(
-            f"{len(damaged)} stored bodies were damaged or missing, e.g. {damaged[0].body} (face_id "
-            f"{damaged[0].row.face_id}): removed from the store, with {download_manifest}. "
-            "Run the workflow again: it fetches them again and crops them.")
+        raise SystemExit(damaged_store_message(damaged, download_manifest))
     write_manifest(manifest, records)
     for size, path in zip(crop.sizes, arrays):
         write_crop_array(path, records, pixels, size)
+
+
+def damaged_store_message(bodies: Sequence[str | os.PathLike], download_manifest: str | os.PathLike,
+                          shown: int = 3) -> str:
+    """Why a crop job stops on a damaged store, and the command that repairs it. The store is
+    the download job's: rerun for this batch, it re-hashes every body of the batch and fetches
+    the damaged or missing ones again. The crop job leaves the store and its input alone: a
+    job that deleted its upstream's output would leave Snakemake's record of what is up to
+    date wrong, and say nothing of the fault."""
+    named = ", ".join(map(str, bodies[:shown])) + (f" and {len(bodies) - shown} more" if len(bodies) > shown else "")
+    return (f"{len(bodies)} stored bodies were damaged or missing (their SHA-256 is not the list's): {named}. "
+            f"Nothing was cropped from them. The download job repairs its store: run the workflow again "
+            f"with --forcerun {download_manifest} (it checks every stored body of the batch and fetches "
+            "only the damaged or missing ones), then this batch is cropped.")

@@ -10,7 +10,10 @@ batches fetches nothing again. One URL's exchange: :mod:`digitface.faces.fetch`.
 Store: a body whose sha256 equals the list's is written atomically to
 ``<store>/<sha256>.<ext>`` (``ext`` from the body's magic bytes, never from the URL). A sha256
 already in the store (and re-hashed correct) is not fetched again. Rows sharing a sha256 are
-one download: their URLs are tried in order until one verifies.
+one download: their URLs are tried in order until one verifies. The store is this job's to
+repair: each run re-hashes every body its rows name and fetches again the ones missing or
+damaged (a damaged file is removed first), which is how a crop job that found one asks for
+them (``--forcerun`` of the batch's download manifest: :mod:`digitface.faces.crop_job`).
 
 Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds", "settings"}), appended
 with one ``os.write`` on an O_APPEND descriptor by the workers: the one output not written by

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from digitface.faces.chunks import Chunk, cached_file, crops_digest, seal, write_part
+from digitface.faces.chunks import Chunk, cached_file, crops_digest, from_params, seal, write_part
 from digitface.faces.npy_file import NpyFile
 from digitface.memory import reused_freed_memory
 
@@ -77,3 +77,12 @@ def extract_chunks(chunks: Sequence[Chunk], crops: Mapping[str, str | os.PathLik
              f"; {network.meta['description']}" if network.meta else "")
     return summary
 
+
+def extraction_job(chunks: Sequence[Sequence], arrays: Sequence[str], crops: Sequence[str | os.PathLike],
+                   cache_dir: str | os.PathLike, part_path: str | os.PathLike, settings: Mapping, weights: str,
+                   weights_file: str | None = None, threads: int | None = None) -> dict:
+    """The extract_alexnet_chunks job: its chunks as the rule's params give them
+    (:func:`~digitface.faces.chunks.as_params`), ``crops``: the 227 crop arrays of the batches
+    named ``arrays``, in that order; the rest as :func:`extract_chunks`."""
+    return extract_chunks(from_params(chunks), dict(zip(arrays, crops, strict=True)), cache_dir, part_path, settings,
+                          weights, weights_file, threads=threads)

@@ -9,6 +9,7 @@ feature rows are in which set.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import abc
 from dataclasses import dataclass, fields
@@ -20,10 +21,12 @@ import numpy as np
 from ..atomic import write_tsv
 from .dataset import cropped
 from .lists import slugify
-from .manifest import FaceRecord
+from .manifest import FaceRecord, read_manifest
 from .npy_file import NpyFile
 from .rows import Rows, RowSubset
 from .split import SETS, SplitSettings, split_table
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,28 @@ def build_index(
                  "" if s.duplicate_of is None else str(s.duplicate_of))
         for (a, label, array, i, r), s in zip(entries, split)
     ]
+
+
+def set_counts(rows: Sequence[IndexRow], actor: str) -> dict[str, int]:
+    """How many of the actor's faces each set holds (sets in name order; duplicates and
+    conflicts under their own names)."""
+    sets = [r.set for r in rows if r.actor == actor]
+    return {s: sets.count(s) for s in sorted(set(sets))}
+
+
+def split_job(batches: Sequence[str], manifests: Sequence[str | os.PathLike], crops: Sequence[str | os.PathLike],
+              settings: Mapping, actors: Sequence[str], index: str | os.PathLike) -> list[IndexRow]:
+    """The split_faces job: each batch's final manifest and 64 crop array (in the order of
+    ``batches``) -> the face index; ``settings``: ``face_models.split`` (its seed included)."""
+    split = dict(settings)
+    seed = split.pop("seed")
+    rows = build_index({b: read_manifest(p) for b, p in zip(batches, manifests)},
+                       {b: NpyFile(p) for b, p in zip(batches, crops)}, SplitSettings(**split), seed=seed,
+                       actors=actors)
+    write_index(index, rows)
+    for actor in actors:
+        log.info("%s: %s", actor, set_counts(rows, actor))
+    return rows
 
 
 def write_index(path: str | os.PathLike, rows: Sequence[IndexRow]) -> None:

@@ -30,7 +30,7 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from digitface.faces.mlp import MLP
+from digitface.faces.mlp import MLP, initial_state
 from digitface.faces.rows import Rows, as_rows
 
 
@@ -143,3 +143,32 @@ def span_fraction(pictures: np.ndarray, images: np.ndarray) -> np.ndarray:
     pictures = np.atleast_2d(pictures).astype(np.float64)
     inside = (pictures @ q) ** 2
     return inside.sum(1) / np.maximum((pictures ** 2).sum(1), 1e-300)
+
+
+@dataclass(frozen=True)
+class UnitEvidence:
+    """What the hidden-unit figure shows of each top unit, and how much of it is made of faces."""
+
+    units: list[UnitContribution]
+    changes: np.ndarray  # (k, D): each unit's weights minus their initial values
+    drivers: list[int]  # per unit, the position among the training faces of the one that drives it most
+    learned: np.ndarray  # per unit, the share of its change in the span of the sampled training faces
+    untrained: np.ndarray  # the same for its initial weights: what chance alone gives
+    span_faces: int  # how many training faces the span is measured on
+
+
+def unit_evidence(state: Mapping[str, torch.Tensor], image: np.ndarray, actor: int, k: int, seed: int,
+                  train_faces: Rows) -> UnitEvidence:
+    """The ``k`` units that push ``image`` towards ``actor`` most (:func:`top_units`), what
+    each learned (the initial weights drawn again from the run's ``seed``), the training face
+    that drives each most, and how much of the learned and of the initial weights lies in the
+    span of (a sample of) the training faces. ``train_faces``: the training crops, read by rows."""
+    units = top_units(state, image, actor, k=k)
+    hidden, n_inputs = state["hidden.weight"].shape
+    initial = initial_state(seed, n_inputs, hidden, state["out.weight"].shape[0])
+    changes = learned_change(state, initial, units)
+    sample = span_sample(len(train_faces))
+    faces = train_faces.take(sample)  # prepared as in training, as span_fraction reads them
+    untrained = initial["hidden.weight"][[u.unit for u in units]].double().numpy()
+    return UnitEvidence(units, changes, driving_images(state, train_faces, units), span_fraction(changes, faces),
+                        span_fraction(untrained, faces), len(sample))

@@ -8,12 +8,18 @@ their own that its download job reads.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Sequence
 
 from ..atomic import read_tsv, write_tsv
 from ..digests import sha256_file
 from ..pinned import Transfer, fetch_verified
 from .lists import ListRow, Reject, format_row, parse_list, slugify
+
+
+log = logging.getLogger(__name__)
+REJECT_COLUMNS = ["source", "line", "reason", "text"]
 
 
 def fetch_list(url: str, sha256: str, dest: str | Path, transfer: Transfer = Transfer(max_bytes=64 * 2**20)) -> None:
@@ -78,3 +84,25 @@ def read_actor_rows(path: str | Path) -> tuple[dict[Path, list[ListRow]], list[L
         else:
             by_base.setdefault(Path(r["base_dir"]), []).append(row)
     return by_base, clashes
+
+
+def unlisted_actors(by_actor: dict[str, list]) -> list[str]:
+    """The configured actors no list has a row of (sorted): a misspelt name, most likely."""
+    return sorted(name for name, rows in by_actor.items() if not rows)
+
+
+def index_lists(list_paths: Sequence[str | Path], names: Sequence[str], actor_files: Sequence[str | Path],
+                rejects_file: str | Path) -> None:
+    """The index_face_lists job: every list read once, each actor's rows to its file (in the
+    order of ``names``) and every unusable line to the rejects table; SystemExit naming the
+    actors no list has."""
+    names = list(names)
+    by_actor, rejects = actors_rows(list(list_paths), names)
+    missing = unlisted_actors(by_actor)
+    if missing:
+        raise SystemExit(f"faces.actors not found in any list (names must match exactly): {', '.join(missing)}")
+    for name, path in zip(names, actor_files):
+        write_actor_rows(path, by_actor[name])
+        log.info("%s: %d rows", name, len(by_actor[name]))
+    write_tsv(rejects_file, REJECT_COLUMNS,
+              [[r.source, r.line, r.reason, r.text.replace("\t", "\\t")] for r in rejects])

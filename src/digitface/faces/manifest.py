@@ -127,3 +127,9 @@ def write_summary(path: str | os.PathLike, by_actor: Mapping[str, Sequence[FaceR
     header = ["actor", *SUMMARY_COUNTS, *reasons]
     rows = [[actor, *(tables[actor].get(key, 0) for key in header[1:])] for actor in sorted(tables)]
     write_tsv(path, header, rows)
+
+
+def summarize_manifests(manifests: Iterable[str | os.PathLike], actors: Iterable[str], path: str | os.PathLike) -> None:
+    """The summarize_faces_data job: every batch's final manifest -> one summary line per actor."""
+    records = [record for manifest in manifests for record in read_manifest(manifest)]
+    write_summary(path, by_person(records, actors))

@@ -1,17 +1,23 @@
 """Figures for the face classifiers: learning curves and hidden-unit weight pictures.
 
-Functions return matplotlib figures; save them with :func:`digitface.plotting.save_figure`.
+The figure functions return matplotlib figures (save them with
+:func:`digitface.plotting.save_figure`); :func:`plot_hidden_units` is the job that reads the
+index, crops and model, explains one image and saves its figure and numbers.
 """
 
 from __future__ import annotations
 
+import os
 import textwrap
 from typing import Sequence
 
 import numpy as np
 
-from digitface.faces.hidden_units import UnitContribution
-from digitface.plotting import plt
+from digitface.atomic import write_json
+from digitface.faces.face_index import IndexRow, choose_face, crop_sets, gather_crops, open_crop_arrays, read_index
+from digitface.faces.hidden_units import UnitContribution, UnitEvidence, unit_evidence, weight_picture
+from digitface.faces.mlp import load_state
+from digitface.plotting import plt, save_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
 
@@ -97,3 +103,57 @@ def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution], ch
     note.text(0, 1, textwrap.fill(explanation, width=int(28 * (cols + 1))), fontsize=7, color="0.25",
               va="top", ha="left", transform=note.transAxes)
     return fig
+
+
+def hidden_units_explanation(name: str, evidence: UnitEvidence, training_faces: int) -> str:
+    """The words under the hidden-unit figure: how units are ranked, what is drawn, and how much
+    of what they learned is made of training faces (beside what the initial weights give)."""
+    spanned = (f"the {training_faces} training faces" if evidence.span_faces == training_faces
+               else f"{evidence.span_faces} of the {training_faces} training faces (evenly spread)")
+    return (
+        f"Units ranked by how much each adds to {name}'s score for this image: its activation on the image "
+        f"times the weight from the unit to {name}'s output (units that push away from {name} are not shown). "
+        "Top: what the unit learned, its weights minus their random initial values (grey: no change; one "
+        "colour scale for all). Bottom: the training face that activates it most. The learned changes lie "
+        f"{100 * np.median(evidence.learned):.0f}% (median) in the span of {spanned}; the "
+        f"initial weights {100 * np.median(evidence.untrained):.1f}%.")
+
+
+def hidden_units_stats(name: str, chosen: IndexRow, train: Sequence[IndexRow], evidence: UnitEvidence,
+                       pixels: int) -> dict:
+    """The figure's numbers (``hidden_units_<actor>.json``): the image, and per unit its
+    contribution, span shares and driving face."""
+    return {
+        "actor": name, "image_id": chosen.image_id, "face_id": chosen.face_id, "set": chosen.set,
+        "training_faces": len(train), "span_faces": evidence.span_faces, "pixels": int(pixels),
+        "units": [{"unit": u.unit, "contribution": u.contribution, "activation": u.activation, "weight": u.weight,
+                   "learned_span_fraction": float(f), "initial_span_fraction": float(g),
+                   "driving_face_id": train[i].face_id}
+                  for u, f, g, i in zip(evidence.units, evidence.learned, evidence.untrained, evidence.drivers)],
+    }
+
+
+def plot_hidden_units(index: str | os.PathLike, batches: Sequence[str], crops: Sequence[str | os.PathLike],
+                      model: str | os.PathLike, actor: str, name: str, image_id: int | None, top: int, seed: int,
+                      data: str, png: str | os.PathLike, stats: str | os.PathLike) -> dict:
+    """The plot_hidden_units job: the ``top`` hidden units of the MLP trained with ``seed`` that
+    push the actor's configured image (``image_id``; none: the first training face) towards
+    the actor (``actor``: slug, ``name``: as listed), drawn with what each learned and the
+    training face that drives it most; ``data`` names the data in the title."""
+    rows = read_index(index)
+    chosen = choose_face(rows, actor, image_id)
+    arrays = open_crop_arrays(batches, crops)
+    image = gather_crops([chosen], arrays)[0]
+    state = load_state(model)
+    train = [r for r in rows if r.set == "train"]
+    evidence = unit_evidence(state, image, chosen.label, top, seed, crop_sets(rows, arrays)["train"][0])
+    scale = float(np.abs(evidence.changes).max()) if len(evidence.units) else 1.0
+    fig = hidden_units_figure(image, evidence.units, [weight_picture(c, scale=scale) for c in evidence.changes],
+                              list(gather_crops([train[i] for i in evidence.drivers], arrays)), name,
+                              explanation=hidden_units_explanation(name, evidence, len(train)),
+                              title=f"{name}, image_id {chosen.image_id} ({chosen.set} set): the hidden units that "
+                                    f"push it towards {name}\n{data}")
+    save_figure(fig, png)
+    numbers = hidden_units_stats(name, chosen, train, evidence, state["hidden.weight"].shape[1])
+    write_json(stats, numbers)
+    return numbers

@@ -8,8 +8,7 @@ set is loaded), trains with the epoch kept on validation, and writes the history
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from digitface.atomic import write_json, write_tsv
 from digitface.faces.chunks import feature_sets, read_parts
@@ -19,9 +18,8 @@ from digitface.faces.mlp import VALIDATION, MLPResult, MLPSettings, save_state, 
 HISTORY_COLUMNS = ["epoch", "split", "accuracy", "loss"]
 
 
-@dataclass(frozen=True)
-class RunFiles:
-    """Where one seed's results go."""
+class RunFiles(Protocol):
+    """Where one seed's results go: the training rules' outputs, named so."""
 
     history: str | os.PathLike
     metrics: str | os.PathLike
@@ -29,24 +27,25 @@ class RunFiles:
 
 
 def train_on_crops(index: str | os.PathLike, batches: Sequence[str], crops: Sequence[str | os.PathLike],
-                   settings: Mapping, seed: int, threads: int, out: RunFiles) -> MLPResult:
-    """The MLP on the 64x64 crops of every used face (``crops``: each batch's 64 array)."""
+                   settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
+    """The train_face_mlp job: the MLP on the 64x64 crops of every used face (``crops``: each
+    batch's 64 array; ``seed``: a number, or the seed wildcard's text)."""
     sets = crop_sets(read_index(index), open_crop_arrays(batches, crops))
     return _train(sets, settings, seed, threads, out)
 
 
 def train_on_features(index: str | os.PathLike, parts: Sequence[str | os.PathLike], cache: str | os.PathLike,
-                      settings: Mapping, seed: int, threads: int, out: RunFiles) -> MLPResult:
-    """The MLP on the AlexNet features of every used face (``parts``: the extraction jobs'
-    manifests, naming the chunk files in ``cache``)."""
+                      settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
+    """The train_alexnet_mlp job: the MLP on the AlexNet features of every used face
+    (``parts``: the extraction jobs' manifests, naming the chunk files in ``cache``)."""
     chunks, files = read_parts(parts, cache)
     sets = feature_sets(read_index(index), chunks, files)
     return _train(sets, settings, seed, threads, out)
 
 
-def _train(sets: Mapping[str, tuple], settings: Mapping, seed: int, threads: int, out: RunFiles) -> MLPResult:
+def _train(sets: Mapping[str, tuple], settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
     result = train_mlp(*sets["train"], {VALIDATION: sets[VALIDATION], "test": sets["test"]},
-                       MLPSettings(**settings, threads=threads), seed=seed)
+                       MLPSettings(**settings, threads=threads), seed=int(seed))
     write_tsv(out.history, HISTORY_COLUMNS, [[r[c] for c in HISTORY_COLUMNS] for r in result.history])
     write_json(out.metrics, {**result.summary(), "n": {k: len(v[1]) for k, v in sets.items()}})
     save_state(out.model, result.state_dict)
