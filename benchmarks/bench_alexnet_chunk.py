@@ -56,8 +56,9 @@ def child(args: argparse.Namespace) -> None:
     net, _ = alexnet.build_extractor(args.layer, "random", seed=0)
     if args.mode != "model_only":
         crops = np.load(args.crops, mmap_mode=None if args.mode == "naive" else "r")
-        alexnet.extract_chunk_to_file(crops[args.start:args.stop], args.out, net,
-                                      batch_size=args.batch_size, device="cpu")
+        alexnet.extract_chunk_to_file(
+            crops[args.start : args.stop], args.out, net, batch_size=args.batch_size, device="cpu"
+        )
     status = Path("/proc/self/status").read_text()
     peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     print(json.dumps({"peak_rss_mib": peak_kib / 1024}))
@@ -70,16 +71,41 @@ def job(args: argparse.Namespace) -> None:
 
     n = int(np.load(args.crops, mmap_mode="r").shape[0])
     chunks = [Chunk("crops", k, s, min(s + args.chunk, n)) for k, s in enumerate(range(0, n, args.chunk))]
-    extract_chunks(chunks[:args.chunks_per_job], {"crops": args.crops}, args.out, Path(args.out) / "part.tsv",
-                   {**SETTINGS, "layer": args.layer, "batch_size": args.batch_size}, "random", threads=args.threads or None)
+    extract_chunks(
+        chunks[: args.chunks_per_job],
+        {"crops": args.crops},
+        args.out,
+        Path(args.out) / "part.tsv",
+        {**SETTINGS, "layer": args.layer, "batch_size": args.batch_size},
+        "random",
+        threads=args.threads or None,
+    )
 
 
-def run_child(script: str, crops: Path, start: int, stop: int, out: Path, mode: str,
-              args: argparse.Namespace) -> float:
+def run_child(script: str, crops: Path, start: int, stop: int, out: Path, mode: str, args: argparse.Namespace) -> float:
     """Peak RSS (MiB) of one child job."""
-    cmd = [sys.executable, "-m", script, "--child", "--crops", str(crops), "--start", str(start),
-           "--stop", str(stop), "--out", str(out), "--mode", mode, "--layer", args.layer,
-           "--batch-size", str(args.batch_size), "--threads", str(args.threads or 0)]
+    cmd = [
+        sys.executable,
+        "-m",
+        script,
+        "--child",
+        "--crops",
+        str(crops),
+        "--start",
+        str(start),
+        "--stop",
+        str(stop),
+        "--out",
+        str(out),
+        "--mode",
+        mode,
+        "--layer",
+        args.layer,
+        "--batch-size",
+        str(args.batch_size),
+        "--threads",
+        str(args.threads or 0),
+    ]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=REPO)
     if proc.returncode:
         raise SystemExit(f"child failed ({proc.returncode}): {' '.join(cmd)}")
@@ -93,9 +119,24 @@ def _cpu_children() -> float:
 
 def run_job(crops: Path, chunks_per_job: int, out: Path, args: argparse.Namespace) -> dict:
     """CPU (every thread) and wall of one extraction job's process."""
-    cmd = [sys.executable, "-m", "benchmarks.bench_alexnet_chunk", "--job", "--crops", str(crops), "--out", str(out),
-           "--chunk", str(args.chunk), "--chunks-per-job", str(chunks_per_job), "--batch-size", str(args.batch_size),
-           "--threads", str(args.threads or 0)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_alexnet_chunk",
+        "--job",
+        "--crops",
+        str(crops),
+        "--out",
+        str(out),
+        "--chunk",
+        str(args.chunk),
+        "--chunks-per-job",
+        str(chunks_per_job),
+        "--batch-size",
+        str(args.batch_size),
+        "--threads",
+        str(args.threads or 0),
+    ]
     cpu, wall = _cpu_children(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     cpu, wall = _cpu_children() - cpu, time.perf_counter() - wall
@@ -114,14 +155,20 @@ def in_process(crops: np.ndarray, args: argparse.Namespace) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     net, meta = alexnet.build_extractor(args.layer, "random", seed=0)
-    for _ in alexnet.iter_features(crops[:args.batch_size], net, SETTINGS["preprocess"], args.batch_size):
+    for _ in alexnet.iter_features(crops[: args.batch_size], net, SETTINGS["preprocess"], args.batch_size):
         pass  # warm-up
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in alexnet.iter_features(crops, net, SETTINGS["preprocess"], args.batch_size):
         pass
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return {"images": len(crops), "cpu_s": cpu, "wall_s": wall, "per_cpu_s": len(crops) / cpu,
-            "threads": torch.get_num_threads(), "n_features": meta["n_features"]}
+    return {
+        "images": len(crops),
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "per_cpu_s": len(crops) / cpu,
+        "threads": torch.get_num_threads(),
+        "n_features": meta["n_features"],
+    }
 
 
 def throughput(args: argparse.Namespace, tmp: Path) -> dict:
@@ -130,9 +177,11 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict:
     path = tmp / "job_crops.npy"
     np.save(path, np.random.default_rng(0).integers(0, 256, (images, 227, 227, 3), dtype=np.uint8))
     crops = np.load(path)
-    sides = {"in-process limit": lambda r: in_process(crops, args),
-             f"job of {args.chunks_per_job} chunks": lambda r: run_job(path, args.chunks_per_job, tmp / f"j{r}", args),
-             "job of 1 chunk": lambda r: run_job(path, 1, tmp / f"o{r}", args)}
+    sides = {
+        "in-process limit": lambda r: in_process(crops, args),
+        f"job of {args.chunks_per_job} chunks": lambda r: run_job(path, args.chunks_per_job, tmp / f"j{r}", args),
+        "job of 1 chunk": lambda r: run_job(path, 1, tmp / f"o{r}", args),
+    }
     runs: dict[str, list[dict]] = {k: [] for k in sides}
     for r in range(args.repeats):
         order = list(sides.items()) if r % 2 == 0 else list(sides.items())[::-1]
@@ -140,16 +189,21 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict:
             runs[name].append(fn(r))
     median = {k: statistics.median(v["per_cpu_s"] for v in runs_) for k, runs_ in runs.items()}
     limit = median["in-process limit"]
-    return {"runs": runs, "median_per_cpu_s": median,
-            "over_limit": {k: v / limit for k, v in median.items() if k != "in-process limit"},
-            "threads": runs["in-process limit"][0]["threads"], "n_features": runs["in-process limit"][0]["n_features"]}
+    return {
+        "runs": runs,
+        "median_per_cpu_s": median,
+        "over_limit": {k: v / limit for k, v in median.items() if k != "in-process limit"},
+        "threads": runs["in-process limit"][0]["threads"],
+        "n_features": runs["in-process limit"][0]["n_features"],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunk", type=int, default=100)
-    parser.add_argument("--chunks-per-job", type=int, default=40,
-                        help="chunks one job computes (face_models.alexnet.chunks_per_job)")
+    parser.add_argument(
+        "--chunks-per-job", type=int, default=40, help="chunks one job computes (face_models.alexnet.chunks_per_job)"
+    )
     parser.add_argument("--batch-size", type=int, default=25)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--layer", default="conv5")
@@ -171,9 +225,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_alexnet_") as tmp_name:
         tmp = Path(tmp_name)
         t = throughput(args, tmp)
-        print(f"AlexNet {args.layer} ({t['n_features']} features), random weights; chunks of {args.chunk}, "
-              f"batches of {args.batch_size}, {t['threads']} torch threads, {args.repeats} alternating repeats; "
-              "images per CPU-second (every thread), median:")
+        print(
+            f"AlexNet {args.layer} ({t['n_features']} features), random weights; chunks of {args.chunk}, "
+            f"batches of {args.batch_size}, {t['threads']} torch threads, {args.repeats} alternating repeats; "
+            "images per CPU-second (every thread), median:"
+        )
         for name, rate in t["median_per_cpu_s"].items():
             ratio = f"  ({t['over_limit'][name]:.2f}x the limit)" if name in t["over_limit"] else ""
             print(f"  {name:22s} {rate:8.1f}{ratio}")
@@ -186,7 +242,7 @@ def main() -> None:
             mm = np.lib.format.open_memmap(files[total], mode="w+", dtype=np.uint8, shape=(total, 227, 227, 3))
             for s in range(0, total, args.chunk):
                 n = min(args.chunk, total - s)
-                mm[s:s + n] = rng.integers(0, 256, (n, 227, 227, 3), dtype=np.uint8)
+                mm[s : s + n] = rng.integers(0, 256, (n, 227, 227, 3), dtype=np.uint8)
             mm.flush()
             del mm
         start = {total: (total // args.chunk // 2) * args.chunk for total in files}  # a middle chunk
@@ -194,30 +250,47 @@ def main() -> None:
         big = 10 * args.chunk
         for _ in range(args.rss_repeats):  # alternating, so drifts hit both sizes alike
             for key, total, mode in (("small", args.chunk, "mmap"), ("big", big, "mmap")):
-                rss[key].append(run_child(script, files[total], start[total], start[total] + args.chunk,
-                                          tmp / "c.npy", mode, args))
+                rss[key].append(
+                    run_child(script, files[total], start[total], start[total] + args.chunk, tmp / "c.npy", mode, args)
+                )
         rss["model_only"].append(run_child(script, files[big], 0, 0, tmp / "m.npy", "model_only", args))
-        rss["naive"].append(run_child(script, files[big], start[big], start[big] + args.chunk, tmp / "n.npy",
-                                      "naive", args))
+        rss["naive"].append(
+            run_child(script, files[big], start[big], start[big] + args.chunk, tmp / "n.npy", "naive", args)
+        )
 
         def show(values: list[float]) -> str:
             spread = f" (range {min(values):.1f}-{max(values):.1f})" if len(values) > 1 else ""
             return f"{statistics.median(values):8.1f} MiB{spread}"
 
         small_mib, big_mib = statistics.median(rss["small"]), statistics.median(rss["big"])
-        print(f"peak RSS of a chunk job ({args.chunk} images from a memory-mapped crops file), "
-              f"median of {args.rss_repeats} runs:")
+        print(
+            f"peak RSS of a chunk job ({args.chunk} images from a memory-mapped crops file), "
+            f"median of {args.rss_repeats} runs:"
+        )
         print(f"  file of {args.chunk:5d} images: {show(rss['small'])}")
         print(f"  file of {big:5d} images: {show(rss['big'])}")
-        print(f"  difference {big_mib - small_mib:+.1f} MiB ({100 * (big_mib - small_mib) / small_mib:+.1f}%); "
-              "target: equal within noise")
-        print(f"  for scale: the process with only the model built {show(rss['model_only'])}; a naive job "
-              f"reading the whole {big}-image file {show(rss['naive'])}")
-        path = write_result("alexnet_chunk", {
-            "chunk": args.chunk, "chunks_per_job": args.chunks_per_job, "batch_size": args.batch_size,
-            "repeats": args.repeats, "layer": args.layer, "throughput": t, "peak_rss_mib": rss,
-            "rss_median_mib": {k: statistics.median(v) for k, v in rss.items()},
-            "targets": {"job_over_limit": 0.85, "rss_big_over_small": 1.10}})
+        print(
+            f"  difference {big_mib - small_mib:+.1f} MiB ({100 * (big_mib - small_mib) / small_mib:+.1f}%); "
+            "target: equal within noise"
+        )
+        print(
+            f"  for scale: the process with only the model built {show(rss['model_only'])}; a naive job "
+            f"reading the whole {big}-image file {show(rss['naive'])}"
+        )
+        path = write_result(
+            "alexnet_chunk",
+            {
+                "chunk": args.chunk,
+                "chunks_per_job": args.chunks_per_job,
+                "batch_size": args.batch_size,
+                "repeats": args.repeats,
+                "layer": args.layer,
+                "throughput": t,
+                "peak_rss_mib": rss,
+                "rss_median_mib": {k: statistics.median(v) for k, v in rss.items()},
+                "targets": {"job_over_limit": 0.85, "rss_big_over_small": 1.10},
+            },
+        )
         print(f"wrote {path}")
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 from threadpoolctl import threadpool_limits
 
-from digitface.backprop.measure import fit_exponents, max_disagreement, medians, run_grid
 from benchmarks.results_io import write_result
+from digitface.backprop.measure import fit_exponents, max_disagreement, medians, run_grid
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -38,11 +38,22 @@ def main() -> None:
         rows = run_grid(grid, args.repeats)
     fits = fit_exponents(rows)
     for f in fits:
-        print(f"{f['method']:20s} {f['fit']:24s} {f['measured']:.2f} [{f['ci95'][0]:.2f}, {f['ci95'][1]:.2f}]"
-              f"  predicted {f['predicted']:.2f}")
-    path = write_result("backprop_cost", {"grid": grid, "repeats": args.repeats, "unit": "CPU seconds, one thread",
-                                          "agreement": {**agreement, "max_rel_diff": disagreement},
-                                          "timings": rows, "points": medians(rows), "fits": fits})
+        print(
+            f"{f['method']:20s} {f['fit']:24s} {f['measured']:.2f} [{f['ci95'][0]:.2f}, {f['ci95'][1]:.2f}]"
+            f"  predicted {f['predicted']:.2f}"
+        )
+    path = write_result(
+        "backprop_cost",
+        {
+            "grid": grid,
+            "repeats": args.repeats,
+            "unit": "CPU seconds, one thread",
+            "agreement": {**agreement, "max_rel_diff": disagreement},
+            "timings": rows,
+            "points": medians(rows),
+            "fits": fits,
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -64,13 +64,19 @@ def fault_routes(dead: list[str], n_urls: int, rng: random.Random) -> tuple[dict
     start = 0
     for kind, share in FAULTS.items():
         count = round(share * n_urls)
-        kinds.update({u: kind for u in order[start:start + count]})
+        kinds.update({u: kind for u in order[start : start + count]})
         start += count
     kinds.update({u: "404" for u in order[start:]})
     page = b"<!DOCTYPE html><html><body><h1>Image not found</h1>" + b"<p>x</p>" * 200 + b"</body></html>"
-    routes = {"hang": Route("hang"), "trickle": Route("trickle", length=400, interval=0.25),
-              "reset": Route("raw", b""), "html": Route("body", page), "empty": Route("body", b""),
-              "loop": Route("redirect"), "404": Route("body", b"not found", status=404)}
+    routes = {
+        "hang": Route("hang"),
+        "trickle": Route("trickle", length=400, interval=0.25),
+        "reset": Route("raw", b""),
+        "html": Route("body", page),
+        "empty": Route("body", b""),
+        "loop": Route("redirect"),
+        "404": Route("body", b"not found", status=404),
+    }
     return {u: routes[k] for u, k in kinds.items()}, kinds
 
 
@@ -78,27 +84,45 @@ def percentiles(values: list[float]) -> dict:
     if not values:
         return {}
     q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else [values[0]] * 99
-    return {"n": len(values), "median": statistics.median(values), "p90": q[89], "p99": q[98],
-            "max": max(values), "sum": sum(values)}
+    return {
+        "n": len(values),
+        "median": statistics.median(values),
+        "p90": q[89],
+        "p99": q[98],
+        "max": max(values),
+        "sum": sum(values),
+    }
 
 
 def run_ours(rows, workdir: Path, timeout: float) -> dict:
-    settings = FetchSettings(workers=32, per_host=32, connect_timeout=timeout, read_timeout=timeout,
-                             total_timeout=timeout, retries=2, progress_interval=30)
+    settings = FetchSettings(
+        workers=32,
+        per_host=32,
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        total_timeout=timeout,
+        retries=2,
+        progress_interval=30,
+    )
     start = time.monotonic()
     records = download_actor(rows, workdir / "store", workdir / "journal.jsonl", settings)
     wall = time.monotonic() - start
     journal = [json.loads(line) for line in (workdir / "journal.jsonl").read_text().splitlines() if line]
     verified = sorted({r.row.sha256 for r in records if r.body})
-    return {"wall_s": wall, "verified": verified, "requests": len(journal),
-            "per_url_s": percentiles([e["seconds"] for e in journal]),
-            "outcomes": dict(Counter(r.download.split(":")[0] for r in records)),
-            "settings": {"workers": settings.workers, "total_timeout": timeout, "retries": settings.retries}}
+    return {
+        "wall_s": wall,
+        "verified": verified,
+        "requests": len(journal),
+        "per_url_s": percentiles([e["seconds"] for e in journal]),
+        "outcomes": dict(Counter(r.download.split(":")[0] for r in records)),
+        "settings": {"workers": settings.workers, "total_timeout": timeout, "retries": settings.retries},
+    }
 
 
 def _course_fetch(url: str, dest: Path, timeout: float) -> None:
     """The handout's ``timeout(testfile.retrieve, (url, dest), {}, 30)``: errors swallowed,
     the thread left behind when the join times out."""
+
     def run() -> None:
         try:
             urllib.request.urlretrieve(url, dest)
@@ -126,8 +150,13 @@ def run_course(rows, workdir: Path, timeout: float) -> dict:
         dest = folder / f"{i}.img"
         if dest.exists() and hashlib.sha256(dest.read_bytes()).hexdigest() == row.sha256:
             verified.add(row.sha256)
-    return {"wall_s": wall, "verified": sorted(verified), "requests": len(rows), "per_url_s": percentiles(seconds),
-            "settings": {"join_timeout": timeout, "sequential": True, "retries": 0}}
+    return {
+        "wall_s": wall,
+        "verified": sorted(verified),
+        "requests": len(rows),
+        "per_url_s": percentiles(seconds),
+        "settings": {"join_timeout": timeout, "sequential": True, "retries": 0},
+    }
 
 
 def run_img2dataset(rows, workdir: Path, timeout: float, command: str) -> dict:
@@ -137,12 +166,39 @@ def run_img2dataset(rows, workdir: Path, timeout: float, command: str) -> dict:
         writer.writerow(["url", "sha256"])
         writer.writerows([r.url, r.sha256] for r in rows)
     out = workdir / "i2d"
-    args = [command, "--url_list", str(table), "--input_format", "tsv", "--url_col", "url",
-            "--output_format", "files", "--output_folder", str(out), "--processes_count", "2",
-            "--number_sample_per_shard", str(-(-len(rows) // 2)),  # two shards: both processes work
-            "--thread_count", "16", "--timeout", str(timeout), "--retries", "2", "--resize_mode", "no",
-            "--compute_hash", "sha256", "--verify_hash", '["sha256","sha256"]',
-            "--disable_all_reencoding", "True", "--enable_wandb", "False"]
+    args = [
+        command,
+        "--url_list",
+        str(table),
+        "--input_format",
+        "tsv",
+        "--url_col",
+        "url",
+        "--output_format",
+        "files",
+        "--output_folder",
+        str(out),
+        "--processes_count",
+        "2",
+        "--number_sample_per_shard",
+        str(-(-len(rows) // 2)),  # two shards: both processes work
+        "--thread_count",
+        "16",
+        "--timeout",
+        str(timeout),
+        "--retries",
+        "2",
+        "--resize_mode",
+        "no",
+        "--compute_hash",
+        "sha256",
+        "--verify_hash",
+        '["sha256","sha256"]',
+        "--disable_all_reencoding",
+        "True",
+        "--enable_wandb",
+        "False",
+    ]
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     start = time.monotonic()
     proc = subprocess.run(args, capture_output=True, text=True, env=env)
@@ -157,8 +213,13 @@ def run_img2dataset(rows, workdir: Path, timeout: float, command: str) -> dict:
         statuses[info.get("status", "?")] += 1
         if info.get("status") == "success":
             verified.add(info["sha256"])
-    return {"wall_s": wall, "verified": sorted(verified), "requests": len(rows), "outcomes": dict(statuses),
-            "settings": {"processes": 2, "threads": 16, "timeout": timeout, "retries": 2}}
+    return {
+        "wall_s": wall,
+        "verified": sorted(verified),
+        "requests": len(rows),
+        "outcomes": dict(statuses),
+        "settings": {"processes": 2, "threads": 16, "timeout": timeout, "retries": 2},
+    }
 
 
 def main() -> None:
@@ -186,8 +247,10 @@ def main() -> None:
     contenders = {}
     with LoopbackServer(hang_seconds=120) as server, tempfile.TemporaryDirectory() as tmp:
         rows = serve_replica(server, replica, routes, refused=set(), delay=args.latency, flaky=flaky)
-        print(f"{len(rows)} rows, {len(urls)} distinct URLs, {repeated} rows repeat a checksum; faults {mix}; "
-              f"latency {args.latency * 1000:.0f} ms; every contender bounded at {args.timeout:g} s per URL")
+        print(
+            f"{len(rows)} rows, {len(urls)} distinct URLs, {repeated} rows repeat a checksum; faults {mix}; "
+            f"latency {args.latency * 1000:.0f} ms; every contender bounded at {args.timeout:g} s per URL"
+        )
         runs = [("ours", lambda d: run_ours(rows, d, args.timeout))]
         if "img2dataset" not in args.skip:
             runs.append(("img2dataset", lambda d: run_img2dataset(rows, d, args.timeout, args.img2dataset)))
@@ -200,8 +263,10 @@ def main() -> None:
             result = run(workdir)
             result["server_requests"] = sum(server.hits.values())
             contenders[name] = result
-            print(f"{name:12s} {result['wall_s']:8.1f} s  {len(result['verified'])} images verified, "
-                  f"{result['server_requests']} requests")
+            print(
+                f"{name:12s} {result['wall_s']:8.1f} s  {len(result['verified'])} images verified, "
+                f"{result['server_requests']} requests"
+            )
 
     ours = contenders["ours"]
     ratios = {f"{name}_over_ours": c["wall_s"] / ours["wall_s"] for name, c in contenders.items() if name != "ours"}
@@ -210,11 +275,22 @@ def main() -> None:
     for key, value in ratios.items():
         print(f"{key}: {value:.1f}x")
     print(f"same verified set as ours: {same}; a subset of ours: {subset}")
-    path = write_result("download", {
-        "urls": len(urls), "rows": len(rows), "rows_repeating_a_checksum": repeated, "faults": mix,
-        "latency_s": args.latency, "timeout_s": args.timeout, "contenders": contenders, "ratios": ratios,
-        "same_verified_set": same, "verified_subset_of_ours": subset,
-        "targets": {"course_over_ours": 20, "img2dataset_over_ours": 5}})
+    path = write_result(
+        "download",
+        {
+            "urls": len(urls),
+            "rows": len(rows),
+            "rows_repeating_a_checksum": repeated,
+            "faults": mix,
+            "latency_s": args.latency,
+            "timeout_s": args.timeout,
+            "contenders": contenders,
+            "ratios": ratios,
+            "same_verified_set": same,
+            "verified_subset_of_ours": subset,
+            "targets": {"course_over_ours": 20, "img2dataset_over_ours": 5},
+        },
+    )
     print(f"wrote {path}")
 
 

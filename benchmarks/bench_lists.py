@@ -31,8 +31,16 @@ def main() -> None:
     assert len(rows) == 107_000 and not rejects
     median = statistics.median(seconds)
     print(f"107,000 rows: {median:.2f} s median of {args.repeats} ({len(rows) / median:,.0f} rows/s)")
-    path = write_result("lists", {"rows": len(rows), "identities": 530, "repeats": args.repeats,
-                                  "seconds": seconds, "rows_per_s": len(rows) / median})
+    path = write_result(
+        "lists",
+        {
+            "rows": len(rows),
+            "identities": 530,
+            "repeats": args.repeats,
+            "seconds": seconds,
+            "rows_per_s": len(rows) / median,
+        },
+    )
     print(f"wrote {path}")
 
 

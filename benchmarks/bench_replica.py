@@ -38,8 +38,14 @@ RUN = "real2018"
 def _config(list_path: Path, seeds: list[int], standardize: bool) -> dict:
     course = yaml.safe_load((REPO / "configs/facescrub-course.yaml").read_text())
     course["faces"]["lists"] = [{"name": "replica", "path": str(list_path)}]
-    course["faces"]["download"] = {"schemes": ["http"], "connect_timeout": 2, "read_timeout": 3, "total_timeout": 5,
-                                   "retries": 1, "backoff_factor": 0.01}
+    course["faces"]["download"] = {
+        "schemes": ["http"],
+        "connect_timeout": 2,
+        "read_timeout": 3,
+        "total_timeout": 5,
+        "retries": 1,
+        "backoff_factor": 0.01,
+    }
     models = course["face_models"]
     models["seeds"] = seeds
     models["split"] = {"too_few": "scale"}  # Peri Gilpin has 35 good images, fewer than 20 + 10 + 10
@@ -51,8 +57,9 @@ def _config(list_path: Path, seeds: list[int], standardize: bool) -> dict:
 def _run(workdir: Path, *args: str) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=workdir,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=workdir, capture_output=True, text=True
+    )
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode:
@@ -62,9 +69,13 @@ def _run(workdir: Path, *args: str) -> dict:
 
 def _summary(faces: Path, model: str) -> dict:
     summary = json.loads((faces / model / "summary.json").read_text())
-    return {"n": summary["n"], "chosen_epoch": summary["chosen_epoch"], "epochs_run": summary["epochs_run"],
-            "still_improving": summary["still_improving"],
-            **{split: summary[split]["accuracy"] for split in ("train", "validation", "test")}}
+    return {
+        "n": summary["n"],
+        "chosen_epoch": summary["chosen_epoch"],
+        "epochs_run": summary["epochs_run"],
+        "still_improving": summary["still_improving"],
+        **{split: summary[split]["accuracy"] for split in ("train", "validation", "test")},
+    }
 
 
 def main() -> None:
@@ -88,12 +99,18 @@ def main() -> None:
             with open(faces / "metrics.tsv", newline="") as fh:
                 table = list(csv.DictReader(fh, delimiter="\t"))
             key = "standardized" if standardize else "raw"
-            out["runs"][key] = {"cost": cost, "mlp": _summary(faces, "mlp"),
-                                "alexnet": _summary(faces, f"alexnet/{features}/mlp"), "table": table}
-            print(f"feature MLP on {key} features: pixels test {out['runs'][key]['mlp']['test']['mean']:.4f} "
-                  f"± {out['runs'][key]['mlp']['test']['sd']:.4f}; features test "
-                  f"{out['runs'][key]['alexnet']['test']['mean']:.4f} ± {out['runs'][key]['alexnet']['test']['sd']:.4f}"
-                  f" ({cost['wall_s']:.0f} s wall)")
+            out["runs"][key] = {
+                "cost": cost,
+                "mlp": _summary(faces, "mlp"),
+                "alexnet": _summary(faces, f"alexnet/{features}/mlp"),
+                "table": table,
+            }
+            print(
+                f"feature MLP on {key} features: pixels test {out['runs'][key]['mlp']['test']['mean']:.4f} "
+                f"± {out['runs'][key]['mlp']['test']['sd']:.4f}; features test "
+                f"{out['runs'][key]['alexnet']['test']['mean']:.4f} ± {out['runs'][key]['alexnet']['test']['sd']:.4f}"
+                f" ({cost['wall_s']:.0f} s wall)"
+            )
     print(f"wrote {write_result('replica', out)}")
 
 

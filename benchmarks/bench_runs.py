@@ -38,13 +38,19 @@ def timed(workdir: Path, *args: str) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"snakemake {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    return {"wall_s": round(wall, 2), "cpu_s": round((after.ru_utime - before.ru_utime)
-                                                     + (after.ru_stime - before.ru_stime), 2),
-            "nothing_to_do": "Nothing to be done" in proc.stdout + proc.stderr}
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 2),
+        "nothing_to_do": "Nothing to be done" in proc.stdout + proc.stderr,
+    }
 
 
 #: name -> (config file or None for config.yaml, run in a fresh copy?)
-RUNS = {"default": (None, True), "quick": ("configs/quick.yaml", True), "mnist-full": ("configs/mnist-full.yaml", False)}
+RUNS = {
+    "default": (None, True),
+    "quick": ("configs/quick.yaml", True),
+    "mnist-full": ("configs/mnist-full.yaml", False),
+}
 
 
 def run_config(base: Path, name: str, cores: int) -> dict:
@@ -59,8 +65,13 @@ def run_config(base: Path, name: str, cores: int) -> dict:
     first = timed(workdir, "--cores", str(cores), *extra)
     again = timed(workdir, "--cores", str(cores), *extra)
     run = "sample" if configfile is None else Path(configfile).stem
-    out = {"first_run": first, "rerun": again, "cores": cores, "configfile": configfile or "config.yaml",
-           "fresh_copy": fresh}
+    out = {
+        "first_run": first,
+        "rerun": again,
+        "cores": cores,
+        "configfile": configfile or "config.yaml",
+        "fresh_copy": fresh,
+    }
     summary = workdir / "results" / run / "metrics.tsv"
     if summary.exists():
         out["metrics"] = read_tsv(summary)
@@ -69,7 +80,9 @@ def run_config(base: Path, name: str, cores: int) -> dict:
         data = json.loads(path.read_text())
         if "chosen_iteration" in data and "settings" in data:
             chosen[str(path.relative_to(workdir / "results" / run).parent)] = [
-                data["chosen_iteration"], data["settings"]["iterations"]]
+                data["chosen_iteration"],
+                data["settings"]["iterations"],
+            ]
     out["chosen_iterations"] = chosen
     return out
 
@@ -82,8 +95,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.runs:
             r = run_config(Path(tmp), name, args.cores)
-            print(f"{name:10s} first run {r['first_run']['wall_s']:7.1f} s wall, {r['first_run']['cpu_s']:7.1f} "
-                  f"CPU-s; rerun {r['rerun']['wall_s']:.1f} s wall (nothing to do: {r['rerun']['nothing_to_do']})")
+            print(
+                f"{name:10s} first run {r['first_run']['wall_s']:7.1f} s wall, {r['first_run']['cpu_s']:7.1f} "
+                f"CPU-s; rerun {r['rerun']['wall_s']:.1f} s wall (nothing to do: {r['rerun']['nothing_to_do']})"
+            )
             targets = {"default": {"cpu_s": 300, "noop_rerun_wall_s": 3}, "quick": {"wall_s": 60}}.get(name, {})
             path = write_result(f"run_{name}", {"run": name, **r, "targets": targets})
             print(f"wrote {path}")

@@ -20,8 +20,8 @@ PNG encoding of one image, AlexNet's forward pass of a chunk (the job's threads)
 epoch of each MLP (one thread). The workflow's rate (work per CPU-second over all the stage's
 jobs, start-up included) goes beside the limit.
 
-Targets (per size): the run's wall time <= 60 min; extraction >= 0.5x its limit; cropping >= 0.7x; the run's CPU per face
-(jobs and Snakemake) <= 2x the sum of the stage limits per face; the download stage's span
+Targets (per size): the run's wall time <= 60 min; extraction >= 0.5x its limit; cropping >= 0.7x;
+the run's CPU per face (jobs and Snakemake) <= 2x the sum of the stage limits per face; the download stage's span
 <= 1.5x (the requests' service times / the concurrency the settings allow) + the longest
 timeout (downloading waits on the network: a request's service time is the web's latency, a
 hang's the read timeout, a trickle's the total cap); every job's peak RSS <= 2,500 MB.
@@ -61,22 +61,42 @@ FACE_MLP = {"batch_size": 250, "learning_rate": 1.0e-3, "epochs": 30, "patience"
 #: thousandths: at 150 identities raw features reached 34% validation accuracy after 8 epochs
 #: at a rate of 1e-3, standardized ones 55% at 1e-4; at 1e-3 standardized ones overshoot).
 FEATURE_MLP = {"batch_size": 250, "learning_rate": 2.0e-4, "epochs": 25, "patience": 3, "standardize": True}
-TARGETS = {"wall_min": 60, "extraction_over_limit": 0.5, "crop_over_limit": 0.7, "cpu_over_limits": 2.0,
-           "download_over_bound": 1.0, "peak_rss_mb": 2500}
-DOWNLOAD = {"schemes": ["http", "https"], "connect_timeout": 2, "read_timeout": 2, "total_timeout": 3,
-            "retries": 1, "backoff_factor": 0.05}
+TARGETS = {
+    "wall_min": 60,
+    "extraction_over_limit": 0.5,
+    "crop_over_limit": 0.7,
+    "cpu_over_limits": 2.0,
+    "download_over_bound": 1.0,
+    "peak_rss_mb": 2500,
+}
+DOWNLOAD = {
+    "schemes": ["http", "https"],
+    "connect_timeout": 2,
+    "read_timeout": 2,
+    "total_timeout": 3,
+    "retries": 1,
+    "backoff_factor": 0.05,
+}
 
 
 def _config(run: str, list_path: Path, names: list[str], actors_per_job: int) -> dict:
-    return {"run": run, "experiments": ["faces"],
-            "faces": {"lists": [{"name": "web", "path": str(list_path), "synthetic": True}], "actors": names,
-                      "actors_per_job": actors_per_job, "download": DOWNLOAD},
-            "face_models": {"seeds": SEEDS,
-                            "split": {"test_per_actor": 10, "validation_per_actor": 5, "min_train_per_actor": 10,
-                                      "too_few": "scale"},
-                            "mlp": FACE_MLP,
-                            "hidden_units": {"actors": [{"actor": names[0]}, {"actor": names[1]}]},
-                            "alexnet": {"dtype": "float16", "mlp": FEATURE_MLP}}}
+    return {
+        "run": run,
+        "experiments": ["faces"],
+        "faces": {
+            "lists": [{"name": "web", "path": str(list_path), "synthetic": True}],
+            "actors": names,
+            "actors_per_job": actors_per_job,
+            "download": DOWNLOAD,
+        },
+        "face_models": {
+            "seeds": SEEDS,
+            "split": {"test_per_actor": 10, "validation_per_actor": 5, "min_train_per_actor": 10, "too_few": "scale"},
+            "mlp": FACE_MLP,
+            "hidden_units": {"actors": [{"actor": names[0]}, {"actor": names[1]}]},
+            "alexnet": {"dtype": "float16", "mlp": FEATURE_MLP},
+        },
+    }
 
 
 # ------------------------------------------------------------------------------ the run
@@ -110,8 +130,14 @@ def _jobs(log_dir: Path) -> dict[str, list[dict]]:
         usage, stamps = read_usage(text), _STAMP.findall(text)
         if usage and stamps:
             jobs[path.relative_to(log_dir).parts[0]].append(
-                {"cpu_s": usage[-1][1], "peak_rss_mb": max(mb for mb, _ in usage),
-                 "start": _stamp(stamps[0]), "end": _stamp(stamps[-1]), "log": str(path.relative_to(log_dir))})
+                {
+                    "cpu_s": usage[-1][1],
+                    "peak_rss_mb": max(mb for mb, _ in usage),
+                    "start": _stamp(stamps[0]),
+                    "end": _stamp(stamps[-1]),
+                    "log": str(path.relative_to(log_dir)),
+                }
+            )
     return jobs
 
 
@@ -120,13 +146,19 @@ def _stages(run_dir: Path) -> dict[str, dict]:
     wall: dict[str, float] = defaultdict(float)
     for path in (run_dir / "benchmarks").rglob("*.tsv"):
         with open(path) as fh:
-            wall[path.relative_to(run_dir / "benchmarks").parts[0]] += float(next(csv.DictReader(fh, delimiter="\t"))["s"])
+            wall[path.relative_to(run_dir / "benchmarks").parts[0]] += float(
+                next(csv.DictReader(fh, delimiter="\t"))["s"]
+            )
     stages = {}
     for rule, jobs in _jobs(run_dir / "logs").items():
-        stages[rule] = {"jobs": len(jobs), "cpu_s": sum(j["cpu_s"] for j in jobs),
-                        "peak_rss_mb": max(j["peak_rss_mb"] for j in jobs), "wall_s": wall.get(rule, 0.0),
-                        "span_s": max(j["end"] for j in jobs) - min(j["start"] for j in jobs),
-                        "largest_job": max(jobs, key=lambda j: j["peak_rss_mb"])["log"]}
+        stages[rule] = {
+            "jobs": len(jobs),
+            "cpu_s": sum(j["cpu_s"] for j in jobs),
+            "peak_rss_mb": max(j["peak_rss_mb"] for j in jobs),
+            "wall_s": wall.get(rule, 0.0),
+            "span_s": max(j["end"] for j in jobs) - min(j["start"] for j in jobs),
+            "largest_job": max(jobs, key=lambda j: j["peak_rss_mb"])["log"],
+        }
     return stages
 
 
@@ -146,21 +178,34 @@ def _work(run_dir: Path, requests: int) -> dict:
     faces = run_dir / "faces"
     downloaded = _manifest_rows(faces / "download")
     final = _manifest_rows(faces / "manifests")
-    extracted = sum(int(m.group(2)) for p in (run_dir / "logs" / "extract_alexnet_chunks").rglob("*.log")
-                    for m in _COMPUTED.finditer(p.read_text()))
+    extracted = sum(
+        int(m.group(2))
+        for p in (run_dir / "logs" / "extract_alexnet_chunks").rglob("*.log")
+        for m in _COMPUTED.finditer(p.read_text())
+    )
     training = {}
-    for rule, pattern in (("train_face_mlp", "mlp/seed_*/metrics.json"),
-                          ("train_alexnet_mlp", "alexnet/*/mlp/seed_*/metrics.json")):
+    for rule, pattern in (
+        ("train_face_mlp", "mlp/seed_*/metrics.json"),
+        ("train_alexnet_mlp", "alexnet/*/mlp/seed_*/metrics.json"),
+    ):
         runs = [json.loads(p.read_text()) for p in sorted(faces.glob(pattern))]
-        training[rule] = {"face_epochs": sum(r["n"]["train"] * r["epochs_run"] for r in runs),
-                          "seeds": [{k: r[k] for k in ("seed", "chosen_epoch", "epochs_run", "still_improving",
-                                                       "seconds", "n")}
-                                    | {split: r["metrics"][split]["accuracy"] for split in ("validation", "test")}
-                                    for r in runs]}
-    return {"rows": len(downloaded), "requests": requests,
-            "decoded": sum(1 for r in downloaded if r["body"]),
-            "cropped_faces": sum(1 for r in final if r["crop"]),
-            "actors": len({r["name"] for r in final}), "extracted": extracted, "training": training}
+        training[rule] = {
+            "face_epochs": sum(r["n"]["train"] * r["epochs_run"] for r in runs),
+            "seeds": [
+                {k: r[k] for k in ("seed", "chosen_epoch", "epochs_run", "still_improving", "seconds", "n")}
+                | {split: r["metrics"][split]["accuracy"] for split in ("validation", "test")}
+                for r in runs
+            ],
+        }
+    return {
+        "rows": len(downloaded),
+        "requests": requests,
+        "decoded": sum(1 for r in downloaded if r["body"]),
+        "cropped_faces": sum(1 for r in final if r["crop"]),
+        "actors": len({r["name"] for r in final}),
+        "extracted": extracted,
+        "training": training,
+    }
 
 
 # ------------------------------------------------------------------------ the limits
@@ -191,8 +236,11 @@ def crop_limit(records: list, store: dict[str, Path], settings: dict) -> dict:
     from digitface.faces.crop import CropSettings, crop_face, crop_tag, encode_crops
     from digitface.faces.lists import ListRow
 
-    crop = CropSettings(sizes=tuple(settings["sizes"]), min_bbox_fraction=settings["min_bbox_fraction"],
-                        max_pixels=settings["max_pixels"])
+    crop = CropSettings(
+        sizes=tuple(settings["sizes"]),
+        min_bbox_fraction=settings["min_bbox_fraction"],
+        max_pixels=settings["max_pixels"],
+    )
     bodies = []
     for r in records:
         box = tuple(int(v) for v in r["bbox"].split(","))
@@ -222,8 +270,14 @@ def extraction_limit(crops: np.ndarray, settings: dict, threads: int) -> dict:
     for _ in iter_features(crops, model, settings["preprocess"], settings["batch_size"]):
         pass
     cpu, wall = _cpu() - cpu, time.perf_counter() - wall
-    return {"unit": "image", "work": len(crops), "cpu_s": cpu, "wall_s": wall, "threads": threads,
-            "per_cpu_s": len(crops) / cpu}
+    return {
+        "unit": "image",
+        "work": len(crops),
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "threads": threads,
+        "per_cpu_s": len(crops) / cpu,
+    }
 
 
 def epoch_limit(sets: dict, settings: dict) -> dict:
@@ -267,7 +321,7 @@ def limits(run_dir: Path, web: WebProcess, web_rows: list, config: dict, tmp: Pa
 
     index = read_index(faces / "split.tsv")
     first = sorted((faces / "arrays").glob("*_227.npy"))[0]
-    crops = np.ascontiguousarray(np.load(first, mmap_mode="r")[:config["face_models"]["alexnet"]["chunk_size"]])
+    crops = np.ascontiguousarray(np.load(first, mmap_mode="r")[: config["face_models"]["alexnet"]["chunk_size"]])
     out["extraction"] = extraction_limit(crops, extraction_settings(config), threads=2)
 
     batches = sorted({r.array for r in index})
@@ -296,42 +350,71 @@ def with_defaults(config: dict) -> dict:
 
 
 #: Each stage's rule and how its work is counted.
-STAGES = {"download": "download_actor", "crop": "crop_actor", "extraction": "extract_alexnet_chunks",
-          "train_face_mlp": "train_face_mlp", "train_alexnet_mlp": "train_alexnet_mlp"}
+STAGES = {
+    "download": "download_actor",
+    "crop": "crop_actor",
+    "extraction": "extract_alexnet_chunks",
+    "train_face_mlp": "train_face_mlp",
+    "train_alexnet_mlp": "train_alexnet_mlp",
+}
 
 
-def compare(stages: dict, work: dict, measured: dict, web_rows: list, config: dict, spec: WebSpec,
-            downloads: int) -> dict:
+def compare(
+    stages: dict, work: dict, measured: dict, web_rows: list, config: dict, spec: WebSpec, downloads: int
+) -> dict:
     """Each stage's workflow rate beside its limit, and the download stage's span beside its
     bound (``downloads``: download jobs at once, the workflow profile's resource)."""
-    units = {"download": work["requests"], "crop": work["decoded"], "extraction": work["extracted"],
-             "train_face_mlp": work["training"]["train_face_mlp"]["face_epochs"],
-             "train_alexnet_mlp": work["training"]["train_alexnet_mlp"]["face_epochs"]}
+    units = {
+        "download": work["requests"],
+        "crop": work["decoded"],
+        "extraction": work["extracted"],
+        "train_face_mlp": work["training"]["train_face_mlp"]["face_epochs"],
+        "train_alexnet_mlp": work["training"]["train_alexnet_mlp"]["face_epochs"],
+    }
     rates = {}
     for stage, rule in STAGES.items():
         cpu = stages[rule]["cpu_s"]
-        rates[stage] = {"work": units[stage], "workflow_per_cpu_s": units[stage] / cpu,
-                        "limit_per_cpu_s": measured[stage]["per_cpu_s"],
-                        "ratio": units[stage] / cpu / measured[stage]["per_cpu_s"],
-                        "cpu_at_limit_s": units[stage] / measured[stage]["per_cpu_s"]}
+        rates[stage] = {
+            "work": units[stage],
+            "workflow_per_cpu_s": units[stage] / cpu,
+            "limit_per_cpu_s": measured[stage]["per_cpu_s"],
+            "ratio": units[stage] / cpu / measured[stage]["per_cpu_s"],
+            "cpu_at_limit_s": units[stage] / measured[stage]["per_cpu_s"],
+        }
     download = config["faces"]["download"]
     kinds = defaultdict(int)
     for r in web_rows:
         kinds[r.kind] += 1
-    waiting = kinds["hang"] * min(download["read_timeout"], download["total_timeout"]) \
+    waiting = (
+        kinds["hang"] * min(download["read_timeout"], download["total_timeout"])
         + kinds["trickle"] * download["total_timeout"]
+    )
     quick_requests = work["requests"] - kinds["hang"] - kinds["trickle"]
     concurrency = min(download["workers"] * downloads, download["per_host"] * spec.hosts)
     service = quick_requests * spec.latency + waiting
     bound = 1.5 * service / concurrency + download["total_timeout"]
-    rates["download"].update({"span_s": stages["download_actor"]["span_s"], "bound_s": bound,
-                              "service_s": service, "concurrency": concurrency,
-                              "span_over_bound": stages["download_actor"]["span_s"] / bound})
+    rates["download"].update(
+        {
+            "span_s": stages["download_actor"]["span_s"],
+            "bound_s": bound,
+            "service_s": service,
+            "concurrency": concurrency,
+            "span_over_bound": stages["download_actor"]["span_s"] / bound,
+        }
+    )
     return rates
 
 
-def measure(identities: int, rows: int, cores: int, base: Path, cache: Path, actors_per_job: int,
-            latency: float, keep: bool = False) -> dict:
+def measure(
+    identities: int,
+    rows: int,
+    cores: int,
+    base: Path,
+    cache: Path,
+    actors_per_job: int,
+    latency: float,
+    keep: bool = False,
+) -> dict:
     spec = WebSpec(identities=identities, rows_per_identity=rows, latency=latency)
     t0 = time.monotonic()
     web_rows, bodies = build(spec, cache=cache, workers=cores)
@@ -357,21 +440,36 @@ def measure(identities: int, rows: int, cores: int, base: Path, cache: Path, act
     faces = max(work["cropped_faces"], 1)
     at_limits = sum(r["cpu_at_limit_s"] for r in rates.values())
     disk = sum(p.stat().st_size for p in run_dir.rglob("*") if p.is_file())
-    result = {"identities": identities, "rows": identities * rows, "latency_s": latency,
-              "good_rows": sum(r.kind == "ok" for r in web_rows), "web_build_s": build_s, "web_cpu_s": web_cpu,
-              **work, "actors_per_job": actors_per_job, "settings": {"mlp": FACE_MLP, "alexnet_mlp": FEATURE_MLP, "seeds": SEEDS},
-              "jobs": sum(s["jobs"] for s in stages.values()), "run": whole, "plan_s": plan["wall_s"],
-              "snakemake_share": whole["snakemake_own_cpu_s"] / whole["wall_s"],
-              "cpu_per_face_s": whole["cpu_s"] / faces, "limits_cpu_per_face_s": at_limits / faces,
-              "cpu_over_limits": whole["cpu_s"] / at_limits, "disk_mb": disk / 1e6,
-              "stages": stages, "limits": measured, "rates": rates}
+    result = {
+        "identities": identities,
+        "rows": identities * rows,
+        "latency_s": latency,
+        "good_rows": sum(r.kind == "ok" for r in web_rows),
+        "web_build_s": build_s,
+        "web_cpu_s": web_cpu,
+        **work,
+        "actors_per_job": actors_per_job,
+        "settings": {"mlp": FACE_MLP, "alexnet_mlp": FEATURE_MLP, "seeds": SEEDS},
+        "jobs": sum(s["jobs"] for s in stages.values()),
+        "run": whole,
+        "plan_s": plan["wall_s"],
+        "snakemake_share": whole["snakemake_own_cpu_s"] / whole["wall_s"],
+        "cpu_per_face_s": whole["cpu_s"] / faces,
+        "limits_cpu_per_face_s": at_limits / faces,
+        "cpu_over_limits": whole["cpu_s"] / at_limits,
+        "disk_mb": disk / 1e6,
+        "stages": stages,
+        "limits": measured,
+        "rates": rates,
+    }
     result["targets_met"] = {
         "wall_min": whole["wall_s"] / 60 <= TARGETS["wall_min"],
         "extraction_over_limit": rates["extraction"]["ratio"] >= TARGETS["extraction_over_limit"],
         "crop_over_limit": rates["crop"]["ratio"] >= TARGETS["crop_over_limit"],
         "cpu_over_limits": result["cpu_over_limits"] <= TARGETS["cpu_over_limits"],
         "download_over_bound": rates["download"]["span_over_bound"] <= TARGETS["download_over_bound"],
-        "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values()) <= TARGETS["peak_rss_mb"]}
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in stages.values()) <= TARGETS["peak_rss_mb"],
+    }
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
@@ -382,32 +480,62 @@ def main() -> None:
     parser.add_argument("--identities", type=int, nargs="+", default=[150, 530])
     parser.add_argument("--rows", type=int, default=200, help="list rows per identity (FaceScrub: ~200)")
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--actors-per-job", type=int, default=ACTORS_PER_JOB,
-                        help="identities per download and crop job (faces.actors_per_job)")
+    parser.add_argument(
+        "--actors-per-job",
+        type=int,
+        default=ACTORS_PER_JOB,
+        help="identities per download and crop job (faces.actors_per_job)",
+    )
     parser.add_argument("--latency", type=float, default=0.05, help="seconds before the web answers a request")
-    parser.add_argument("--photos", type=Path, help="keep the generated photographs here between runs "
-                        "(they depend only on the identity and row; default: a temporary folder)")
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        help="keep the generated photographs here between runs "
+        "(they depend only on the identity and row; default: a temporary folder)",
+    )
     parser.add_argument("--keep", type=Path, help="run in this folder and keep each run's workflow copy there")
     args = parser.parse_args()
     sizes = []
     with tempfile.TemporaryDirectory(prefix="bench_scale_") as tmp:
         base = args.keep or Path(tmp)
         for n in args.identities:
-            r = measure(n, args.rows, args.cores, base, args.photos or Path(tmp) / "photos",
-                        args.actors_per_job, args.latency, keep=args.keep is not None)
+            r = measure(
+                n,
+                args.rows,
+                args.cores,
+                base,
+                args.photos or Path(tmp) / "photos",
+                args.actors_per_job,
+                args.latency,
+                keep=args.keep is not None,
+            )
             sizes.append(r)
-            print(f"{n:4d} identities, {r['rows']:6d} rows, {r['cropped_faces']:5d} faces: "
-                  f"{r['run']['wall_s'] / 60:6.1f} min wall, {r['run']['cpu_s']:7.0f} CPU-s "
-                  f"({r['cpu_over_limits']:.2f}x the stage limits), Snakemake {100 * r['snakemake_share']:.1f}% "
-                  f"of wall, peak RSS {max(s['peak_rss_mb'] for s in r['stages'].values()):.0f} MB")
+            print(
+                f"{n:4d} identities, {r['rows']:6d} rows, {r['cropped_faces']:5d} faces: "
+                f"{r['run']['wall_s'] / 60:6.1f} min wall, {r['run']['cpu_s']:7.0f} CPU-s "
+                f"({r['cpu_over_limits']:.2f}x the stage limits), Snakemake {100 * r['snakemake_share']:.1f}% "
+                f"of wall, peak RSS {max(s['peak_rss_mb'] for s in r['stages'].values()):.0f} MB"
+            )
             for stage, rate in r["rates"].items():
-                print(f"      {stage:18s} {rate['workflow_per_cpu_s']:8.1f} per CPU-s, limit "
-                      f"{rate['limit_per_cpu_s']:8.1f} ({rate['ratio']:.2f}x)")
-            print(f"      download span {r['rates']['download']['span_s']:.0f} s, bound "
-                  f"{r['rates']['download']['bound_s']:.0f} s; targets met: {r['targets_met']}")
-    path = write_result("scale", {"rows_per_identity": args.rows, "cores": args.cores,
-                                  "actors_per_job": args.actors_per_job, "latency_s": args.latency,
-                                  "sizes": sizes, "targets": TARGETS})
+                print(
+                    f"      {stage:18s} {rate['workflow_per_cpu_s']:8.1f} per CPU-s, limit "
+                    f"{rate['limit_per_cpu_s']:8.1f} ({rate['ratio']:.2f}x)"
+                )
+            print(
+                f"      download span {r['rates']['download']['span_s']:.0f} s, bound "
+                f"{r['rates']['download']['bound_s']:.0f} s; targets met: {r['targets_met']}"
+            )
+    path = write_result(
+        "scale",
+        {
+            "rows_per_identity": args.rows,
+            "cores": args.cores,
+            "actors_per_job": args.actors_per_job,
+            "latency_s": args.latency,
+            "sizes": sizes,
+            "targets": TARGETS,
+        },
+    )
     print(f"wrote {path}")
 
 

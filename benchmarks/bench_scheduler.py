@@ -90,21 +90,34 @@ def main() -> None:
                 folder = _workflow(Path(tmp) / f"{name}{r}", args.jobs, args.seconds, one_timer=name == "workflow")
                 result = _run(folder, args.cores, profile=name != "defaults")
                 sides[name].append(result)
-                print(f"round {r + 1} {name:8s}: wall {result['wall_s']:6.1f} s, Snakemake CPU "
-                      f"{result['snakemake_cpu_s']:5.1f} s ({100 * result['cpu_per_wall_s']:.1f}% of wall)")
+                print(
+                    f"round {r + 1} {name:8s}: wall {result['wall_s']:6.1f} s, Snakemake CPU "
+                    f"{result['snakemake_cpu_s']:5.1f} s ({100 * result['cpu_per_wall_s']:.1f}% of wall)"
+                )
 
     def total(name: str, key: str) -> float:
         return sum(r[key] for r in sides[name])
 
     ratio = total("profile", "snakemake_cpu_s") / total("defaults", "snakemake_cpu_s")
     workflow_ratio = total("workflow", "snakemake_cpu_s") / total("defaults", "snakemake_cpu_s")
-    print(f"Snakemake's own CPU / with its defaults: as the workflow runs {workflow_ratio:.2f}, "
-          f"the profile alone {ratio:.2f}")
+    print(
+        f"Snakemake's own CPU / with its defaults: as the workflow runs {workflow_ratio:.2f}, "
+        f"the profile alone {ratio:.2f}"
+    )
     settings = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
-    path = write_result("scheduler", {
-        "jobs": args.jobs, "job_seconds": args.seconds, "cores": args.cores, "rounds": args.rounds,
-        "profile_settings": settings, "sides": sides, "cpu_ratio_profile_over_defaults": ratio,
-        "cpu_ratio_workflow_over_defaults": workflow_ratio})
+    path = write_result(
+        "scheduler",
+        {
+            "jobs": args.jobs,
+            "job_seconds": args.seconds,
+            "cores": args.cores,
+            "rounds": args.rounds,
+            "profile_settings": settings,
+            "sides": sides,
+            "cpu_ratio_profile_over_defaults": ratio,
+            "cpu_ratio_workflow_over_defaults": workflow_ratio,
+        },
+    )
     print(f"wrote {path}")
 
 

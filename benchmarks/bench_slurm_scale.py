@@ -30,22 +30,32 @@ from testkit.workflow import copy_workflow, snakemake, write_config
 def products(run_dir: Path) -> dict[str, bytes]:
     """The data products to compare: manifests, crop arrays, the index, the data summary."""
     faces = run_dir / "faces"
-    files = [*sorted((faces / "manifests").glob("*.tsv")), *sorted((faces / "arrays").glob("*.npy")),
-             faces / "split.tsv", faces / "summary.tsv"]
+    files = [
+        *sorted((faces / "manifests").glob("*.tsv")),
+        *sorted((faces / "arrays").glob("*.npy")),
+        faces / "split.tsv",
+        faces / "summary.tsv",
+    ]
     return {str(p.relative_to(run_dir)): p.read_bytes() for p in files}
 
 
 def metrics(run_dir: Path) -> dict:
-    return {str(p.relative_to(run_dir)): json.loads(p.read_text())["metrics"]
-            for p in sorted((run_dir / "faces").rglob("seed_*/metrics.json"))}
+    return {
+        str(p.relative_to(run_dir)): json.loads(p.read_text())["metrics"]
+        for p in sorted((run_dir / "faces").rglob("seed_*/metrics.json"))
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--identities", type=int, default=50)
     parser.add_argument("--rows", type=int, default=100)
-    parser.add_argument("--actors-per-job", type=int, default=ACTORS_PER_JOB,
-                        help="faces.actors_per_job of both runs (bench_scale's default)")
+    parser.add_argument(
+        "--actors-per-job",
+        type=int,
+        default=ACTORS_PER_JOB,
+        help="faces.actors_per_job of both runs (bench_scale's default)",
+    )
     parser.add_argument("--photos", type=Path, help="reuse the photographs bench_scale kept (--photos)")
     args = parser.parse_args()
     why = available()
@@ -65,9 +75,20 @@ def main() -> None:
                 (workdir / "facescrub_web.txt").write_text(web.list_text())
                 settings = _config(run, workdir / "facescrub_web.txt", names, args.actors_per_job)
                 config = write_config(workdir / f"{run}.yaml", settings)
-                extra = [] if where == "local" else [
-                    "--profile", "profiles/slurm", "--default-resources", f"slurm_partition={PARTITION}",
-                    "mem_mb=1500", "runtime=60", "--slurm-init-seconds-before-status-checks", "8"]
+                extra = (
+                    []
+                    if where == "local"
+                    else [
+                        "--profile",
+                        "profiles/slurm",
+                        "--default-resources",
+                        f"slurm_partition={PARTITION}",
+                        "mem_mb=1500",
+                        "runtime=60",
+                        "--slurm-init-seconds-before-status-checks",
+                        "8",
+                    ]
+                )
                 if where == "slurm":
                     cluster.start()
                 try:
@@ -81,13 +102,23 @@ def main() -> None:
         local, remote = products(dirs["local"]), products(dirs["slurm"])
         differ = sorted(k for k in local if local[k] != remote.get(k))
         same_metrics = metrics(dirs["local"]) == metrics(dirs["slurm"])
-    print(f"{args.identities} identities: local {walls['local']:.0f} s, SLURM {walls['slurm']:.0f} s; "
-          f"{len(local)} data products compared, {len(differ)} differ; metrics equal: {same_metrics}")
-    path = write_result("slurm_scale", {
-        "identities": args.identities, "rows_per_identity": args.rows, "actors_per_job": args.actors_per_job,
-        "wall_s": walls,
-        "products_compared": sorted(local), "products_differing": differ, "metrics_equal": same_metrics,
-        "passed": not differ and same_metrics})
+    print(
+        f"{args.identities} identities: local {walls['local']:.0f} s, SLURM {walls['slurm']:.0f} s; "
+        f"{len(local)} data products compared, {len(differ)} differ; metrics equal: {same_metrics}"
+    )
+    path = write_result(
+        "slurm_scale",
+        {
+            "identities": args.identities,
+            "rows_per_identity": args.rows,
+            "actors_per_job": args.actors_per_job,
+            "wall_s": walls,
+            "products_compared": sorted(local),
+            "products_differing": differ,
+            "metrics_equal": same_metrics,
+            "passed": not differ and same_metrics,
+        },
+    )
     print(f"wrote {path}")
     sys.exit(0 if not differ and same_metrics else 1)
 

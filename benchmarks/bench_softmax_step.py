@@ -50,14 +50,16 @@ def load_images(mnist_dir: Path) -> tuple[np.ndarray, np.ndarray, str]:
         y = read_idx(mnist_dir / "train-labels-idx1-ubyte.gz")
         return x, y, f"MNIST training set from {mnist_dir}"
     rng = np.random.default_rng(0)
-    return (rng.integers(0, 256, (60000, 784), dtype=np.uint8), rng.integers(0, 10, 60000),
-            "random pixels (MNIST files not found)")
+    return (
+        rng.integers(0, 256, (60000, 784), dtype=np.uint8),
+        rng.integers(0, 10, 60000),
+        "random pixels (MNIST files not found)",
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist-dir", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared/data/mnist")
+    parser.add_argument("--mnist-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/mnist")
     parser.add_argument("--repeats", type=int, default=15, help="steps timed back to back per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds in which the variants take turns")
     args = parser.parse_args()
@@ -78,25 +80,39 @@ def main() -> None:
     W64, b64 = W.astype(np.float64), b.astype(np.float64)[:, None]
     y_cols = np.eye(10)[labels].T
 
-    t = block_times({
-        "ours": lambda: step(W, b),
-        "gemm": gemm_pair,
-        "seed": lambda: softmax.seed_gradients(x64_cols, W64, b64, y_cols),
-    }, args.repeats, args.rounds)
+    t = block_times(
+        {
+            "ours": lambda: step(W, b),
+            "gemm": gemm_pair,
+            "seed": lambda: softmax.seed_gradients(x64_cols, W64, b64, y_cols),
+        },
+        args.repeats,
+        args.rounds,
+    )
     t_ours, t_gemm, t_seed = (statistics.median(t[k]) for k in ("ours", "gemm", "seed"))
     print(f"data: {what}; {x.shape[0]} images; numpy {np.__version__}; python {sys.version.split()[0]}")
-    print(f"ours  (SoftmaxStep, float32)         {1e3 * t_ours:8.2f} ms"
-          f"  (blocks touch {100 * step.columns_touched:.0f}% of the pixel columns)")
+    print(
+        f"ours  (SoftmaxStep, float32)         {1e3 * t_ours:8.2f} ms"
+        f"  (blocks touch {100 * step.columns_touched:.0f}% of the pixel columns)"
+    )
     print(f"gemm  (X·W and Xᵀ·G only)            {1e3 * t_gemm:8.2f} ms")
     print(f"seed  (float64, 784×N, forward ×2)   {1e3 * t_seed:8.2f} ms")
     print(f"ours / gemm = {t_ours / t_gemm:.2f}  (target <= 1.3)")
     print(f"seed / ours = {t_seed / t_ours:.1f}  (target >= 3)")
-    path = write_result("softmax_step", {
-        "data": what, "images": int(x.shape[0]), "repeats": args.repeats, "rounds": args.rounds,
-        "columns_touched": step.columns_touched, "times_s": t,
-        "median_s": {"ours": t_ours, "gemm": t_gemm, "seed": t_seed},
-        "ratios": {"ours_over_gemm": t_ours / t_gemm, "seed_over_ours": t_seed / t_ours},
-        "targets": {"ours_over_gemm": 1.3, "seed_over_ours": 3}})
+    path = write_result(
+        "softmax_step",
+        {
+            "data": what,
+            "images": int(x.shape[0]),
+            "repeats": args.repeats,
+            "rounds": args.rounds,
+            "columns_touched": step.columns_touched,
+            "times_s": t,
+            "median_s": {"ours": t_ours, "gemm": t_gemm, "seed": t_seed},
+            "ratios": {"ours_over_gemm": t_ours / t_gemm, "seed_over_ours": t_seed / t_ours},
+            "targets": {"ours_over_gemm": 1.3, "seed_over_ours": 3},
+        },
+    )
     print(f"wrote {path}")
 
 

@@ -25,11 +25,16 @@ def source_commit(repo: Path = REPO) -> str:
     differ from it (a profile being tried, a script being edited made the result too); results
     the benchmarks have rewritten (benchmarks/results/) are their outputs, not such changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=repo, check=False).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                  ":(top,exclude)benchmarks/results"], capture_output=True,
-                                 text=True, cwd=repo, check=False).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=repo, check=False
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ":(top,exclude)benchmarks/results"],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            check=False,
+        ).stdout.strip()
     except OSError:
         return ""
     return commit + ("+uncommitted changes" if commit and changed else "")
@@ -37,17 +42,33 @@ def source_commit(repo: Path = REPO) -> str:
 
 def machine() -> dict:
     """The machine and software a result was measured with."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else ""
+    )
     versions = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0],
-            "versions": versions, "commit": source_commit(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "versions": versions,
+        "commit": source_commit(),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def write_result(name: str, payload: dict, folder: Path = RESULTS) -> Path:

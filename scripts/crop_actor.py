@@ -6,5 +6,13 @@ from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-crop_batch(params.names, params.stores, snakemake.input.manifest, params.crops, params.settings,
-           snakemake.output.manifest, snakemake.output.arrays, snakemake.threads)
+crop_batch(
+    params.names,
+    params.stores,
+    snakemake.input.manifest,
+    params.crops,
+    params.settings,
+    snakemake.output.manifest,
+    snakemake.output.arrays,
+    snakemake.threads,
+)

@@ -6,6 +6,17 @@ from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-plot_hidden_units(snakemake.input.index, params.batches, snakemake.input.crops, snakemake.input.model,
-                  snakemake.wildcards.actor, params.name, params.image_id, params.top, params.seed, params.data,
-                  snakemake.output.png, snakemake.output.stats)
+plot_hidden_units(
+    snakemake.input.index,
+    params.batches,
+    snakemake.input.crops,
+    snakemake.input.model,
+    snakemake.wildcards.actor,
+    params.name,
+    params.image_id,
+    params.top,
+    params.seed,
+    params.data,
+    snakemake.output.png,
+    snakemake.output.stats,
+)

@@ -4,5 +4,6 @@ from digitface.digits.figures import plot_learning_curves
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-plot_learning_curves(snakemake.input.history, snakemake.input.metrics, snakemake.params.data,
-                     snakemake.output.png, snakemake.output.svg)
+plot_learning_curves(
+    snakemake.input.history, snakemake.input.metrics, snakemake.params.data, snakemake.output.png, snakemake.output.svg
+)

@@ -5,5 +5,11 @@ from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-split_job(params.batches, snakemake.input.manifests, snakemake.input.crops, params.split, params.actors,
-          snakemake.output.index)
+split_job(
+    params.batches,
+    snakemake.input.manifests,
+    snakemake.input.crops,
+    params.split,
+    params.actors,
+    snakemake.output.index,
+)

@@ -4,5 +4,10 @@ from digitface.faces.seeds import write_seed_summary
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-write_seed_summary(snakemake.input.metrics, snakemake.input.histories, snakemake.output.summary,
-                   snakemake.output.png, snakemake.params.title)
+write_seed_summary(
+    snakemake.input.metrics,
+    snakemake.input.histories,
+    snakemake.output.summary,
+    snakemake.output.png,
+    snakemake.params.title,
+)

@@ -5,5 +5,12 @@ from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-write_summary_table({"mlp": snakemake.input.mlp, "alexnet": snakemake.input.alexnet}, snakemake.output.table,
-                    params.data, params.weights, params.alexnet, len(params.actors), params.not_comparable)
+write_summary_table(
+    {"mlp": snakemake.input.mlp, "alexnet": snakemake.input.alexnet},
+    snakemake.output.table,
+    params.data,
+    params.weights,
+    params.alexnet,
+    len(params.actors),
+    params.not_comparable,
+)

@@ -4,5 +4,12 @@ from digitface.faces.training import train_on_crops
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
-train_on_crops(snakemake.input.index, snakemake.params.batches, snakemake.input.crops, snakemake.params.settings,
-               snakemake.wildcards.seed, snakemake.threads, snakemake.output)
+train_on_crops(
+    snakemake.input.index,
+    snakemake.params.batches,
+    snakemake.input.crops,
+    snakemake.params.settings,
+    snakemake.wildcards.seed,
+    snakemake.threads,
+    snakemake.output,
+)

@@ -7,5 +7,14 @@ from digitface.logs import log_to_file
 log_to_file(snakemake.log[0])
 params = snakemake.params
 out = snakemake.output
-train_softmax_job(snakemake.input.data, params.schedule, params.init, params.refit, snakemake.wildcards.optimizer,
-                  snakemake.threads, out.history, out.metrics, out.weights)
+train_softmax_job(
+    snakemake.input.data,
+    params.schedule,
+    params.init,
+    params.refit,
+    snakemake.wildcards.optimizer,
+    snakemake.threads,
+    out.history,
+    out.metrics,
+    out.weights,
+)

@@ -6,5 +6,12 @@ from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-reference_protocol_job(snakemake.input.data, params.schedule, params.init, params.iterations,
-                       snakemake.wildcards.optimizer, snakemake.threads, snakemake.output.metrics)
+reference_protocol_job(
+    snakemake.input.data,
+    params.schedule,
+    params.init,
+    params.iterations,
+    snakemake.wildcards.optimizer,
+    snakemake.threads,
+    snakemake.output.metrics,
+)

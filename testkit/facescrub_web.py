@@ -29,8 +29,18 @@ from testkit import synthetic_faces as synthetic
 from testkit.loopback import LoopbackServer, Route
 
 #: What the rows answer: the good share and the faults, as in the 2018 replica's mix.
-MIX = {"ok": 0.40, "404": 0.30, "5xx": 0.05, "reset": 0.05, "hang": 0.03, "trickle": 0.02, "html": 0.07,
-       "empty": 0.02, "loop": 0.02, "sha_mismatch": 0.04}
+MIX = {
+    "ok": 0.40,
+    "404": 0.30,
+    "5xx": 0.05,
+    "reset": 0.05,
+    "hang": 0.03,
+    "trickle": 0.02,
+    "html": 0.07,
+    "empty": 0.02,
+    "loop": 0.02,
+    "sha_mismatch": 0.04,
+}
 SEED = 20180301
 
 
@@ -152,8 +162,14 @@ def _route(r: WebRow, bodies: dict[str, bytes], latency: float) -> Route:
 class FacescrubWeb:
     """``hosts`` loopback servers answering every row of :func:`build`; a context manager."""
 
-    def __init__(self, spec: WebSpec, rows: list[WebRow], bodies: dict[str, bytes], lifetime: float = 7200,
-                 hang_seconds: float = 60) -> None:
+    def __init__(
+        self,
+        spec: WebSpec,
+        rows: list[WebRow],
+        bodies: dict[str, bytes],
+        lifetime: float = 7200,
+        hang_seconds: float = 60,
+    ) -> None:
         self.spec, self.rows = spec, rows
         self.servers = [LoopbackServer(hang_seconds=hang_seconds) for _ in range(spec.hosts)]
         self.ports = [s.port for s in self.servers]

@@ -155,7 +155,7 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
             elif kind == "stream":
                 self._head(200, None, {"Connection": "close"})
                 for start in range(0, len(route.body), 1 << 16):
-                    self.wfile.write(route.body[start:start + (1 << 16)])
+                    self.wfile.write(route.body[start : start + (1 << 16)])
                 self.close_connection = True
             elif kind == "large":
                 self._head(200, route.length)
@@ -164,12 +164,15 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 self._head(302, 0, {"Location": route.location})
             elif kind == "ranged":
                 asked = self.headers.get("Range", "")
-                start = int(asked[len("bytes="):-1]) if asked.startswith("bytes=") and asked.endswith("-") else 0
+                start = int(asked[len("bytes=") : -1]) if asked.startswith("bytes=") and asked.endswith("-") else 0
                 if start >= len(route.body) > 0:
                     self._head(416, 0, {"Content-Range": f"bytes */{len(route.body)}"})
                 elif start:
-                    self._head(206, len(route.body) - start,
-                               {"Content-Range": f"bytes {start}-{len(route.body) - 1}/{len(route.body)}"})
+                    self._head(
+                        206,
+                        len(route.body) - start,
+                        {"Content-Range": f"bytes {start}-{len(route.body) - 1}/{len(route.body)}"},
+                    )
                     self.wfile.write(route.body[start:])
                 else:
                     self._head(200, len(route.body), {"Accept-Ranges": "bytes"})
@@ -179,12 +182,12 @@ def _handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 for start in range(0, len(route.body), step):
                     if kind == "drip" and server.stopping.wait(route.interval):
                         break
-                    self.wfile.write(route.body[start:start + step])
+                    self.wfile.write(route.body[start : start + step])
                     self.wfile.flush()
                 self.close_connection = True
             elif kind == "truncated":
                 self._head(200, len(route.body), {"Connection": "close"})
-                self.wfile.write(route.body[:route.length])
+                self.wfile.write(route.body[: route.length])
                 self.wfile.flush()
                 self.close_connection = True
             else:
@@ -232,8 +235,14 @@ def load_replica(facescrub_dir: Path) -> Replica:
     return Replica(select_actors(rows, SIX), responses, rejects)
 
 
-def serve_replica(server: LoopbackServer, replica: Replica, dead: dict[str, Route], refused: set[str],
-                  delay: float = 0.0, flaky: set[str] = frozenset()) -> list[ListRow]:
+def serve_replica(
+    server: LoopbackServer,
+    replica: Replica,
+    dead: dict[str, Route],
+    refused: set[str],
+    delay: float = 0.0,
+    flaky: set[str] = frozenset(),
+) -> list[ListRow]:
     """Register every URL of ``replica`` on ``server``; returns the rows with rewritten URLs.
 
     Recorded responses answer their body (``flaky`` ones after one 500); ``dead`` maps the other
@@ -270,9 +279,18 @@ def wait_until(predicate, timeout: float, step: float = 0.02) -> bool:
 
 def fast_settings(**changes) -> FetchSettings:
     """Download settings with short timeouts, so failure paths cost fractions of a second."""
-    base = FetchSettings(workers=16, per_host=16, connect_timeout=0.5, read_timeout=0.5, total_timeout=1.0,
-                         max_bytes=4_000_000, retries=2, backoff_factor=0.01, max_redirects=3,
-                         progress_interval=0.0)
+    base = FetchSettings(
+        workers=16,
+        per_host=16,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        total_timeout=1.0,
+        max_bytes=4_000_000,
+        retries=2,
+        backoff_factor=0.01,
+        max_redirects=3,
+        progress_interval=0.0,
+    )
     return replace(base, **changes)
 
 
@@ -283,8 +301,17 @@ def png_bytes(size=(16, 12), color=(200, 30, 40), mode="RGB", fmt="PNG", **save)
     return buf.getvalue()
 
 
-def make_row(url: str, body: bytes, face_id: int, name: str = "Test Person", image_id: int | None = None,
-             bbox=(2, 2, 10, 10)) -> ListRow:
+def make_row(
+    url: str, body: bytes, face_id: int, name: str = "Test Person", image_id: int | None = None, bbox=(2, 2, 10, 10)
+) -> ListRow:
     """A list row describing ``body`` at ``url``."""
-    return ListRow(name, face_id if image_id is None else image_id, face_id, url, tuple(bbox),
-                   hashlib.sha256(body).hexdigest(), "test", face_id)
+    return ListRow(
+        name,
+        face_id if image_id is None else image_id,
+        face_id,
+        url,
+        tuple(bbox),
+        hashlib.sha256(body).hexdigest(),
+        "test",
+        face_id,
+    )

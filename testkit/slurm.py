@@ -25,7 +25,8 @@ def available() -> str | None:
     """None if a cluster can be started here, else why not."""
     missing = [c for c in ("slurmctld", "slurmd", "munged", "sbatch", "squeue") if not shutil.which(c)]
     if missing:
-        return f"needs SLURM and munge ({', '.join(missing)} not found: apt-get install slurmctld slurmd slurm-client munge)"
+        install = "apt-get install slurmctld slurmd slurm-client munge"
+        return f"needs SLURM and munge ({', '.join(missing)} not found: {install})"
     if os.geteuid() != 0:
         return "needs root to start slurmd and munged"
     if CONF.exists():
@@ -36,7 +37,9 @@ def available() -> str | None:
 def _conf(state: Path) -> str:
     host = socket.gethostname().split(".")[0]
     cpus = os.cpu_count() or 1
-    mem_mb = int(int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) / 1024 * 0.8)
+    mem_mb = int(
+        int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))) / 1024 * 0.8
+    )
     return f"""ClusterName=digitface
 SlurmctldHost={host}
 AuthType=auth/munge

@@ -33,17 +33,35 @@ IMAGE_DIR = "images"
 JPEG_QUALITY = 72
 SUPERSAMPLE = 2  # faces are drawn at 2x and downsampled: cheap anti-aliasing
 
-SKIN = [(255, 222, 196), (240, 195, 150), (224, 172, 105), (198, 134, 66),
-        (150, 95, 50), (96, 60, 36), (255, 205, 160), (210, 160, 120)]
-HAIR = [(25, 20, 18), (85, 55, 30), (150, 100, 50), (215, 180, 110),
-        (170, 65, 30), (130, 130, 135), (235, 230, 215), (60, 30, 20)]
+SKIN = [
+    (255, 222, 196),
+    (240, 195, 150),
+    (224, 172, 105),
+    (198, 134, 66),
+    (150, 95, 50),
+    (96, 60, 36),
+    (255, 205, 160),
+    (210, 160, 120),
+]
+HAIR = [
+    (25, 20, 18),
+    (85, 55, 30),
+    (150, 100, 50),
+    (215, 180, 110),
+    (170, 65, 30),
+    (130, 130, 135),
+    (235, 230, 215),
+    (60, 30, 20),
+]
 IRIS = [(70, 45, 20), (50, 100, 170), (60, 125, 70), (120, 100, 60), (90, 90, 100)]
 LIPS = [(200, 70, 70), (150, 50, 60), (225, 120, 110), (120, 40, 40), (190, 90, 120)]
 HAIR_STYLES = ("short", "long", "bald", "fringe", "bun", "spiky")
 # One irrational step per attribute: identity i sits at frac(offset + i * step) in each
 # attribute, a Kronecker sequence, so any number of identities is spread out in every attribute.
-_STEPS = np.sqrt(np.array([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61,
-                           67, 71], dtype=np.float64)) % 1.0
+_STEPS = (
+    np.sqrt(np.array([2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71], dtype=np.float64))
+    % 1.0
+)
 
 
 @dataclass(frozen=True)
@@ -142,16 +160,27 @@ def make_identity(seed: int, index: int) -> Identity:
     mole = (round(_between(0.25, 0.75, rng.random()), 3), round(_between(0.55, 0.8, rng.random()), 3))
     name = identity_name(index)
     return Identity(
-        index=index, name=name, slug=name.lower().replace(" ", "_"),
-        skin=_cycle(SKIN, index, offsets[0], 3), hair=_cycle(HAIR, index, offsets[1], 5),
-        iris=_cycle(IRIS, index, offsets[3], 2), hair_style=_cycle(HAIR_STYLES, index, offsets[4], 1),
-        face_w=_between(0.62, 0.9, u[5]), face_h=_between(0.84, 0.97, u[6]), jaw=float(u[7]),
-        eye_y=_between(0.4, 0.5, u[8]), eye_gap=_between(0.24, 0.4, u[9]),
-        eye_w=_between(0.08, 0.14, u[10]), brow_thick=_between(0.015, 0.05, u[11]),
-        brow_tilt=_between(-0.04, 0.04, u[12]), nose_len=_between(0.1, 0.2, u[13]),
-        nose_w=_between(0.06, 0.14, u[14]), mouth_w=_between(0.16, 0.36, u[15]),
+        index=index,
+        name=name,
+        slug=name.lower().replace(" ", "_"),
+        skin=_cycle(SKIN, index, offsets[0], 3),
+        hair=_cycle(HAIR, index, offsets[1], 5),
+        iris=_cycle(IRIS, index, offsets[3], 2),
+        hair_style=_cycle(HAIR_STYLES, index, offsets[4], 1),
+        face_w=_between(0.62, 0.9, u[5]),
+        face_h=_between(0.84, 0.97, u[6]),
+        jaw=float(u[7]),
+        eye_y=_between(0.4, 0.5, u[8]),
+        eye_gap=_between(0.24, 0.4, u[9]),
+        eye_w=_between(0.08, 0.14, u[10]),
+        brow_thick=_between(0.015, 0.05, u[11]),
+        brow_tilt=_between(-0.04, 0.04, u[12]),
+        nose_len=_between(0.1, 0.2, u[13]),
+        nose_w=_between(0.06, 0.14, u[14]),
+        mouth_w=_between(0.16, 0.36, u[15]),
         lip=_cycle(LIPS, index, offsets[2], 1),
-        glasses=bool(u[16] < 0.35), beard=bool(u[17] < 0.3),
+        glasses=bool(u[16] < 0.35),
+        beard=bool(u[17] < 0.3),
         mole=mole if u[18] < 0.4 else None,
     )
 
@@ -239,8 +268,9 @@ def _draw_eyes(draw, P, ident: Identity, yaw: float, openness: float, glance: fl
         draw.line([P(*inner), P(*outer)], fill=brow, width=width)
         if ident.glasses:
             g = ident.eye_w * 0.75
-            draw.rectangle([P(cx - g, y - g * 0.7), P(cx + g, y + g * 0.7)], outline=(30, 30, 30),
-                           width=max(1, width // 2))
+            draw.rectangle(
+                [P(cx - g, y - g * 0.7), P(cx + g, y + g * 0.7)], outline=(30, 30, 30), width=max(1, width // 2)
+            )
     if ident.glasses:
         lx = 0.5 - ident.eye_gap / 2 + ident.eye_w * 0.75 + yaw * 0.06
         rx = 0.5 + ident.eye_gap / 2 - ident.eye_w * 0.75 + yaw * 0.06
@@ -257,15 +287,23 @@ def _draw_lower_face(draw, P, ident: Identity, skin, yaw: float, smile: float) -
     if ident.beard:
         bottom = 0.5 + ident.face_h / 2 + 0.02
         half = ident.face_w / 2 * 0.9
-        draw.polygon([P(mid - half, mouth_y - 0.07), P(mid - half * 0.6, bottom - 0.02), P(mid, bottom + 0.02),
-                      P(mid + half * 0.6, bottom - 0.02), P(mid + half, mouth_y - 0.07),
-                      P(mid + ident.mouth_w / 2 + 0.03, mouth_y - 0.05),
-                      P(mid - ident.mouth_w / 2 - 0.03, mouth_y - 0.05)], fill=_scale_color(ident.hair, 90))
+        draw.polygon(
+            [
+                P(mid - half, mouth_y - 0.07),
+                P(mid - half * 0.6, bottom - 0.02),
+                P(mid, bottom + 0.02),
+                P(mid + half * 0.6, bottom - 0.02),
+                P(mid + half, mouth_y - 0.07),
+                P(mid + ident.mouth_w / 2 + 0.03, mouth_y - 0.05),
+                P(mid - ident.mouth_w / 2 - 0.03, mouth_y - 0.05),
+            ],
+            fill=_scale_color(ident.hair, 90),
+        )
     w = ident.mouth_w
-    draw.chord([P(mid - w / 2, mouth_y - 0.03 - smile), P(mid + w / 2, mouth_y + 0.03 + smile)], 0, 180,
-               fill=ident.lip)
-    draw.line([P(mid - w / 2, mouth_y), P(mid + w / 2, mouth_y)], fill=_scale_color(ident.lip, 60),
-              width=SUPERSAMPLE * 2)
+    draw.chord([P(mid - w / 2, mouth_y - 0.03 - smile), P(mid + w / 2, mouth_y + 0.03 + smile)], 0, 180, fill=ident.lip)
+    draw.line(
+        [P(mid - w / 2, mouth_y), P(mid + w / 2, mouth_y)], fill=_scale_color(ident.lip, 60), width=SUPERSAMPLE * 2
+    )
     if ident.mole is not None:
         mx, my = ident.mole
         draw.ellipse([P(mx - 0.015, my - 0.015), P(mx + 0.015, my + 0.015)], fill=(70, 45, 35))
@@ -309,7 +347,8 @@ def render_background(width: int, height: int, rng: np.random.Generator) -> Imag
     t = (t - t.min()) / max(t.max() - t.min(), 1.0)
     img = a * (1.0 - t[..., None]) + b * t[..., None]
     grid = Image.fromarray(rng.integers(0, 256, (6, 6), dtype=np.uint8), "L").resize(
-        (width, height), Image.Resampling.BILINEAR)
+        (width, height), Image.Resampling.BILINEAR
+    )
     img = img + (np.asarray(grid, dtype=np.float64)[..., None] - 128.0) * float(rng.uniform(0, 0.3))
     scene = Image.fromarray(np.clip(np.rint(img), 0, 255).astype(np.uint8), "RGB")
     draw = ImageDraw.Draw(scene)
@@ -378,8 +417,9 @@ def render_photo(seed: int, ident: Identity, index: int) -> Photo:
     return Photo(identity=ident, index=index, pixels=pixels, bbox=bbox, fmt=fmt)
 
 
-def _annotated_box(face: tuple[int, int, int], image_size: tuple[int, int],
-                   rng: np.random.Generator) -> tuple[int, int, int, int]:
+def _annotated_box(
+    face: tuple[int, int, int], image_size: tuple[int, int], rng: np.random.Generator
+) -> tuple[int, int, int, int]:
     """The square box an annotator would draw: the true face box, slightly off, kept in the image."""
     x1, y1, size = face
     width, height = image_size
@@ -411,9 +451,16 @@ def make_row(seed: int, ident: Identity, index: int, per_identity: int) -> Synth
     photo = render_photo(seed, ident, index)
     data = encode_photo(photo)
     serial = ident.index * per_identity + index
-    row = ListRow(name=ident.name, image_id=1 + serial, face_id=100001 + serial,
-                  url=f"{IMAGE_DIR}/{photo.filename}", bbox=photo.bbox,
-                  sha256=hashlib.sha256(data).hexdigest(), source=LIST_NAME, line=1 + serial)
+    row = ListRow(
+        name=ident.name,
+        image_id=1 + serial,
+        face_id=100001 + serial,
+        url=f"{IMAGE_DIR}/{photo.filename}",
+        bbox=photo.bbox,
+        sha256=hashlib.sha256(data).hexdigest(),
+        source=LIST_NAME,
+        line=1 + serial,
+    )
     return SyntheticRow(row, data, photo.fmt)
 
 

@@ -69,12 +69,14 @@ def write_config(path: Path, config: dict) -> Path:
     return path
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run Snakemake in ``workdir``; ``env`` adds to (or overrides) the environment."""
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True,
-                          env=None if env is None else {**os.environ, **env})
+    proc = subprocess.run(
+        cmd, cwd=workdir, capture_output=True, text=True, env=None if env is None else {**os.environ, **env}
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc
@@ -86,7 +88,7 @@ def planned_outputs(dry_run_output: str) -> set[str]:
     for line in dry_run_output.splitlines():
         line = line.strip()
         if line.startswith("output:"):
-            outputs.update(p.strip() for p in line[len("output:"):].split(","))
+            outputs.update(p.strip() for p in line[len("output:") :].split(","))
     return outputs
 
 
@@ -95,5 +97,8 @@ def feature_chunks(features: Path) -> dict[tuple[str, int], Path]:
     (``<features>/parts/*.tsv``) name them in the feature set's cache."""
     from digitface.atomic import read_tsv
 
-    return {(r["array"], int(r["part"])): features / "chunks" / r["file"]
-            for part in sorted((features / "parts").glob("part_*.tsv")) for r in read_tsv(part)}
+    return {
+        (r["array"], int(r["part"])): features / "chunks" / r["file"]
+        for part in sorted((features / "parts").glob("part_*.tsv"))
+        for r in read_tsv(part)
+    }

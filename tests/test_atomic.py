@@ -1,15 +1,3 @@
-from digitface.atomic import read_tsv, write_tsv
-
-
-def test_tables_read_back_as_written(tmp_path):
-    path = tmp_path / "out" / "table.tsv"
-    path.parent.mkdir()
-    write_tsv(path, ["name", "value", "note"], [["a", 1, "92.67% ± 0.5"], ["b", 2.5, ""]])
-    assert read_tsv(path) == [{"name": "a", "value": "1", "note": "92.67% ± 0.5"},
-                              {"name": "b", "value": "2.5", "note": ""}]
-    assert [p.name for p in path.parent.iterdir()] == ["table.tsv"]  # no temporary file left
-
-
 import os
 import subprocess
 import sys
@@ -18,7 +6,18 @@ import textwrap
 import numpy as np
 import pytest
 
-from digitface.atomic import DiskFullError, write_bytes
+from digitface.atomic import DiskFullError, read_tsv, write_bytes, write_tsv
+
+
+def test_tables_read_back_as_written(tmp_path):
+    path = tmp_path / "out" / "table.tsv"
+    path.parent.mkdir()
+    write_tsv(path, ["name", "value", "note"], [["a", 1, "92.67% ± 0.5"], ["b", 2.5, ""]])
+    assert read_tsv(path) == [
+        {"name": "a", "value": "1", "note": "92.67% ± 0.5"},
+        {"name": "b", "value": "2.5", "note": ""},
+    ]
+    assert [p.name for p in path.parent.iterdir()] == ["table.tsv"]  # no temporary file left
 
 
 @pytest.fixture
@@ -26,8 +25,9 @@ def full_disk(tmp_path):
     """A 256 KiB tmpfs, as a full disk looks to a job (needs root to mount; skipped otherwise)."""
     mount = tmp_path / "tiny-disk"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({proc.stderr.strip()})")
     try:
@@ -64,9 +64,8 @@ def test_a_full_disk_names_the_file_and_leaves_nothing(full_disk, kind):
 
 def test_the_download_journal_and_store_on_a_full_disk_fail_the_job_naming_the_file(full_disk, tmp_path):
     """A full disk is the job's fault, not a row's: the download stops with the file named."""
-    from testkit.loopback import LoopbackServer, Route, fast_settings, make_row
-
     from digitface.faces.download import download_actor
+    from testkit.loopback import LoopbackServer, Route, fast_settings, make_row
 
     body = os.urandom(400_000)  # an "image" larger than the disk
     with LoopbackServer() as server:
@@ -90,6 +89,8 @@ def test_a_file_size_limit_is_reported_the_same_way(tmp_path):
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode != 0
-    assert f"file too large for this system's limits while writing {dest}" in proc.stderr or \
-        f"no space left on device (a short write) while writing {dest}" in proc.stderr, proc.stderr
+    assert (
+        f"file too large for this system's limits while writing {dest}" in proc.stderr
+        or f"no space left on device (a short write) while writing {dest}" in proc.stderr
+    ), proc.stderr
     assert list(tmp_path.iterdir()) == []

@@ -32,17 +32,50 @@ def test_fits_recover_known_exponents_and_bracket_them():
     rows = []
     for repeat, noise in enumerate((1.0, 1.02, 0.98)):
         for K in (2, 4, 8, 16):
-            rows += [{"method": "paths", "vary": "K", "n_layers": 4, "width": K, "repeat": repeat, "seconds": 1e-6 * K**4 * noise},
-                     {"method": "backprop", "vary": "K", "n_layers": 4, "width": K, "repeat": repeat,
-                      "seconds": 3e-5 * K**2 * noise}]
+            rows += [
+                {
+                    "method": "paths",
+                    "vary": "K",
+                    "n_layers": 4,
+                    "width": K,
+                    "repeat": repeat,
+                    "seconds": 1e-6 * K**4 * noise,
+                },
+                {
+                    "method": "backprop",
+                    "vary": "K",
+                    "n_layers": 4,
+                    "width": K,
+                    "repeat": repeat,
+                    "seconds": 3e-5 * K**2 * noise,
+                },
+            ]
         for N in (3, 4, 5, 6):
-            rows += [{"method": "paths", "vary": "N", "n_layers": N, "width": 4, "repeat": repeat,
-                      "seconds": 2e-6 * 4.0**N * noise},
-                     {"method": "backprop", "vary": "N", "n_layers": N, "width": 4, "repeat": repeat,
-                      "seconds": 1e-4 * N * noise}]
+            rows += [
+                {
+                    "method": "paths",
+                    "vary": "N",
+                    "n_layers": N,
+                    "width": 4,
+                    "repeat": repeat,
+                    "seconds": 2e-6 * 4.0**N * noise,
+                },
+                {
+                    "method": "backprop",
+                    "vary": "N",
+                    "n_layers": N,
+                    "width": 4,
+                    "repeat": repeat,
+                    "seconds": 1e-4 * N * noise,
+                },
+            ]
     fits = {(f["method"], f["fit"].split(" at")[0]): f for f in fit_exponents(rows)}
-    for key, exponent in {("paths", "time ∝ K^a"): 4.0, ("paths", "time ∝ e^(b·N)"): np.log(4),
-                          ("backprop", "time ∝ K^a"): 2.0, ("backprop", "time ∝ N^a"): 1.0}.items():
+    for key, exponent in {
+        ("paths", "time ∝ K^a"): 4.0,
+        ("paths", "time ∝ e^(b·N)"): np.log(4),
+        ("backprop", "time ∝ K^a"): 2.0,
+        ("backprop", "time ∝ N^a"): 1.0,
+    }.items():
         fit = fits[key]
         assert fit["measured"] == pytest.approx(exponent), key
         low, high = fit["ci95"]
@@ -53,8 +86,15 @@ def test_grid_times_every_point_in_rounds():
     grid = {"paths": {"K": {"depth": 3, "widths": [2, 3]}, "N": {"width": 2, "depths": [3, 4]}}}
     rows = run_grid(grid, repeats=2)
     assert [(r["vary"], r["n_layers"], r["width"], r["repeat"]) for r in rows] == [
-        ("K", 3, 2, 0), ("K", 3, 2, 1), ("K", 3, 3, 0), ("K", 3, 3, 1),
-        ("N", 3, 2, 0), ("N", 3, 2, 1), ("N", 4, 2, 0), ("N", 4, 2, 1)]
+        ("K", 3, 2, 0),
+        ("K", 3, 2, 1),
+        ("K", 3, 3, 0),
+        ("K", 3, 3, 1),
+        ("N", 3, 2, 0),
+        ("N", 3, 2, 1),
+        ("N", 4, 2, 0),
+        ("N", 4, 2, 1),
+    ]
     assert all(r["seconds"] > 0 for r in rows)
     points = medians(rows)
     assert len(points) == 4 and all(p["low"] <= p["seconds"] <= p["high"] and p["repeats"] == 2 for p in points)

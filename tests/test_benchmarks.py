@@ -30,8 +30,9 @@ def test_a_result_names_its_commit_and_says_when_code_differed_but_not_its_own_o
     from benchmarks.results_io import source_commit
 
     def git(*args):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True, capture_output=True
+        )
 
     (tmp_path / "benchmarks" / "results").mkdir(parents=True)
     (tmp_path / "bench.py").write_text("print(1)\n")
@@ -39,8 +40,9 @@ def test_a_result_names_its_commit_and_says_when_code_differed_but_not_its_own_o
     git("init", "-q")
     git("add", ".")
     git("commit", "-qm", "one")
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=tmp_path, capture_output=True,
-                          text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=tmp_path, capture_output=True, text=True
+    ).stdout.strip()
     assert head and source_commit(tmp_path) == head
     (tmp_path / "benchmarks" / "results" / "x.json").write_text('{"new": 1}\n')  # a benchmark's own output
     assert source_commit(tmp_path) == head
@@ -49,16 +51,27 @@ def test_a_result_names_its_commit_and_says_when_code_differed_but_not_its_own_o
 
 
 @pytest.mark.benchmark
-@pytest.mark.parametrize("module, args, keys", [
-    ("benchmarks.bench_lists", ["--repeats", "1"], {"seconds", "rows_per_s"}),
-    ("benchmarks.bench_softmax_step", ["--repeats", "1", "--rounds", "1", "--mnist-dir", "/nonexistent"],
-     {"times_s", "median_s", "ratios"}),
-    ("benchmarks.bench_scheduler", ["--jobs", "6", "--seconds", "0.1"],
-     {"sides", "profile_settings", "cpu_ratio_profile_over_defaults", "cpu_ratio_workflow_over_defaults"}),
-    ("benchmarks.bench_alexnet_chunk", ["--chunk", "4", "--chunks-per-job", "2", "--batch-size", "2", "--repeats", "1",
-                                        "--rss-repeats", "1"],
-     {"throughput", "peak_rss_mib", "chunks_per_job"}),
-])
+@pytest.mark.parametrize(
+    "module, args, keys",
+    [
+        ("benchmarks.bench_lists", ["--repeats", "1"], {"seconds", "rows_per_s"}),
+        (
+            "benchmarks.bench_softmax_step",
+            ["--repeats", "1", "--rounds", "1", "--mnist-dir", "/nonexistent"],
+            {"times_s", "median_s", "ratios"},
+        ),
+        (
+            "benchmarks.bench_scheduler",
+            ["--jobs", "6", "--seconds", "0.1"],
+            {"sides", "profile_settings", "cpu_ratio_profile_over_defaults", "cpu_ratio_workflow_over_defaults"},
+        ),
+        (
+            "benchmarks.bench_alexnet_chunk",
+            ["--chunk", "4", "--chunks-per-job", "2", "--batch-size", "2", "--repeats", "1", "--rss-repeats", "1"],
+            {"throughput", "peak_rss_mib", "chunks_per_job"},
+        ),
+    ],
+)
 def test_benchmarks_run_and_write_their_results(tmp_path, module, args, keys):
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", module, *args], cwd=REPO, capture_output=True, text=True, env=env)
@@ -74,9 +87,26 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
     stage's workflow rate beside its in-process limit, the models' results, the targets; the tables
     and the figure of docs/results.md render it."""
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_scale", "--identities", "2", "3", "--rows", "15",
-                           "--actors-per-job", "2", "--photos", str(tmp_path / "photos")], cwd=REPO,
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_scale",
+            "--identities",
+            "2",
+            "3",
+            "--rows",
+            "15",
+            "--actors-per-job",
+            "2",
+            "--photos",
+            str(tmp_path / "photos"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((tmp_path / "scale.json").read_text())
     assert [s["identities"] for s in result["sizes"]] == [2, 3]
@@ -100,12 +130,15 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
         assert set(size["targets_met"]) == set(result["targets"])
 
     from tools import plot_scale, readme_tables
+
     table = readme_tables.scale_table(result)
     assert f"| 3 | 45 | {result['sizes'][1]['cropped_faces']:,} |" in table
     assert "50.00% (1 of 2)" in table and "33.33% (1 of 3)" in table  # chance beside each accuracy
     png = plot_scale.plot(result, tmp_path / "scale.png")
     from PIL import Image
+
     with Image.open(png) as image:
         assert image.size[0] > 1000 and image.size[1] > 400
         import numpy as np
+
         assert len(np.unique(np.asarray(image.convert("L")))) > 10  # not blank

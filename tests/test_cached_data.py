@@ -11,15 +11,18 @@ import io
 import numpy as np
 import pytest
 import torch
-from testkit.loopback import LoopbackServer, Route, closed_port
 
 from digitface.faces import alexnet as ax
+from testkit.loopback import LoopbackServer, Route, closed_port
 from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
 RUN = "two"
-TWO = {"run": RUN, "experiments": ["faces"],
-       "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]},
-       "face_models": {"hidden_units": {"actors": [{"actor": "Synthetic Person A"}]}}}
+TWO = {
+    "run": RUN,
+    "experiments": ["faces"],
+    "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]},
+    "face_models": {"hidden_units": {"actors": [{"actor": "Synthetic Person A"}]}},
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +49,13 @@ def test_imagenet_weights_are_fetched_once_checked_and_used(cropped, tmp_path):
     with LoopbackServer() as server:
         server.add(server.url("/alexnet.pth"), Route("ranged", body))
         imagenet = {"urls": [dead, server.url("/alexnet.pth")], "sha256": sha, "retries": 0, "connect_timeout": 1}
-        config = {**TWO, "face_models": {**TWO["face_models"],
-                                         "alexnet": {"weights": "imagenet", "imagenet": imagenet, "chunk_size": 30}}}
+        config = {
+            **TWO,
+            "face_models": {
+                **TWO["face_models"],
+                "alexnet": {"weights": "imagenet", "imagenet": imagenet, "chunk_size": 30},
+            },
+        }
         features = cropped / f"results/{RUN}/faces/alexnet/conv5-imagenet-{sha[:8]}-reference-c30"
         part = features.relative_to(cropped) / "parts/part_000.tsv"
         snakemake(cropped, str(part), "--configfile", str(write_config(cropped / "imagenet.yaml", config)))
@@ -75,8 +83,16 @@ def test_a_damaged_store_body_stops_the_crop_job_and_its_download_job_fetches_it
     claimed = (cropped / download).read_bytes()
     # Something makes the crop job run again (here: forced); it checks every body it reads and
     # fails naming the damaged one and the repair, leaving its input and the store alone.
-    proc = snakemake(cropped, "faces_data", "--configfile", config, "--show-failed-logs",
-                     "--forcerun", f"results/{RUN}/faces/manifests/synthetic_person_d.tsv", check=False)
+    proc = snakemake(
+        cropped,
+        "faces_data",
+        "--configfile",
+        config,
+        "--show-failed-logs",
+        "--forcerun",
+        f"results/{RUN}/faces/manifests/synthetic_person_d.tsv",
+        check=False,
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "1 stored bodies were damaged or missing" in out and victim["body"] in out
     assert f"--forcerun {download}" in out
@@ -107,12 +123,16 @@ def test_a_crop_job_killed_mid_way_leaves_nothing_behind_after_its_rerun(cropped
     workdir = copy_workflow(tmp_path / "killed")
     config = {**TWO, "run": "killed", "faces": {**TWO["faces"], "actors_per_job": 2, "crop": {"workers": 1}}}
     path = str(write_config(workdir / "killed.yaml", config))
-    snakemake(workdir, "results/killed/faces/download/synthetic_person_a..synthetic_person_d.tsv",
-              "--configfile", path)
+    snakemake(workdir, "results/killed/faces/download/synthetic_person_a..synthetic_person_d.tsv", "--configfile", path)
     faces = workdir / "results" / "killed" / "faces"
     staging = faces / "crops" / ".partial" / "synthetic_person_a..synthetic_person_d"
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1", "faces_data", "--configfile", path],
-                            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "faces_data", "--configfile", path],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while len(list((faces / "crops" / "64").glob("*.png"))) < 20 and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -128,14 +148,18 @@ def test_a_crop_job_killed_mid_way_leaves_nothing_behind_after_its_rerun(cropped
     assert leftovers == []
     clean = cropped / "results" / RUN / "faces"
     for name in ("synthetic_person_a", "synthetic_person_d"):
-        with open(clean / "manifests" / f"{name}.tsv") as fh, \
-                open(faces / "manifests" / "synthetic_person_a..synthetic_person_d.tsv") as both:
+        with (
+            open(clean / "manifests" / f"{name}.tsv") as fh,
+            open(faces / "manifests" / "synthetic_person_a..synthetic_person_d.tsv") as both,
+        ):
             mine = [r for r in csv.DictReader(both, delimiter="\t") if r["name"].endswith(name[-1].upper())]
             assert mine == list(csv.DictReader(fh, delimiter="\t"))
     for size in (64, 227):
         both = np.load(faces / "arrays" / f"synthetic_person_a..synthetic_person_d_{size}.npy")
-        alone = np.concatenate([np.load(clean / "arrays" / f"{name}_{size}.npy")
-                                for name in ("synthetic_person_a", "synthetic_person_d")])
+        alone = np.concatenate(
+            [np.load(clean / "arrays" / f"{name}_{size}.npy") for name in ("synthetic_person_a", "synthetic_person_d")]
+        )
         assert np.array_equal(both, alone)
-    assert sorted(p.name for p in (faces / "crops" / "227").iterdir()) == \
-        sorted(p.name for p in (clean / "crops" / "227").iterdir())
+    assert sorted(p.name for p in (faces / "crops" / "227").iterdir()) == sorted(
+        p.name for p in (clean / "crops" / "227").iterdir()
+    )

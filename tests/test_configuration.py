@@ -36,11 +36,16 @@ def defaults() -> dict:
 
 def test_nested_override_strings_get_the_schemas_types():
     # What Snakemake's BaseLoader makes of --config digits='{train: {momentum: {gamma: 0.8}}}' etc.
-    given = {"digits": {"train": {"momentum": {"gamma": "0.8", "iterations": "300"}, "refit": "true"},
-                        "split": {"test_size": "null", "seed": "3"}, "source": "mat"},
-             "face_models": {"seeds": ["0", "1"], "mlp": {"learning_rate": "2e-4"}},
-             "faces": {"crop": {"sizes": "[64, 227, 128]"}, "actors": ["007", "Jane"]},
-             "gpu": "yes"}
+    given = {
+        "digits": {
+            "train": {"momentum": {"gamma": "0.8", "iterations": "300"}, "refit": "true"},
+            "split": {"test_size": "null", "seed": "3"},
+            "source": "mat",
+        },
+        "face_models": {"seeds": ["0", "1"], "mlp": {"learning_rate": "2e-4"}},
+        "faces": {"crop": {"sizes": "[64, 227, 128]"}, "actors": ["007", "Jane"]},
+        "gpu": "yes",
+    }
     got = coerce_to_schema(given, SCHEMA)
     assert got["digits"]["train"]["momentum"] == {"gamma": 0.8, "iterations": 300}
     assert got["digits"]["train"]["refit"] is True and got["gpu"] is True
@@ -54,7 +59,8 @@ def test_strings_that_are_not_the_type_stay_strings_for_validation_to_refuse():
     got = coerce_to_schema({"digits": {"train": {"momentum": {"gamma": "fast", "iterations": "1.5"}}}}, SCHEMA)
     assert got["digits"]["train"]["momentum"] == {"gamma": "fast", "iterations": "1.5"}
     assert coerce_to_schema({"digits": {"train": {"momentum": {"iterations": "yes"}}}}, SCHEMA) == {
-        "digits": {"train": {"momentum": {"iterations": "yes"}}}}  # YAML's True is no integer
+        "digits": {"train": {"momentum": {"iterations": "yes"}}}
+    }  # YAML's True is no integer
 
 
 def test_run_name_is_set_or_named_after_the_config_file():
@@ -68,8 +74,12 @@ def test_run_name_is_set_or_named_after_the_config_file():
 def _idx_folder(path, n_train=50, n_test=20):
     path.mkdir()
     rng = np.random.default_rng(0)
-    for stem, n, shape in (("train-images-idx3-ubyte", n_train, (28, 28)), ("t10k-images-idx3-ubyte", n_test, (28, 28)),
-                           ("train-labels-idx1-ubyte", n_train, ()), ("t10k-labels-idx1-ubyte", n_test, ())):
+    for stem, n, shape in (
+        ("train-images-idx3-ubyte", n_train, (28, 28)),
+        ("t10k-images-idx3-ubyte", n_test, (28, 28)),
+        ("train-labels-idx1-ubyte", n_train, ()),
+        ("t10k-labels-idx1-ubyte", n_test, ()),
+    ):
         data = encode_idx(rng.integers(0, 10 if not shape else 256, (n, *shape)).astype(np.uint8))
         (path / f"{stem}.gz").write_bytes(gzip.compress(data))
     return path
@@ -80,19 +90,24 @@ def test_every_source_is_checked_and_counted_from_headers(tmp_path):
     assert digits_source_problems(config) == ([], {"train": 10_000})
     folder = _idx_folder(tmp_path / "idx")
     assert digits_source_problems({**config, "source": "idx_dir", "idx_dir": str(folder)}) == (
-        [], {"train": 50, "test": 20})
+        [],
+        {"train": 50, "test": 20},
+    )
     mat = tmp_path / "mnist_all.mat"
     savemat(mat, {f"{p}{d}": np.zeros((3 + d, 784), np.uint8) for p in ("train", "test") for d in range(10)})
     assert digits_source_problems({**config, "source": "mat", "mat": str(mat)}) == ([], {"train": 75, "test": 75})
     assert digits_source_problems({**config, "source": "download"}) == ([], {"train": 60_000, "test": 10_000})
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"source": "mat", "mat": ""}, "digits.mat is empty (digits.source is 'mat')"),
-    ({"source": "mat", "mat": "/nope.mat"}, "digits.mat: /nope.mat does not exist"),
-    ({"source": "idx_dir", "idx_dir": "/nonexistent"}, "digits.idx_dir: /nonexistent is not a folder"),
-    ({"source": "sample", "sample": "/no/sample.npz"}, "digits.sample: /no/sample.npz does not exist"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"source": "mat", "mat": ""}, "digits.mat is empty (digits.source is 'mat')"),
+        ({"source": "mat", "mat": "/nope.mat"}, "digits.mat: /nope.mat does not exist"),
+        ({"source": "idx_dir", "idx_dir": "/nonexistent"}, "digits.idx_dir: /nonexistent is not a folder"),
+        ({"source": "sample", "sample": "/no/sample.npz"}, "digits.sample: /no/sample.npz does not exist"),
+    ],
+)
 def test_missing_sources_name_the_setting_and_the_path(change, message):
     problems, counts = digits_source_problems({**defaults()["digits"], **change})
     assert len(problems) == 1 and message in problems[0] and counts is None
@@ -102,8 +117,10 @@ def test_broken_source_files_are_named(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     problems, _ = digits_source_problems({**defaults()["digits"], "source": "idx_dir", "idx_dir": str(empty)})
-    assert problems == [f"digits.idx_dir: {empty} lacks train-images-idx3-ubyte, train-labels-idx1-ubyte, "
-                        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (.gz or not)"]
+    assert problems == [
+        f"digits.idx_dir: {empty} lacks train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (.gz or not)"
+    ]
     (tmp_path / "zero.mat").write_bytes(b"")
     problems, _ = digits_source_problems({**defaults()["digits"], "source": "mat", "mat": str(tmp_path / "zero.mat")})
     assert problems == [f"digits.mat: {tmp_path / 'zero.mat'} is empty (digits.source is 'mat')"]
@@ -115,11 +132,15 @@ def test_broken_source_files_are_named(tmp_path):
 def test_split_sizes_are_checked_against_the_data():
     assert split_problems({"validation_size": 1000, "test_size": None}, {"train": 10_000}) == []
     assert split_problems({"validation_size": 8000, "test_size": 2000}, {"train": 10_000}) == [
-        "digits.split.validation_size = 8000 + test_size = 2000 leaves no training images: the source has 10000"]
+        "digits.split.validation_size = 8000 + test_size = 2000 leaves no training images: the source has 10000"
+    ]
     assert split_problems({"validation_size": 60_000, "test_size": None}, {"train": 60_000, "test": 10_000}) == [
-        "digits.split.validation_size = 60000 leaves no training images: the source has 60000"]
-    assert "leave test_size empty" in split_problems({"validation_size": 10, "test_size": 5},
-                                                     {"train": 60_000, "test": 10_000})[0]
+        "digits.split.validation_size = 60000 leaves no training images: the source has 60000"
+    ]
+    assert (
+        "leave test_size empty"
+        in split_problems({"validation_size": 10, "test_size": 5}, {"train": 60_000, "test": 10_000})[0]
+    )
 
 
 def test_check_config_lists_every_problem_at_once():
@@ -130,8 +151,12 @@ def test_check_config_lists_every_problem_at_once():
     with pytest.raises(ConfigError) as err:
         check_config(config)
     message = str(err.value)
-    for part in ("digits.mat: /nope.mat does not exist", "digits.snapshot: /nope.pkl does not exist",
-                 "share the folder name 'synthetic_person_a'", "['Nobody'] not among faces.actors"):
+    for part in (
+        "digits.mat: /nope.mat does not exist",
+        "digits.snapshot: /nope.pkl does not exist",
+        "share the folder name 'synthetic_person_a'",
+        "['Nobody'] not among faces.actors",
+    ):
         assert part in message
 
 

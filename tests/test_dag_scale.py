@@ -1,10 +1,9 @@
 """The DAG is per batch of actors, never per image: a FaceScrub-size list plans as 2 jobs per
 actor, or per ``actors_per_job`` actors."""
 
-from testkit.workflow import copy_workflow, snakemake, write_config
-
 from digitface.faces.lists import read_list
 from testkit.scale import scale_list_names, scale_list_text
+from testkit.workflow import copy_workflow, snakemake, write_config
 
 
 def test_facescrub_size_list_plans_per_actor(tmp_path):
@@ -13,12 +12,18 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
     lst.write_text(scale_list_text(identities=530, rows=107_000))
     rows, rejects = read_list(lst)
     assert len(rows) == 107_000 and not rejects and len({r.name for r in rows}) == 530
-    config = write_config(workdir / "scale.yaml", {
-        # This test plans 107,000 rows and makes none of their faces: no disk check.
-        "faces": {"lists": [{"name": "facescrub", "path": str(lst)}], "actors": scale_list_names(530),
-                  "disk_face_share": 0},
-        "face_models": {"hidden_units": {"actors": [{"actor": name} for name in scale_list_names(2)]}},
-    })
+    config = write_config(
+        workdir / "scale.yaml",
+        {
+            # This test plans 107,000 rows and makes none of their faces: no disk check.
+            "faces": {
+                "lists": [{"name": "facescrub", "path": str(lst)}],
+                "actors": scale_list_names(530),
+                "disk_face_share": 0,
+            },
+            "face_models": {"hidden_units": {"actors": [{"actor": name} for name in scale_list_names(2)]}},
+        },
+    )
     # The lists are read once by a checkpoint (a second or two); then the DAG is known.
     snakemake(workdir, "--configfile", str(config), "--until", "index_face_lists")
 

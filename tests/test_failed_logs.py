@@ -15,10 +15,9 @@ import socket
 import numpy as np
 import pytest
 
+from digitface.digits.idx import encode_idx
 from testkit.loopback import LoopbackServer, Route
 from testkit.workflow import copy_workflow, snakemake, write_config
-
-from digitface.digits.idx import encode_idx
 
 
 def failed(workdir, config: dict, *targets: str, env: dict | None = None) -> str:
@@ -34,9 +33,17 @@ def test_unreachable_download(tmp_path):
     with socket.socket() as sock:  # a port where nothing listens
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    out = failed(copy_workflow(tmp_path), {"digits": {
-        "source": "download", "mirrors": [f"http://127.0.0.1:{port}/mnist"],
-        "download": {"retries": 0, "timeout_connect": 1, "timeout_read": 1}}}, "digits")
+    out = failed(
+        copy_workflow(tmp_path),
+        {
+            "digits": {
+                "source": "download",
+                "mirrors": [f"http://127.0.0.1:{port}/mnist"],
+                "download": {"retries": 0, "timeout_connect": 1, "timeout_read": 1},
+            }
+        },
+        "digits",
+    )
     assert "no mirror served a valid" in out and f"127.0.0.1:{port}" in out
 
 
@@ -44,13 +51,18 @@ def test_corrupt_input_file(tmp_path):
     idx = tmp_path / "idx"
     idx.mkdir()
     rng = np.random.default_rng(0)
-    for stem, array in {"t10k-images-idx3-ubyte": rng.integers(0, 256, (20, 28, 28)),
-                        "t10k-labels-idx1-ubyte": np.arange(20) % 10,
-                        "train-labels-idx1-ubyte": np.arange(50) % 10}.items():
+    for stem, array in {
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (20, 28, 28)),
+        "t10k-labels-idx1-ubyte": np.arange(20) % 10,
+        "train-labels-idx1-ubyte": np.arange(50) % 10,
+    }.items():
         (idx / stem).write_bytes(encode_idx(array.astype(np.uint8)))
     (idx / "train-images-idx3-ubyte").write_bytes(b"<html>503 Service Unavailable</html>")
-    out = failed(copy_workflow(tmp_path / "wf"), {"digits": {
-        "source": "idx_dir", "idx_dir": str(idx), "snapshot": "", "split": {"validation_size": 10}}}, "digits")
+    out = failed(
+        copy_workflow(tmp_path / "wf"),
+        {"digits": {"source": "idx_dir", "idx_dir": str(idx), "snapshot": "", "split": {"validation_size": 10}}},
+        "digits",
+    )
     assert "train-images-idx3-ubyte: not an IDX file" in out
 
 
@@ -73,9 +85,11 @@ def test_unsafe_pickle_is_refused(tmp_path):
 def test_list_with_the_wrong_checksum(tmp_path):
     with LoopbackServer() as server:
         server.add(server.url("/faces.txt"), Route("body", b"a changed list\n"))
-        out = failed(copy_workflow(tmp_path), {"faces": {"lists": [
-            {"name": "course", "url": server.url("/faces.txt"), "sha256": "ab" * 32}]}},
-            "results/failing/faces/lists/course.txt")
+        out = failed(
+            copy_workflow(tmp_path),
+            {"faces": {"lists": [{"name": "course", "url": server.url("/faces.txt"), "sha256": "ab" * 32}]}},
+            "results/failing/faces/lists/course.txt",
+        )
     assert "does not match the configured " + "ab" * 32 in out
 
 
@@ -90,8 +104,7 @@ def cropped(tmp_path_factory):
 
 def test_too_few_faces_for_the_split(cropped):
     workdir, config = cropped
-    out = failed(workdir, {**config, "face_models": {"split": {"test_per_actor": 50}}},
-                 "results/two/faces/split.tsv")
+    out = failed(workdir, {**config, "face_models": {"split": {"test_per_actor": 50}}}, "results/two/faces/split.tsv")
     assert "has 60 unique images, fewer than the 70 needed" in out
     assert "too_few='scale'" in out
 
@@ -105,8 +118,11 @@ def test_imagenet_weights_missing_offline(tmp_path):
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/models/alexnet-owt-7be5be79.pth"
     weights = {"weights": "imagenet", "imagenet": {"urls": [url], "retries": 0, "connect_timeout": 1}}
-    config = {"run": "two", "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]},
-              "face_models": {"alexnet": weights}}
+    config = {
+        "run": "two",
+        "faces": {"actors": ["Synthetic Person A", "Synthetic Person D"]},
+        "face_models": {"alexnet": weights},
+    }
     out = failed(workdir, config, "faces", env={"TORCH_HOME": str(tmp_path / "empty-torch-home")})
     assert "no source gave a valid AlexNet ImageNet weights" in out and url in out
     assert f"put it in {tmp_path / 'empty-torch-home' / 'hub' / 'checkpoints'}/ as alexnet-owt-7be5be79.pth" in out

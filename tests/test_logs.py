@@ -10,9 +10,11 @@ from digitface.logs import read_usage
 
 def test_a_job_log_ends_with_its_peak_memory_and_cpu_once(tmp_path):
     log = tmp_path / "job.log"
-    code = ("from digitface.logs import log_to_file\n"
-            f"log_to_file({str(log)!r}); log_to_file({str(log)!r})\n"
-            "import numpy as np; block = np.ones(20_000_000)  # 160 MB touched\n")
+    code = (
+        "from digitface.logs import log_to_file\n"
+        f"log_to_file({str(log)!r}); log_to_file({str(log)!r})\n"
+        "import numpy as np; block = np.ones(20_000_000)  # 160 MB touched\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     text = log.read_text()
     usage = read_usage(text)

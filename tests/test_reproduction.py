@@ -27,7 +27,8 @@ def test_the_default_run_reproduces_the_committed_results(tmp_path):
     with open(workdir / "results/sample/metrics.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert [(r["experiment"], r["split"], r["reference"]) for r in rows] == [
-        (r["experiment"], r["split"], r["reference"]) for r in committed]
+        (r["experiment"], r["split"], r["reference"]) for r in committed
+    ]
     for got, want in zip(rows, committed):
         if "gradient check" in want["experiment"]:
             # The largest relative error of central differences is round-off in the cost

@@ -19,14 +19,31 @@ from digitface.digits.idx import encode_idx
 from testkit.workflow import OUT, TINY, copy_workflow, planned_outputs, snakemake, write_config
 
 #: What a new MNIST source reruns: the digits part and the summary, nothing of the faces.
-DIGITS_CHAIN = {f"{OUT}/{p}" for p in (
-    "digits/data/mnist.npz", "digits/data/split.json", "digits/figures/gallery.png", "digits/gradcheck.tsv",
-    "digits/gradcheck.json", "digits/gradcheck.html", "digits/metrics.tsv", "digits/metrics.html", "metrics.tsv",
-    "metrics.html",
-    *(f"digits/{o}/{f}" for o in ("gd", "momentum")
-      for f in ("history.tsv", "metrics.json", "weights.npz", "reference_protocol.json")),
-    *(f"digits/figures/{k}_{o}.{x}" for o in ("gd", "momentum")
-      for k, x in (("curves", "png"), ("curves", "svg"), ("weights", "png"))))}
+DIGITS_CHAIN = {
+    f"{OUT}/{p}"
+    for p in (
+        "digits/data/mnist.npz",
+        "digits/data/split.json",
+        "digits/figures/gallery.png",
+        "digits/gradcheck.tsv",
+        "digits/gradcheck.json",
+        "digits/gradcheck.html",
+        "digits/metrics.tsv",
+        "digits/metrics.html",
+        "metrics.tsv",
+        "metrics.html",
+        *(
+            f"digits/{o}/{f}"
+            for o in ("gd", "momentum")
+            for f in ("history.tsv", "metrics.json", "weights.npz", "reference_protocol.json")
+        ),
+        *(
+            f"digits/figures/{k}_{o}.{x}"
+            for o in ("gd", "momentum")
+            for k, x in (("curves", "png"), ("curves", "svg"), ("weights", "png"))
+        ),
+    )
+}
 
 
 def plan(workdir, *args: str) -> set[str]:
@@ -38,8 +55,12 @@ def _idx_folder(path, n_train=1200, n_test=300):
     """Four gzipped IDX files of random digits (enough for the tiny run's 300 validation images)."""
     path.mkdir()
     rng = np.random.default_rng(0)
-    for stem, n, shape in (("train-images-idx3-ubyte", n_train, (28, 28)), ("t10k-images-idx3-ubyte", n_test, (28, 28)),
-                           ("train-labels-idx1-ubyte", n_train, ()), ("t10k-labels-idx1-ubyte", n_test, ())):
+    for stem, n, shape in (
+        ("train-images-idx3-ubyte", n_train, (28, 28)),
+        ("t10k-images-idx3-ubyte", n_test, (28, 28)),
+        ("train-labels-idx1-ubyte", n_train, ()),
+        ("t10k-labels-idx1-ubyte", n_test, ()),
+    ):
         data = rng.integers(0, 256, (n, *shape)) if shape else np.arange(n) % 10
         (path / f"{stem}.gz").write_bytes(gzip.compress(encode_idx(data.astype(np.uint8))))
     return path
@@ -47,8 +68,9 @@ def _idx_folder(path, n_train=1200, n_test=300):
 
 def test_switching_to_an_idx_folder_reruns_the_digits_part(finished_run, tmp_path):
     folder = _idx_folder(tmp_path / "idx")
-    planned = plan(finished_run[0], "--config",
-                   f"digits={{source: idx_dir, idx_dir: {folder}, split: {{test_size: null}}}}")
+    planned = plan(
+        finished_run[0], "--config", f"digits={{source: idx_dir, idx_dir: {folder}, split: {{test_size: null}}}}"
+    )
     assert planned == DIGITS_CHAIN
 
 
@@ -60,10 +82,20 @@ def test_switching_to_a_mat_file_reruns_the_digits_part(finished_run, tmp_path):
 
 
 def test_switching_to_mirrors_downloads_the_pinned_files_first(finished_run):
-    planned = plan(finished_run[0], "--config",
-                   "digits={source: download, mirrors: [http://127.0.0.1:9/mnist], split: {test_size: null}}")
-    downloads = {f"results/resources/mnist/{s}.gz" for s in (
-        "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+    planned = plan(
+        finished_run[0],
+        "--config",
+        "digits={source: download, mirrors: [http://127.0.0.1:9/mnist], split: {test_size: null}}",
+    )
+    downloads = {
+        f"results/resources/mnist/{s}.gz"
+        for s in (
+            "train-images-idx3-ubyte",
+            "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte",
+            "t10k-labels-idx1-ubyte",
+        )
+    }
     assert planned == DIGITS_CHAIN | downloads
 
 
@@ -82,16 +114,24 @@ def test_changed_sample_contents_rerun_the_digits_part(finished_run):
     assert plan(finished_run[0]) == set()
 
 
-@pytest.mark.parametrize("override, message", [
-    ("digits={source: mat, mat: /nope.mat}", "digits.mat: /nope.mat does not exist (digits.source is 'mat')"),
-    ("digits={source: idx_dir, idx_dir: /nonexistent}", "digits.idx_dir: /nonexistent is not a folder"),
-    ("digits={source: idx_dir, idx_dir: EMPTY}", "digits.idx_dir: EMPTY lacks train-images-idx3-ubyte"),
-    ("digits={sample: /nope/sample.npz}", "digits.sample: /nope/sample.npz does not exist"),
-    ("digits={snapshot: /nope/snapshot50.pkl}", "digits.snapshot: /nope/snapshot50.pkl does not exist"),
-    ("faces={lists: [{name: mine, path: /nope/list.txt}]}", "faces.lists[0].path (mine): /nope/list.txt does not exist"),
-    ("face_models={alexnet: {weights: imagenet, imagenet: {path: /nope/alexnet.pth}}}",
-     "face_models.alexnet.imagenet.path: /nope/alexnet.pth does not exist"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("digits={source: mat, mat: /nope.mat}", "digits.mat: /nope.mat does not exist (digits.source is 'mat')"),
+        ("digits={source: idx_dir, idx_dir: /nonexistent}", "digits.idx_dir: /nonexistent is not a folder"),
+        ("digits={source: idx_dir, idx_dir: EMPTY}", "digits.idx_dir: EMPTY lacks train-images-idx3-ubyte"),
+        ("digits={sample: /nope/sample.npz}", "digits.sample: /nope/sample.npz does not exist"),
+        ("digits={snapshot: /nope/snapshot50.pkl}", "digits.snapshot: /nope/snapshot50.pkl does not exist"),
+        (
+            "faces={lists: [{name: mine, path: /nope/list.txt}]}",
+            "faces.lists[0].path (mine): /nope/list.txt does not exist",
+        ),
+        (
+            "face_models={alexnet: {weights: imagenet, imagenet: {path: /nope/alexnet.pth}}}",
+            "face_models.alexnet.imagenet.path: /nope/alexnet.pth does not exist",
+        ),
+    ],
+)
 def test_a_missing_source_stops_the_run_before_any_job(finished_run, tmp_path, override, message):
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -105,11 +145,22 @@ def test_a_missing_source_stops_the_run_before_any_job(finished_run, tmp_path, o
 def test_nested_overrides_have_the_schemas_types(finished_run):
     """The README's example, with --config: gamma 0.8 reruns the momentum run and what reads it."""
     planned = plan(finished_run[0], "--config", "digits={train: {momentum: {gamma: 0.8}}}")
-    assert planned == {f"{OUT}/{p}" for p in (
-        "digits/momentum/history.tsv", "digits/momentum/metrics.json", "digits/momentum/weights.npz",
-        "digits/momentum/reference_protocol.json", "digits/figures/curves_momentum.png", "digits/figures/curves_momentum.svg",
-        "digits/figures/weights_momentum.png", "digits/metrics.tsv", "digits/metrics.html", "metrics.tsv",
-        "metrics.html")}
+    assert planned == {
+        f"{OUT}/{p}"
+        for p in (
+            "digits/momentum/history.tsv",
+            "digits/momentum/metrics.json",
+            "digits/momentum/weights.npz",
+            "digits/momentum/reference_protocol.json",
+            "digits/figures/curves_momentum.png",
+            "digits/figures/curves_momentum.svg",
+            "digits/figures/weights_momentum.png",
+            "digits/metrics.tsv",
+            "digits/metrics.html",
+            "metrics.tsv",
+            "metrics.html",
+        )
+    }
     lr = plan(finished_run[0], "--config", "digits={train: {gd: {learning_rate: 2e-4}}}")
     assert f"{OUT}/digits/gd/metrics.json" in lr and f"{OUT}/digits/momentum/metrics.json" not in lr
     seeds = plan(finished_run[0], "--config", "face_models={seeds: [0, 1, 2]}")
@@ -122,17 +173,25 @@ def test_a_new_crop_size_is_made(finished_run):
     assert {f"{OUT}/faces/arrays/synthetic_person_{p}_128.npy" for p in "abcdef"} <= planned
 
 
-@pytest.mark.parametrize("override, message", [
-    ("faces={crop: {sizes: [64, 128]}}", "[64, 128] does not contain items matching"),
-    ("face_models={seeds: [-1]}", "-1 is less than the minimum of 0"),
-    ("digits={split: {seed: -1}}", "-1 is less than the minimum of 0"),
-    ("digits={split: {validation_size: 100000}}",
-     "digits.split.validation_size = 100000 + test_size = 300 leaves no training images: the source has 10000"),
-    ("face_models={alexnet: {chunk_size: 0}}", "0 is less than the minimum of 1"),
-    ("face_models={hidden_units: {actors: [{actor: Nobody}]}}", "['Nobody'] not among faces.actors"),
-    ("run=../elsewhere", "does not match"),
-    ("digits={train: {momentum: {gamma: fast}}}", "digits.train.momentum.gamma: 'fast' (set in --config) is not a number"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("faces={crop: {sizes: [64, 128]}}", "[64, 128] does not contain items matching"),
+        ("face_models={seeds: [-1]}", "-1 is less than the minimum of 0"),
+        ("digits={split: {seed: -1}}", "-1 is less than the minimum of 0"),
+        (
+            "digits={split: {validation_size: 100000}}",
+            "digits.split.validation_size = 100000 + test_size = 300 leaves no training images: the source has 10000",
+        ),
+        ("face_models={alexnet: {chunk_size: 0}}", "0 is less than the minimum of 1"),
+        ("face_models={hidden_units: {actors: [{actor: Nobody}]}}", "['Nobody'] not among faces.actors"),
+        ("run=../elsewhere", "does not match"),
+        (
+            "digits={train: {momentum: {gamma: fast}}}",
+            "digits.train.momentum.gamma: 'fast' (set in --config) is not a number",
+        ),
+    ],
+)
 def test_settings_that_cannot_be_honoured_are_refused(finished_run, override, message):
     proc = snakemake(finished_run[0], "--configfile", "tiny.yaml", "--config", override, "-n", check=False)
     out = proc.stdout + proc.stderr

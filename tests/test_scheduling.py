@@ -82,8 +82,9 @@ def _rounds(folder, patch: bool) -> int:
     """Scheduling rounds of a real run: 12 one-second jobs waiting for one core."""
     folder.mkdir()
     (folder / "Snakefile").write_text(SNAKEFILE.format(patch=PATCH if patch else ""))
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1", "--verbose"], cwd=folder,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--verbose"], cwd=folder, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert len(list((folder / "out").glob("*.txt"))) == 12
     return sum(1 for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("Ready jobs"))

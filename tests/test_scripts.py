@@ -26,8 +26,9 @@ def test_a_script_is_one_call_into_the_package(script):
     assert len(source.splitlines()) <= 25
     tree = ast.parse(source)
     assert ast.get_docstring(tree), "a docstring says what the job makes"
-    imports = [(node.module, alias.name) for node in tree.body if isinstance(node, ast.ImportFrom)
-               for alias in node.names]
+    imports = [
+        (node.module, alias.name) for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    ]
     assert not [n for n in tree.body if isinstance(n, ast.Import)], "no plain imports"
     entry = [i for i in imports if i != LOGGING]
     assert len(entry) == 1 and entry[0][0].startswith("digitface."), imports

@@ -26,14 +26,17 @@ def schema_defaults(*path: str) -> dict:
     return {k: v["default"] for k, v in node["properties"].items() if "default" in v}
 
 
-@pytest.mark.parametrize("settings, path, renamed", [
-    (FetchSettings, ("faces", "download"), {}),
-    (CropSettings, ("faces", "crop"), {}),
-    (SplitSettings, ("face_models", "split"), {}),
-    (MLPSettings, ("face_models", "mlp"), {}),
-    (DownloadSettings, ("digits", "download"), {}),
-    (Transfer, ("face_models", "alexnet", "imagenet"), {}),
-])
+@pytest.mark.parametrize(
+    "settings, path, renamed",
+    [
+        (FetchSettings, ("faces", "download"), {}),
+        (CropSettings, ("faces", "crop"), {}),
+        (SplitSettings, ("face_models", "split"), {}),
+        (MLPSettings, ("face_models", "mlp"), {}),
+        (DownloadSettings, ("digits", "download"), {}),
+        (Transfer, ("face_models", "alexnet", "imagenet"), {}),
+    ],
+)
 def test_schema_and_dataclass_defaults_agree(settings, path, renamed):
     defaults = schema_defaults(*path)
     shared = [f for f in fields(settings) if renamed.get(f.name, f.name) in defaults]

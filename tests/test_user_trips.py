@@ -17,15 +17,21 @@ LONG_NAME = "Synthetic Person With " + "A Very Long Name " * 16  # 278 character
 
 
 def _config(run: str, list_name: str, actors: list[str]) -> dict:
-    return {"run": run, "experiments": ["faces"],
-            "faces": {"lists": [{"name": "edited", "path": f"data/synthetic_faces/{list_name}", "synthetic": True}],
-                      "actors": actors},
-            "face_models": {"hidden_units": {"actors": [{"actor": actors[0]}]}}}
+    return {
+        "run": run,
+        "experiments": ["faces"],
+        "faces": {
+            "lists": [{"name": "edited", "path": f"data/synthetic_faces/{list_name}", "synthetic": True}],
+            "actors": actors,
+        },
+        "face_models": {"hidden_units": {"actors": [{"actor": actors[0]}]}},
+    }
 
 
 def _refused(workdir, config: dict) -> str:
-    proc = snakemake(workdir, "faces_data", "--configfile", str(write_config(workdir / "trip.yaml", config)),
-                     check=False)
+    proc = snakemake(
+        workdir, "faces_data", "--configfile", str(write_config(workdir / "trip.yaml", config)), check=False
+    )
     assert proc.returncode != 0, proc.stdout + proc.stderr
     assert not (workdir / "results").exists()  # before any job
     return proc.stdout + proc.stderr
@@ -54,8 +60,10 @@ def test_a_byte_order_mark_does_not_cost_the_first_row(edited):
 
 def test_a_name_too_long_for_a_file_name_gets_a_short_unique_one(edited):
     workdir, _ = edited
-    slug = "synthetic_person_with_a_very_long_name_a_very_long_name_a_very_long_nam_" + \
-        hashlib.sha256(LONG_NAME.encode()).hexdigest()[:8]
+    slug = (
+        "synthetic_person_with_a_very_long_name_a_very_long_name_a_very_long_nam_"
+        + hashlib.sha256(LONG_NAME.encode()).hexdigest()[:8]
+    )
     faces = workdir / "results/edited/faces"
     assert (faces / f"arrays/{slug}_227.npy").stat().st_size > 0
     crops = list((faces / "crops/64").glob(f"{slug}_*.png"))
@@ -71,17 +79,24 @@ def test_a_report_follows_any_target_and_before_any_says_what_to_run(edited, tmp
     fresh = copy_workflow(tmp_path / "fresh")
     proc = snakemake(fresh, "--report", "report.html", check=False)
     assert proc.returncode != 0 and not (fresh / "report.html").exists()
-    assert ("nothing of this run is built yet (results/sample/ holds none of its results): run "
-            "`snakemake --cores 4`") in proc.stderr
+    assert (
+        "nothing of this run is built yet (results/sample/ holds none of its results): run `snakemake --cores 4`"
+    ) in proc.stderr
     assert "then `snakemake --report report.html`" in proc.stderr
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "bad.txt is empty"),
-    (b"name\timage_id\tface_id\turl\tbbox\tsha256\r\n", "it has only FaceScrub's header line, no rows"),
-    (codecs.BOM_UTF16_LE + "Synthetic Person A\t1\t2".encode("utf-16-le"), "expected 6 tab-separated fields, got 3"),
-    ("Pérson A\t1\t2\timages/a.jpg\t1,2,3,4\t".encode("latin-1") + b"a" * 64, "line 1 is not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "bad.txt is empty"),
+        (b"name\timage_id\tface_id\turl\tbbox\tsha256\r\n", "it has only FaceScrub's header line, no rows"),
+        (
+            codecs.BOM_UTF16_LE + "Synthetic Person A\t1\t2".encode("utf-16-le"),
+            "expected 6 tab-separated fields, got 3",
+        ),
+        ("Pérson A\t1\t2\timages/a.jpg\t1,2,3,4\t".encode("latin-1") + b"a" * 64, "line 1 is not UTF-8"),
+    ],
+)
 def test_a_list_with_no_usable_row_is_refused_before_any_job_naming_the_file(tmp_path, content, reason):
     workdir = copy_workflow(tmp_path)
     (workdir / "data/synthetic_faces/bad.txt").write_bytes(content)
@@ -103,8 +118,10 @@ def test_a_number_written_as_text_in_a_config_file_is_refused_with_the_fix(tmp_p
     path.write_text("face_models:\n  alexnet:\n    chunk_size: '100'\n")
     proc = snakemake(workdir, "--configfile", str(path), check=False)
     assert proc.returncode != 0 and not (workdir / "results").exists()
-    assert (f"face_models.alexnet.chunk_size: '100' (set in {path}) is text, where the setting takes an "
-            "integer: write it without quotes (chunk_size: 100)") in proc.stderr
+    assert (
+        f"face_models.alexnet.chunk_size: '100' (set in {path}) is text, where the setting takes an "
+        "integer: write it without quotes (chunk_size: 100)"
+    ) in proc.stderr
     # The same value typed on the command line is what --config means: a number.
     assert snakemake(workdir, "-n", "--config", "face_models={alexnet: {chunk_size: 100}}").returncode == 0
 
@@ -123,17 +140,21 @@ def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
     workdir = copy_workflow(tmp_path)
     results = workdir / "results"
     results.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(results)],
-                      capture_output=True).returncode != 0:
+    if (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(results)], capture_output=True).returncode
+        != 0
+    ):
         from testkit.workflow import unavailable
 
         unavailable("needs to mount a small tmpfs (root)")
     try:
         proc = snakemake(workdir, "faces_data", check=False)
         assert proc.returncode != 0 and not any(results.iterdir())
-        assert ("faces: the 360 listed rows of the 6 configured actors can make up to 360 faces of 507 kB each on "
-                "disk (crop arrays 167 kB, crop pictures 167 kB, AlexNet conv5 float32 features 173 kB): 0.2 GB, "
-                "but results/sample has 0.0 GB free") in proc.stderr
+        assert (
+            "faces: the 360 listed rows of the 6 configured actors can make up to 360 faces of 507 kB each on "
+            "disk (crop arrays 167 kB, crop pictures 167 kB, AlexNet conv5 float32 features 173 kB): 0.2 GB, "
+            "but results/sample has 0.0 GB free"
+        ) in proc.stderr
         assert "face_models.alexnet.dtype" in proc.stderr and "faces.disk_face_share" in proc.stderr
         # Planning makes nothing: a dry run and the DAG are not refused.
         assert "crop_actor" in snakemake(workdir, "faces_data", "-n").stdout
@@ -159,8 +180,10 @@ def test_a_job_that_may_not_fit_in_memory_stops_the_run_before_any_job(tmp_path)
     faces_only = ["--config", "experiments=[faces]", "--resources", "mem_mb=3500"]
     proc = snakemake(workdir, *faces_only, check=False)
     assert proc.returncode != 0 and not (workdir / "results").exists(), proc.stdout + proc.stderr
-    assert ("memory: 3 rule(s) of this run declare more memory than --resources mem_mb gives (3,500 MB): "
-            "crop_actor 4,000 MB, split_faces 4,000 MB, train_alexnet_mlp 4,000 MB") in proc.stderr
+    assert (
+        "memory: 3 rule(s) of this run declare more memory than --resources mem_mb gives (3,500 MB): "
+        "crop_actor 4,000 MB, split_faces 4,000 MB, train_alexnet_mlp 4,000 MB"
+    ) in proc.stderr
     assert "--set-resources crop_actor:mem_mb=<MB>" in proc.stderr
     # with the settings lowered, as the message says, it plans
     lowered = [f"{rule}:mem_mb=3000" for rule in ("crop_actor", "split_faces", "train_alexnet_mlp")]
@@ -173,10 +196,11 @@ def test_what_a_run_already_made_counts_towards_the_disk_it_needs(tmp_path):
     same pixels) and feature chunks are on the disk already."""
     from digitface.capacity import bytes_made, disk_problem
 
-    config = {"experiments": ["faces"],
-              "faces": {"lists": [{"path": str(tmp_path / "list.txt")}], "actors": ["A"],
-                        "crop": {"sizes": [64]}},
-              "face_models": {"alexnet": {"layer": "conv5", "dtype": "float16"}}}
+    config = {
+        "experiments": ["faces"],
+        "faces": {"lists": [{"path": str(tmp_path / "list.txt")}], "actors": ["A"], "crop": {"sizes": [64]}},
+        "face_models": {"alexnet": {"layer": "conv5", "dtype": "float16"}},
+    }
     (tmp_path / "list.txt").write_text("".join(f"A\t{i}\n" for i in range(10)))
     per_face = 64 * 64 * 3 * 2 + 256 * 13 * 13 * 2
     results = tmp_path / "results"

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import csv
-import re
 import json
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from testkit.workflow import (OUT, REPO, TINY, copy_workflow, feature_chunks, planned_outputs, snakemake, unavailable,
-                              write_config)
+from testkit.workflow import (
+    OUT,
+    REPO,
+    TINY,
+    copy_workflow,
+    feature_chunks,
+    planned_outputs,
+    snakemake,
+    unavailable,
+    write_config,
+)
+
 
 def test_every_digits_output_is_produced(finished_run):
     workdir, _ = finished_run
@@ -20,8 +30,13 @@ def test_every_digits_output_is_produced(finished_run):
     for rel in ["figures/gallery.png", "gradcheck.tsv", "metrics.tsv", "data/split.json"]:
         assert (digits / rel).stat().st_size > 0, rel
     for opt in ("gd", "momentum"):
-        for rel in [f"figures/curves_{opt}.png", f"figures/curves_{opt}.svg",
-                    f"figures/weights_{opt}.png", f"{opt}/history.tsv", f"{opt}/weights.npz"]:
+        for rel in [
+            f"figures/curves_{opt}.png",
+            f"figures/curves_{opt}.svg",
+            f"figures/weights_{opt}.png",
+            f"{opt}/history.tsv",
+            f"{opt}/weights.npz",
+        ]:
             assert (digits / rel).stat().st_size > 0, rel
         metrics = json.loads((digits / opt / "metrics.json").read_text())
         assert metrics["chosen_on"] == "validation accuracy"
@@ -77,8 +92,11 @@ def test_face_classifiers_and_figures(finished_run):
     assert list(chunks) == [(p, k) for p in people for k in range(2)]
     assert sorted(p.name for p in (features / "parts").iterdir()) == ["part_000.tsv", "part_001.tsv", "part_002.tsv"]
     assert [np.load(c, mmap_mode="r").shape for c in chunks.values()] == [(40, 43264), (20, 43264)] * 6
-    for png in ["mlp/curves.png", "figures/hidden_units_synthetic_person_a.png",
-                "figures/hidden_units_synthetic_person_d.png"]:
+    for png in [
+        "mlp/curves.png",
+        "figures/hidden_units_synthetic_person_a.png",
+        "figures/hidden_units_synthetic_person_d.png",
+    ]:
         assert (faces / png).stat().st_size > 0, png
     index = (faces / "split.tsv").read_text().splitlines()
     assert len(index) == 361 and index[0].startswith("actor\tlabel\tface_id")
@@ -111,7 +129,8 @@ def test_one_table_holds_every_result_beside_the_reference(finished_run):
     tests = [note for (name, split), note in notes.items() if split == "test"]
     assert len(tests) == 2 and all(n.startswith("no comparison: synthetic faces") for n in tests)
     assert {"the reference got 83.33% on its own", "the reference got 92.50% on its own"} <= {
-        part.strip() for n in tests for part in n.split(";")}
+        part.strip() for n in tests for part in n.split(";")
+    }
     assert all("chance 16.67%" in n for n in notes.values())
 
 
@@ -137,9 +156,17 @@ def test_report_is_one_self_contained_page_with_every_figure(finished_run):
     for category in ("Summary", "Digits", "Faces data", "Faces models", "Performance"):
         assert f'"{category}"' in html, category  # a category of the report's data, quoted
     assert "every result vs reference" in html
-    figures = ["gallery.png", "curves_gd.png", "curves_momentum.png", "weights_gd.png",
-               "weights_momentum.png", "hidden_units_synthetic_person_a.png",
-               "hidden_units_synthetic_person_d.png", "curves.png", "backprop_cost.png"]
+    figures = [
+        "gallery.png",
+        "curves_gd.png",
+        "curves_momentum.png",
+        "weights_gd.png",
+        "weights_momentum.png",
+        "hidden_units_synthetic_person_a.png",
+        "hidden_units_synthetic_person_d.png",
+        "curves.png",
+        "backprop_cost.png",
+    ]
     for name in figures:
         assert f'"filename": "{name}"' in html, name
     # Every table is in the page as HTML (readable), not only as a TSV to download.
@@ -156,9 +183,17 @@ def test_report_is_one_self_contained_page_with_every_figure(finished_run):
     assert "SYNTHETIC faces" in html
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--virtual-time-budget=5000"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=5000",
+]
 
 
 #: Injected into a copy of the report: once it has rendered, open every category in turn and
@@ -190,8 +225,13 @@ window.addEventListener("load", function () {
 def _chromium(browser, tmp_path, *args, page, size=(1400, 1000), budget_ms=20000):
     """Chromium on ``page`` in a window of ``size``, with virtual time enough for the probe's waits."""
     flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
-    base = [browser, *flags, f"--virtual-time-budget={budget_ms}", f"--user-data-dir={tmp_path / 'profile'}",
-            f"--window-size={size[0]},{size[1]}"]
+    base = [
+        browser,
+        *flags,
+        f"--virtual-time-budget={budget_ms}",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        f"--window-size={size[0]},{size[1]}",
+    ]
     return subprocess.run([*base, *args, page.as_uri()], capture_output=True, text=True, timeout=180)
 
 
@@ -266,9 +306,14 @@ def test_changing_gamma_reruns_only_momentum(finished_run):
     assert not [o for o in outputs if "gd" in o or "gallery" in o or "gradcheck" in o or "data/" in o]
 
 
-@pytest.mark.parametrize("change, tag", [({"chunk_size": 25}, "conv5-random0-reference-c25"),
-                                         ({"layer": "conv4"}, "conv4-random0-reference-c40"),
-                                         ({"dtype": "float16"}, "conv5-random0-reference-c40-f16")])
+@pytest.mark.parametrize(
+    "change, tag",
+    [
+        ({"chunk_size": 25}, "conv5-random0-reference-c25"),
+        ({"layer": "conv4"}, "conv4-random0-reference-c40"),
+        ({"dtype": "float16"}, "conv5-random0-reference-c40-f16"),
+    ],
+)
 def test_changing_chunks_or_layer_reruns_only_the_feature_jobs(finished_run, change, tag):
     workdir, _ = finished_run
     changed = json.loads(json.dumps(TINY))
@@ -288,8 +333,9 @@ def test_changing_the_feature_mlp_reruns_no_extraction(finished_run):
     workdir, _ = finished_run
     changed = json.loads(json.dumps(TINY))
     changed["face_models"]["alexnet"]["mlp"]["epochs"] = 3
-    outputs = planned_outputs(snakemake(workdir, "--configfile", str(write_config(workdir / "mlp.yaml", changed)),
-                                        "-n").stdout)
+    outputs = planned_outputs(
+        snakemake(workdir, "--configfile", str(write_config(workdir / "mlp.yaml", changed)), "-n").stdout
+    )
     assert f"{OUT}/faces/alexnet/conv5-random0-reference-c40/mlp/seed_0/metrics.json" in outputs
     assert not [o for o in outputs if "/parts/" in o]
 
@@ -306,15 +352,20 @@ def test_bad_config_value_fails_before_any_job(tmp_path):
 
 
 def test_lint_is_clean():
-    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Congratulations" in proc.stdout + proc.stderr
 
 
 def test_snakefmt_is_clean():
-    proc = subprocess.run(["snakefmt", "--check", "Snakefile", "rules"], cwd=REPO,
-                          capture_output=True, text=True)
+    proc = subprocess.run(["snakefmt", "--check", "Snakefile", "rules"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
+def test_ruff_is_clean(command):
+    """The Python code passes ruff's lint and format checks with the settings in pyproject.toml."""
+    proc = subprocess.run([sys.executable, "-m", "ruff", *command, "."], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -338,8 +389,9 @@ def test_profiles_plan_the_workflow(tmp_path, profile):
     """Both profiles load (the slurm one through the executor plugin) and plan every job."""
     workdir = copy_workflow(tmp_path)
     proc = snakemake(workdir, "--profile", f"profiles/{profile}", "-n", "--quiet", "rules")
-    counts = {p[0]: int(p[1]) for p in (line.split() for line in proc.stdout.splitlines())
-              if len(p) == 2 and p[1].isdigit()}
+    counts = {
+        p[0]: int(p[1]) for p in (line.split() for line in proc.stdout.splitlines()) if len(p) == 2 and p[1].isdigit()
+    }
     assert counts["download_actor"] == 6 and counts["train_softmax"] == 2
 
 
@@ -350,7 +402,12 @@ def test_downloads_run_on_the_head_node(tmp_path):
     proc = subprocess.run([sys.executable, "-c", LOCAL_RULES], cwd=workdir, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [
-        "download_actor", "download_mnist", "fetch_alexnet_weights", "fetch_face_list", "unknown_target"]
+        "download_actor",
+        "download_mnist",
+        "fetch_alexnet_weights",
+        "fetch_face_list",
+        "unknown_target",
+    ]
 
 
 def test_committed_rule_graph_is_current(finished_run):
@@ -419,8 +476,12 @@ def test_commands_documented_in_the_configs_plan_their_jobs(tmp_path, shared_mni
     workdir = copy_workflow(tmp_path / "wf")
     shutil.copytree(REPO / "configs", workdir / "configs")
     (tmp_path / "shared").symlink_to(shared_mnist_dir.parents[1])  # ../shared, as beside a clone
-    commands = [line.lstrip("# ").strip() for cfg in sorted((workdir / "configs").glob("*.yaml"))
-                for line in cfg.read_text().splitlines() if line.startswith("#   snakemake ")]
+    commands = [
+        line.lstrip("# ").strip()
+        for cfg in sorted((workdir / "configs").glob("*.yaml"))
+        for line in cfg.read_text().splitlines()
+        if line.startswith("#   snakemake ")
+    ]
     assert len(commands) == 4
     for command in commands:
         args = shlex.split(command)[1:]
@@ -469,8 +530,9 @@ def test_readme_tables_are_the_committed_results():
     """No measured number in README.md or docs/results.md is typed by hand: their tables (the
     headline in README, every other one in docs/results.md) are generated from
     benchmarks/results/*.json (python tools/readme_tables.py --write)."""
-    proc = subprocess.run([sys.executable, "tools/readme_tables.py", "--check"], cwd=REPO, capture_output=True,
-                          text=True)
+    proc = subprocess.run(
+        [sys.executable, "tools/readme_tables.py", "--check"], cwd=REPO, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -478,8 +540,12 @@ def test_planning_the_workflow_imports_no_torch(finished_run):
     """A no-op rerun plans the whole DAG (the chunk jobs included, from the face index): it
     must not pay for importing torch (seconds, every time Snakemake plans)."""
     workdir, config = finished_run
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "snakemake", "--cores", "1", "-n",
-                           "--configfile", str(config)], cwd=workdir, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "snakemake", "--cores", "1", "-n", "--configfile", str(config)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
     assert "Nothing to be done" in proc.stdout + proc.stderr
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "digitface.faces.face_index" in imported  # the chunk plan was read
@@ -529,8 +595,10 @@ def test_several_actors_per_job_make_fewer_jobs_and_the_same_results(finished_ru
 
     def metrics() -> dict:
         """Both classifiers' results per seed, all but their run time."""
-        return {str(p.relative_to(faces)): {k: v for k, v in json.loads(p.read_text()).items() if k != "seconds"}
-                for p in [*faces.glob("mlp/seed_*/metrics.json"), *faces.glob("alexnet/*/mlp/seed_*/metrics.json")]}
+        return {
+            str(p.relative_to(faces)): {k: v for k, v in json.loads(p.read_text()).items() if k != "seconds"}
+            for p in [*faces.glob("mlp/seed_*/metrics.json"), *faces.glob("alexnet/*/mlp/seed_*/metrics.json")]
+        }
 
     split_before, mlp_before = placement_free(index()), metrics()
     assert len(mlp_before) == 4
@@ -597,16 +665,36 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     head, _, tail = page.read_text().rpartition("</body>")
     probed.write_text(head + PANE_PROBE + "</body>" + tail)
 
-    reasons = sorted({v for m in (fetch, crop) for k, v in vars(m).items() if k.isupper() and isinstance(v, str)
-                      and re.fullmatch(r"[a-z_]+", v)} | {"http_404", "http_410", "http_503", "duplicate_face_id"})
+    reasons = sorted(
+        {
+            v
+            for m in (fetch, crop)
+            for k, v in vars(m).items()
+            if k.isupper() and isinstance(v, str) and re.fullmatch(r"[a-z_]+", v)
+        }
+        | {"http_404", "http_410", "http_503", "duplicate_face_id"}
+    )
     wide = tmp_path / "summary.tsv"
     header = ["actor", "listed", "fetched", "verified", "cropped", "images", *reasons]
-    wide.write_text("\t".join(header) + "\n" + "".join(
-        "\t".join([f"Actor Number {i}", "250", "120", "110", "108", "101", *[str(7 * j + i) for j in range(len(reasons))]])
-        + "\n" for i in range(6)))
+    wide.write_text(
+        "\t".join(header)
+        + "\n"
+        + "".join(
+            "\t".join(
+                [f"Actor Number {i}", "250", "120", "110", "108", "101", *[str(7 * j + i) for j in range(len(reasons))]]
+            )
+            + "\n"
+            for i in range(6)
+        )
+    )
     tables = sorted((workdir / OUT).rglob("*.html"))
     assert {t.relative_to(workdir / OUT).as_posix() for t in tables} >= {
-        "metrics.html", "digits/metrics.html", "digits/gradcheck.html", "faces/summary.html", "faces/metrics.html"}
+        "metrics.html",
+        "digits/metrics.html",
+        "digits/gradcheck.html",
+        "faces/summary.html",
+        "faces/metrics.html",
+    }
     tsv_page(wide, tmp_path / "wide_summary.html", "faces/summary")
     tables.append(tmp_path / "wide_summary.html")
 

@@ -79,11 +79,21 @@ def main(argv: list[str] | None = None) -> None:
     remove_stale(args.out / synthetic.IMAGE_DIR, {Path(r.url).name for r in rows})
     write_text(args.out / synthetic.LIST_NAME, synthetic.format_list(rows))
     size_kb = sum(len(r.data) for r in rows) // 1024
-    write_text(args.out / "README.md", README.format(
-        list_name=synthetic.LIST_NAME, image_dir=synthetic.IMAGE_DIR, total=len(rows),
-        per_identity=args.per_identity, identities=args.identities, seed=args.seed,
-        n_png=sum(r.fmt == "png" for r in rows), n_gray=sum(r.fmt == "jpeg-gray" for r in rows),
-        size_kb=size_kb, pillow=PIL.__version__))
+    write_text(
+        args.out / "README.md",
+        README.format(
+            list_name=synthetic.LIST_NAME,
+            image_dir=synthetic.IMAGE_DIR,
+            total=len(rows),
+            per_identity=args.per_identity,
+            identities=args.identities,
+            seed=args.seed,
+            n_png=sum(r.fmt == "png" for r in rows),
+            n_gray=sum(r.fmt == "jpeg-gray" for r in rows),
+            size_kb=size_kb,
+            pillow=PIL.__version__,
+        ),
+    )
     print(f"wrote {args.out}: {len(rows)} images, {size_kb} KiB, seed {args.seed}")
 
 

@@ -24,12 +24,23 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "scale.json"
 #: Rules in the order a run meets them, and their names in the figure.
-STAGES = {"download_actor": "download", "crop_actor": "verify + crop", "split_faces": "split",
-          "extract_alexnet_chunks": "AlexNet features", "train_face_mlp": "MLP on 64×64 crops",
-          "train_alexnet_mlp": "MLP on features", "plot_hidden_units": "hidden units"}
+STAGES = {
+    "download_actor": "download",
+    "crop_actor": "verify + crop",
+    "split_faces": "split",
+    "extract_alexnet_chunks": "AlexNet features",
+    "train_face_mlp": "MLP on 64×64 crops",
+    "train_alexnet_mlp": "MLP on features",
+    "plot_hidden_units": "hidden units",
+}
 #: The stages the benchmark sets beside a limit, and their names.
-RATES = {"download": "download (requests)", "crop": "crop (images)", "extraction": "AlexNet (images)",
-         "train_face_mlp": "MLP on crops (faces × epochs)", "train_alexnet_mlp": "MLP on features (faces × epochs)"}
+RATES = {
+    "download": "download (requests)",
+    "crop": "crop (images)",
+    "extraction": "AlexNet (images)",
+    "train_face_mlp": "MLP on crops (faces × epochs)",
+    "train_alexnet_mlp": "MLP on features (faces × epochs)",
+}
 TARGET = {"crop": "crop_over_limit", "extraction": "extraction_over_limit"}
 
 
@@ -51,16 +62,23 @@ def plot(result: dict, out: Path) -> Path:
     for xi, w in zip(x, wall):
         left.annotate(f"{w:.0f} min wall", (xi, w), textcoords="offset points", xytext=(10, -3), fontsize=8)
     left.set_xticks(x, labels)
-    left.set(ylabel="minutes (CPU: every job's threads)",
-             title=f"Where the time goes ({result['cores']} cores, synthetic FaceScrub-size web on loopback)")
+    left.set(
+        ylabel="minutes (CPU: every job's threads)",
+        title=f"Where the time goes ({result['cores']} cores, synthetic FaceScrub-size web on loopback)",
+    )
     left.legend(fontsize=8, loc="upper left", frameon=False)
     left.grid(True, axis="y", alpha=0.3)
 
     width = 0.8 / len(sizes)
     for j, size in enumerate(sizes):
         ratios = [size["rates"][stage]["ratio"] for stage in RATES]
-        right.barh(np.arange(len(RATES)) + (j - (len(sizes) - 1) / 2) * width, ratios, width, color=f"C{j}",
-                   label=f"{size['identities']} identities")
+        right.barh(
+            np.arange(len(RATES)) + (j - (len(sizes) - 1) / 2) * width,
+            ratios,
+            width,
+            color=f"C{j}",
+            label=f"{size['identities']} identities",
+        )
     for k, stage in enumerate(RATES):
         if stage in TARGET:
             target = result["targets"][TARGET[stage]]
@@ -68,8 +86,11 @@ def plot(result: dict, out: Path) -> Path:
     right.axvline(1.0, color="grey", lw=1)
     right.set_yticks(np.arange(len(RATES)), list(RATES.values()))
     right.invert_yaxis()
-    right.set(xlabel="the workflow's rate / the stage's in-process limit (dashed: target)",
-              title="How near its own limit each stage runs", xlim=(0, 1.15))
+    right.set(
+        xlabel="the workflow's rate / the stage's in-process limit (dashed: target)",
+        title="How near its own limit each stage runs",
+        xlim=(0, 1.15),
+    )
     right.legend(fontsize=8, loc="lower right", frameon=False)
     right.grid(True, axis="x", alpha=0.3)
     out.parent.mkdir(parents=True, exist_ok=True)

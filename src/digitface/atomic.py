@@ -26,8 +26,11 @@ from typing import Any, Iterator
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
-_DISK_FULL = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
-              errno.EFBIG: "file too large for this system's limits"}
+_DISK_FULL = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for this system's limits",
+}
 _SHORT_WRITE = re.compile(r"\d+ requested and \d+ written")
 
 
@@ -37,8 +40,9 @@ class DiskFullError(OSError):
 
 def _disk_full(exc: OSError, dest: Path) -> DiskFullError | None:
     """The error to raise instead of ``exc`` if it means the disk is full, else None."""
-    what = _DISK_FULL.get(exc.errno) or ("no space left on device (a short write)"
-                                         if _SHORT_WRITE.search(str(exc)) else None)
+    what = _DISK_FULL.get(exc.errno) or (
+        "no space left on device (a short write)" if _SHORT_WRITE.search(str(exc)) else None
+    )
     if what is None:
         return None
     return DiskFullError(exc.errno or errno.ENOSPC, f"{what} while writing {dest}")
@@ -60,8 +64,9 @@ def naming_full_disk(dest: str | os.PathLike) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _replacing(dest: Path, suffix: str | None, staging: str | os.PathLike | None,
-               durable: bool) -> Iterator[tuple[int, Path]]:
+def _replacing(
+    dest: Path, suffix: str | None, staging: str | os.PathLike | None, durable: bool
+) -> Iterator[tuple[int, Path]]:
     """A new temporary file (its open descriptor and its path) that replaces ``dest`` when the
     block succeeds, and is removed when it fails (see :func:`atomic_path`)."""
     suffix = suffix if suffix is not None else dest.suffix
@@ -90,8 +95,13 @@ def _replacing(dest: Path, suffix: str | None, staging: str | os.PathLike | None
 
 
 @contextlib.contextmanager
-def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: str | os.PathLike | None = None,
-                durable: bool = True) -> Iterator[Path]:
+def atomic_path(
+    dest: str | os.PathLike,
+    suffix: str | None = None,
+    *,
+    staging: str | os.PathLike | None = None,
+    durable: bool = True,
+) -> Iterator[Path]:
     """Yield a temporary path; rename it onto ``dest`` only on success.
 
     ``suffix`` defaults to ``dest``'s own suffix so that libraries that pick a format from
@@ -99,9 +109,10 @@ def atomic_path(dest: str | os.PathLike, suffix: str | None = None, *, staging: 
     file lies beside ``dest``, or in ``staging``, a folder on the same filesystem that a job
     owns: a killed job's temporary files are then all in one place, for its rerun to remove
     (:func:`fresh_staging`). There the temporary file is named after ``dest`` (its folder's name
-    and its own), so the job writes a destination from one thread at a time. ``durable=False`` skips the fsync before the rename: a kill still
-    never leaves a half-written ``dest`` (the rename is atomic), but a power cut may, so it is
-    for files that are checked before they are reused (the crop pictures).
+    and its own), so the job writes a destination from one thread at a time.
+    ``durable=False`` skips the fsync before the rename: a kill still never leaves a
+    half-written ``dest`` (the rename is atomic), but a power cut may, so it is for files that
+    are checked before they are reused (the crop pictures).
     """
     with _replacing(Path(dest), suffix, staging, durable) as (_, tmp):
         yield tmp
@@ -115,8 +126,9 @@ def fresh_staging(folder: str | os.PathLike) -> Path:
     return folder
 
 
-def write_bytes(dest: str | os.PathLike, data: bytes, *, staging: str | os.PathLike | None = None,
-                durable: bool = True) -> None:
+def write_bytes(
+    dest: str | os.PathLike, data: bytes, *, staging: str | os.PathLike | None = None, durable: bool = True
+) -> None:
     """Write ``data`` to ``dest`` atomically (``staging``, ``durable``: as for :func:`atomic_path`),
     through the descriptor the temporary file was created with: one open per file (the crop
     job writes two files per face)."""

@@ -20,11 +20,16 @@ from pathlib import Path
 #: Values per face at each AlexNet layer for a 227x227 crop (torchvision's AlexNet; checked
 #: against the network in the tests, so planning needs no torch).
 LAYER_VALUES = {
-    "conv1": 64 * 56 * 56, "conv1_relu": 64 * 56 * 56,
-    "conv2": 192 * 27 * 27, "conv2_relu": 192 * 27 * 27,
-    "conv3": 384 * 13 * 13, "conv3_relu": 384 * 13 * 13,
-    "conv4": 256 * 13 * 13, "conv4_relu": 256 * 13 * 13,
-    "conv5": 256 * 13 * 13, "conv5_relu": 256 * 13 * 13,
+    "conv1": 64 * 56 * 56,
+    "conv1_relu": 64 * 56 * 56,
+    "conv2": 192 * 27 * 27,
+    "conv2_relu": 192 * 27 * 27,
+    "conv3": 384 * 13 * 13,
+    "conv3_relu": 384 * 13 * 13,
+    "conv4": 256 * 13 * 13,
+    "conv4_relu": 256 * 13 * 13,
+    "conv5": 256 * 13 * 13,
+    "conv5_relu": 256 * 13 * 13,
 }
 _DTYPE_BYTES = {"float32": 4, "float16": 2}
 
@@ -35,8 +40,12 @@ def listed_rows(list_paths: list[str | Path], actors: list[str]) -> int:
     from digitface.faces.lists import list_lines
 
     names = set(actors)
-    return sum(1 for path in list_paths for _, text, _ in list_lines(Path(path).read_bytes(), str(path))
-               if isinstance(text, str) and text.split("\t", 1)[0] in names)
+    return sum(
+        1
+        for path in list_paths
+        for _, text, _ in list_lines(Path(path).read_bytes(), str(path))
+        if isinstance(text, str) and text.split("\t", 1)[0] in names
+    )
 
 
 def bytes_per_face(config: Mapping) -> dict[str, int]:
@@ -45,9 +54,12 @@ def bytes_per_face(config: Mapping) -> dict[str, int]:
     sizes = config["faces"]["crop"]["sizes"]
     alexnet = config["face_models"]["alexnet"]
     pixels = sum(s * s * 3 for s in sizes)
-    return {"crop arrays": pixels, "crop pictures": pixels,
-            f"AlexNet {alexnet['layer']} {alexnet['dtype']} features":
-                LAYER_VALUES[alexnet["layer"]] * _DTYPE_BYTES[alexnet["dtype"]]}
+    return {
+        "crop arrays": pixels,
+        "crop pictures": pixels,
+        f"AlexNet {alexnet['layer']} {alexnet['dtype']} features": LAYER_VALUES[alexnet["layer"]]
+        * _DTYPE_BYTES[alexnet["dtype"]],
+    }
 
 
 def free_bytes(folder: str | Path) -> int:
@@ -92,14 +104,19 @@ def disk_problem(config: Mapping, results: str | Path, free: int | None = None) 
     if need <= free + bytes_made(results):
         return None
     made_of = ", ".join(f"{what} {size / 1e3:,.0f} kB" for what, size in parts.items())
-    counting = (f"can make up to {counted:,} faces" if share == 1 else
-                f"counted at faces.disk_face_share {share:g}, make {counted:,} faces")
-    return (f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors {counting} of "
-            f"{sum(parts.values()) / 1e3:,.0f} kB each on disk ({made_of}): {need / 1e9:,.1f} GB, "
-            f"but {os.fspath(results)} has {free / 1e9:,.1f} GB free. Free space, or lower the need: store the "
-            "features as float16 (face_models.alexnet.dtype), keep fewer crop sizes (faces.crop.sizes), or "
-            "configure fewer faces.actors; if you know many of the URLs are dead, set faces.disk_face_share "
-            "to the share of rows you expect to become faces")
+    counting = (
+        f"can make up to {counted:,} faces"
+        if share == 1
+        else f"counted at faces.disk_face_share {share:g}, make {counted:,} faces"
+    )
+    return (
+        f"faces: the {rows:,} listed rows of the {len(faces['actors'])} configured actors {counting} of "
+        f"{sum(parts.values()) / 1e3:,.0f} kB each on disk ({made_of}): {need / 1e9:,.1f} GB, "
+        f"but {os.fspath(results)} has {free / 1e9:,.1f} GB free. Free space, or lower the need: store the "
+        "features as float16 (face_models.alexnet.dtype), keep fewer crop sizes (faces.crop.sizes), or "
+        "configure fewer faces.actors; if you know many of the URLs are dead, set faces.disk_face_share "
+        "to the share of rows you expect to become faces"
+    )
 
 
 def memory_problem(needs: Mapping[str, int], available_mb: int, where: str) -> str | None:
@@ -116,10 +133,12 @@ def memory_problem(needs: Mapping[str, int], available_mb: int, where: str) -> s
         return None
     listed = ", ".join(f"{rule} {mb:,} MB" for rule, mb in sorted(over.items(), key=lambda kv: -kv[1]))
     first = max(over, key=over.get)
-    return (f"memory: {len(over)} rule(s) of this run declare more memory than {where} ({available_mb:,} MB): "
-            f"{listed} (each rule's resources: mem_mb in rules/*.smk, sized from the peak memory its jobs' "
-            "logs end with). Run it where the memory is (profiles/slurm), or, if you measured less on your data, "
-            f"lower the setting: --set-resources {first}:mem_mb=<MB>")
+    return (
+        f"memory: {len(over)} rule(s) of this run declare more memory than {where} ({available_mb:,} MB): "
+        f"{listed} (each rule's resources: mem_mb in rules/*.smk, sized from the peak memory its jobs' "
+        "logs end with). Run it where the memory is (profiles/slurm), or, if you measured less on your data, "
+        f"lower the setting: --set-resources {first}:mem_mb=<MB>"
+    )
 
 
 def physical_memory_mb() -> int:

@@ -147,8 +147,10 @@ def invalid_setting(error, sources: Sequence[tuple[str, Mapping]]) -> str:
         words = [_TYPE_WORDS[w] for w in wanted if w in _TYPE_WORDS]
         if words and not isinstance(_parse_scalar(error.instance, wanted), str):
             leaf = key_path[-1] if key_path else key
-            return (f"{key}: {error.instance!r}{place} is text, where the setting takes {' or '.join(words)}: "
-                    f"write it without quotes ({leaf}: {error.instance})")
+            return (
+                f"{key}: {error.instance!r}{place} is text, where the setting takes {' or '.join(words)}: "
+                f"write it without quotes ({leaf}: {error.instance})"
+            )
         if words:
             return f"{key}: {error.instance!r}{place} is not {' or '.join(words)}"
     return f"{key}{place}: {error.message}"
@@ -176,8 +178,10 @@ def run_name(config: Mapping, configfiles: Sequence[str | Path] = ()) -> str:
     if not RUN_NAME.fullmatch(str(name)):
         raise ConfigError(f"run: {name!r} is not a folder name (letters, digits, '_', '.', '-')")
     if len(str(name)) > MAX_RUN_NAME:
-        raise ConfigError(f"run: {str(name)[:40]}... has {len(str(name))} characters; a run's folder name "
-                          f"takes at most {MAX_RUN_NAME} (set `run:` in the config file)")
+        raise ConfigError(
+            f"run: {str(name)[:40]}... has {len(str(name))} characters; a run's folder name "
+            f"takes at most {MAX_RUN_NAME} (set `run:` in the config file)"
+        )
     return str(name)
 
 
@@ -268,8 +272,7 @@ def digits_source_problems(digits: Mapping) -> tuple[list[str], dict[str, int] |
             missing = [s for s in IDX_FILES.values() if not idx_file(folder, s).is_file()]
             if missing:
                 return [f"digits.idx_dir: {folder} lacks {', '.join(missing)} (.gz or not)"], None
-            counts = {part: _idx_count(idx_file(folder, IDX_FILES[f"{part}_labels"]))
-                      for part in ("train", "test")}
+            counts = {part: _idx_count(idx_file(folder, IDX_FILES[f"{part}_labels"])) for part in ("train", "test")}
         else:  # download: the pinned official files
             counts = dict(MNIST_COUNTS)
     except (OSError, ValueError, KeyError, EOFError) as exc:
@@ -284,7 +287,8 @@ def split_problems(split: Mapping, counts: Mapping[str, int]) -> list[str]:
     if has_test and split.get("test_size") is not None:
         problems.append(
             f"digits.split.test_size = {split['test_size']}, but this source has the official test "
-            f"set ({counts['test']} images); leave test_size empty")
+            f"set ({counts['test']} images); leave test_size empty"
+        )
     test = 0 if has_test else split.get("test_size") or SAMPLE_TEST_SIZE
     held_out = split["validation_size"] + test
     if held_out >= counts["train"]:
@@ -367,8 +371,11 @@ def feature_set(config: Mapping) -> str:
     ImageNet file's checksum), preprocessing, chunk size and storage, so that features made
     otherwise never share a folder."""
     alexnet = config["face_models"]["alexnet"]
-    weights = (f"random{alexnet['seed']}" if resolved_weights(config) == "random"
-               else f"imagenet-{alexnet['imagenet']['sha256'][:8]}")
+    weights = (
+        f"random{alexnet['seed']}"
+        if resolved_weights(config) == "random"
+        else f"imagenet-{alexnet['imagenet']['sha256'][:8]}"
+    )
     half = "-f16" if alexnet["dtype"] == "float16" else ""
     return f"{alexnet['layer']}-{weights}-{alexnet['preprocess']}-c{alexnet['chunk_size']}{half}"
 

@@ -77,14 +77,12 @@ def _stream_http(session: requests.Session, url: str, part: Path, transfer: Tran
                 return  # the part file already holds every byte; the digest decides
             if resp.status_code >= 400:
                 raise SourceFailed(f"HTTP {resp.status_code}")
-            resumed = resp.status_code == 206 and resp.headers.get("Content-Range", "").startswith(
-                f"bytes {have}-")
+            resumed = resp.status_code == 206 and resp.headers.get("Content-Range", "").startswith(f"bytes {have}-")
             if not resumed:
                 have = 0
             announced = int(resp.headers.get("Content-Length") or 0)
             if have + announced > transfer.max_bytes:
-                raise SourceFailed(f"announces {have + announced} bytes, more than the cap of "
-                                   f"{transfer.max_bytes}")
+                raise SourceFailed(f"announces {have + announced} bytes, more than the cap of {transfer.max_bytes}")
             with open(part, "ab" if resumed else "wb") as out:
                 size = have
                 # read1 hands over whatever arrived, so a transfer that breaks keeps its bytes

@@ -26,5 +26,13 @@ class Progress:
             elapsed = now - self._start
             rate = self.done / elapsed if elapsed > 0 else 0.0
             eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-            self._logger.info("%s: %d/%d (%.0f%%), %.1f/s, elapsed %.0fs, ETA %.0fs", self._what,
-                              self.done, self.total, 100.0 * self.done / max(self.total, 1), rate, elapsed, eta)
+            self._logger.info(
+                "%s: %d/%d (%.0f%%), %.1f/s, elapsed %.0fs, ETA %.0fs",
+                self._what,
+                self.done,
+                self.total,
+                100.0 * self.done / max(self.total, 1),
+                rate,
+                elapsed,
+                eta,
+            )

@@ -57,9 +57,11 @@ def table_line(config: Mapping, part: str) -> str:
     """One line saying what a table of ``part`` (digits, faces, backprop, or "run" for all the
     run's experiments) was measured on: only what that part depends on, so that a change of
     the digits data does not rewrite the faces tables."""
-    lines = {"digits": f"digits: {digits_data(config)}",
-             "faces": f"faces: {faces_data(config)}, {weights(config)}",
-             "backprop": "backprop: CPU time of one thread on the machine that ran it"}
+    lines = {
+        "digits": f"digits: {digits_data(config)}",
+        "faces": f"faces: {faces_data(config)}, {weights(config)}",
+        "backprop": "backprop: CPU time of one thread on the machine that ran it",
+    }
     chosen = [lines[p] for p in config["experiments"]] if part == "run" else [lines[part]]
     return f"Run {config['run']}; " + "; ".join(chosen) + "."
 

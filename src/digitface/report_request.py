@@ -38,6 +38,7 @@ def report_only(argv: Sequence[str]) -> tuple[list[str], str] | None:
 def built(targets: Sequence[str], pathvars: dict[str, str], configfiles: Sequence[str], report: str) -> list[str]:
     """The ``targets`` (with ``<name>`` path variables) whose files exist; raises
     :class:`NothingToReport` naming the commands to run when none does."""
+
     def resolved(target: str) -> str:
         for name, value in pathvars.items():
             target = target.replace(f"<{name}>", value)
@@ -49,5 +50,6 @@ def built(targets: Sequence[str], pathvars: dict[str, str], configfiles: Sequenc
         raise NothingToReport(
             f"nothing of this run is built yet ({resolved('<results>')}/ holds none of its results): "
             f"run `snakemake --cores 4{config}` (or one part: `snakemake --cores 4 digits{config}`, "
-            f"`faces`, `faces_data`), then `snakemake{config} --report {shlex.quote(report)}`")
+            f"`faces`, `faces_data`), then `snakemake{config} --report {shlex.quote(report)}`"
+        )
     return present

@@ -18,22 +18,55 @@ from .atomic import read_tsv, write_text
 
 #: Human headings of the columns of each table the workflow writes (TSV name -> heading).
 HEADINGS = {
-    "summary": {"experiment": "Result", "split": "Set", "ours": "Ours",
-                "reference": "Reference; the difference to it, or a note", "data": "Measured on"},
-    "digits": {"experiment": "Experiment", "metric": "Measure", "split": "Set", "ours": "Ours",
-               "reference": "Reference; ours − reference (percentage points, ± 1 SE)", "data": "Data"},
-    "gradcheck": {"param": "Parameter", "index": "Index", "analytic": "Analytic gradient",
-                  "numeric": "Central difference", "rel_error": "Relative error"},
-    "faces": {"experiment": "Classifier", "split": "Set",
-              "ours": "Accuracy, ours (mean ± sd over seeds); its sampling error (1 SE); faces; chance",
-              "reference": "Reference; ours − reference (percentage points, ± 1 SE), or why there is none",
-              "epoch kept": "Epoch kept (mean ± sd over seeds)", "measured on": "Data; features and weights"},
-    "faces_data": {"actor": "Actor", "listed": "Rows listed", "fetched": "Bodies fetched",
-                   "verified": "Verified (SHA-256)", "cropped": "Cropped", "images": "Distinct images",
-                   "failures": "What the other rows met (rows)"},
-    "backprop": {"method": "Method", "fit": "Fit", "measured": "Measured exponent",
-                 "ci95": "95% confidence interval", "predicted": "Predicted", "prose": "The reference's prose"},
+    "summary": {
+        "experiment": "Result",
+        "split": "Set",
+        "ours": "Ours",
+        "reference": "Reference; the difference to it, or a note",
+        "data": "Measured on",
+    },
+    "digits": {
+        "experiment": "Experiment",
+        "metric": "Measure",
+        "split": "Set",
+        "ours": "Ours",
+        "reference": "Reference; ours − reference (percentage points, ± 1 SE)",
+        "data": "Data",
+    },
+    "gradcheck": {
+        "param": "Parameter",
+        "index": "Index",
+        "analytic": "Analytic gradient",
+        "numeric": "Central difference",
+        "rel_error": "Relative error",
+    },
+    "faces": {
+        "experiment": "Classifier",
+        "split": "Set",
+        "ours": "Accuracy, ours (mean ± sd over seeds); its sampling error (1 SE); faces; chance",
+        "reference": "Reference; ours − reference (percentage points, ± 1 SE), or why there is none",
+        "epoch kept": "Epoch kept (mean ± sd over seeds)",
+        "measured on": "Data; features and weights",
+    },
+    "faces_data": {
+        "actor": "Actor",
+        "listed": "Rows listed",
+        "fetched": "Bodies fetched",
+        "verified": "Verified (SHA-256)",
+        "cropped": "Cropped",
+        "images": "Distinct images",
+        "failures": "What the other rows met (rows)",
+    },
+    "backprop": {
+        "method": "Method",
+        "fit": "Fit",
+        "measured": "Measured exponent",
+        "ci95": "95% confidence interval",
+        "predicted": "Predicted",
+        "prose": "The reference's prose",
+    },
 }
+
 
 @dataclass(frozen=True)
 class Table:
@@ -49,36 +82,84 @@ class Table:
 
 #: Every table the workflow writes, by its path under results/<run>/ without ".tsv".
 TABLES = {
-    "metrics": Table("summary", "run", "Summary", "every result vs reference", "Every result beside the reference", (
-        "Every result of this run beside the reference report's number, in one table: the softmax "
-        "networks on MNIST (accuracy of the iteration chosen on validation; the note gives the "
-        "difference to the reference and one binomial standard error), the gradient check, and the "
-        "face classifiers (mean ± sd over seeds; the note gives the number of faces and the AlexNet "
-        "weights). The last column says what each row was measured on: the bundled sample or full "
-        "MNIST, synthetic faces or real FaceScrub crops. Rows on the sample or on synthetic faces are "
-        "not comparable with the reference; they show the pipeline runs end to end.")),
-    "digits/metrics": Table("digits", "digits", "Digits", "table: digits vs reference", "Digits: every result beside the reference", (
-        "Every digits result beside the reference report's number: accuracies at the iteration "
-        "chosen on validation (refit on train + validation where configured), the difference in "
-        "percentage points with our estimate's binomial standard error, the gradient check and, when "
-        "configured, the accuracy of the course's snapshot50.pkl.")),
-    "digits/gradcheck": Table("gradcheck", "digits", "Digits", "table: gradient check", "Gradient check", (
-        "Finite-difference check of the analytic gradients: central differences in float64 at "
-        "seeded coordinates of W and all of b, with the relative error of each (the check passes "
-        "when the largest is at most the configured tolerance).")),
-    "faces/summary": Table("faces_data", "faces", "Faces data", "table: each actor's rows", "Faces: what each actor's list rows became", (
-        "Per actor: rows listed, bodies fetched, verified by SHA-256, cropped, distinct images, and a "
-        "count per failure reason (dead URLs by HTTP status, timeouts, connection errors, checksum "
-        "mismatches, unreadable bodies, bad boxes, duplicates).")),
-    "faces/metrics": Table("faces", "faces", "Faces models", "table: classifiers vs reference", "Face classifiers beside the reference", (
-        "The face classifiers' accuracies (mean ± sd over seeds, at the epoch each seed kept on "
-        "validation) beside chance, their sampling error and the reference's number, with the data "
-        "(synthetic or real FaceScrub crops) and the AlexNet weights (random or ImageNet) used. A row "
-        "is set against the reference (the difference and its standard error) only where it measured "
-        "the same thing; otherwise it says why not.")),
-    "backprop/fits": Table("backprop", "backprop", "Performance", "table: fitted exponents", "Backpropagation cost: fitted exponents", (
-        "Fitted exponents of the timing curves (median of the repeats at each size; 95% confidence "
-        "intervals from the spread of the repeats) beside the reference report's predictions.")),
+    "metrics": Table(
+        "summary",
+        "run",
+        "Summary",
+        "every result vs reference",
+        "Every result beside the reference",
+        (
+            "Every result of this run beside the reference report's number, in one table: the softmax "
+            "networks on MNIST (accuracy of the iteration chosen on validation; the note gives the "
+            "difference to the reference and one binomial standard error), the gradient check, and the "
+            "face classifiers (mean ± sd over seeds; the note gives the number of faces and the AlexNet "
+            "weights). The last column says what each row was measured on: the bundled sample or full "
+            "MNIST, synthetic faces or real FaceScrub crops. Rows on the sample or on synthetic faces are "
+            "not comparable with the reference; they show the pipeline runs end to end."
+        ),
+    ),
+    "digits/metrics": Table(
+        "digits",
+        "digits",
+        "Digits",
+        "table: digits vs reference",
+        "Digits: every result beside the reference",
+        (
+            "Every digits result beside the reference report's number: accuracies at the iteration "
+            "chosen on validation (refit on train + validation where configured), the difference in "
+            "percentage points with our estimate's binomial standard error, the gradient check and, when "
+            "configured, the accuracy of the course's snapshot50.pkl."
+        ),
+    ),
+    "digits/gradcheck": Table(
+        "gradcheck",
+        "digits",
+        "Digits",
+        "table: gradient check",
+        "Gradient check",
+        (
+            "Finite-difference check of the analytic gradients: central differences in float64 at "
+            "seeded coordinates of W and all of b, with the relative error of each (the check passes "
+            "when the largest is at most the configured tolerance)."
+        ),
+    ),
+    "faces/summary": Table(
+        "faces_data",
+        "faces",
+        "Faces data",
+        "table: each actor's rows",
+        "Faces: what each actor's list rows became",
+        (
+            "Per actor: rows listed, bodies fetched, verified by SHA-256, cropped, distinct images, and a "
+            "count per failure reason (dead URLs by HTTP status, timeouts, connection errors, checksum "
+            "mismatches, unreadable bodies, bad boxes, duplicates)."
+        ),
+    ),
+    "faces/metrics": Table(
+        "faces",
+        "faces",
+        "Faces models",
+        "table: classifiers vs reference",
+        "Face classifiers beside the reference",
+        (
+            "The face classifiers' accuracies (mean ± sd over seeds, at the epoch each seed kept on "
+            "validation) beside chance, their sampling error and the reference's number, with the data "
+            "(synthetic or real FaceScrub crops) and the AlexNet weights (random or ImageNet) used. A row "
+            "is set against the reference (the difference and its standard error) only where it measured "
+            "the same thing; otherwise it says why not."
+        ),
+    ),
+    "backprop/fits": Table(
+        "backprop",
+        "backprop",
+        "Performance",
+        "table: fitted exponents",
+        "Backpropagation cost: fitted exponents",
+        (
+            "Fitted exponents of the timing curves (median of the repeats at each size; 95% confidence "
+            "intervals from the spread of the repeats) beside the reference report's predictions."
+        ),
+    ),
 }
 
 
@@ -147,21 +228,30 @@ def table_html(rows: Sequence[Mapping[str, str]], headings: Mapping[str, str]) -
         cells = []
         for c in columns:
             text = str(row.get(c, ""))
-            cls = (' class="lines"' if "\n" in text else "" if not _is_number(text)
-                   else ' class="num short"' if len(text) <= SHORT else ' class="num"')
+            cls = (
+                ' class="lines"'
+                if "\n" in text
+                else ""
+                if not _is_number(text)
+                else ' class="num short"'
+                if len(text) <= SHORT
+                else ' class="num"'
+            )
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="df"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body)
-            + "\n</tbody></table>")
+    return f'<table class="df"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body) + "\n</tbody></table>"
 
 
-def write_table_page(dest: str | os.PathLike, title: str, rows: Sequence[Mapping[str, str]],
-                     headings: Mapping[str, str], note: str = "") -> None:
+def write_table_page(
+    dest: str | os.PathLike, title: str, rows: Sequence[Mapping[str, str]], headings: Mapping[str, str], note: str = ""
+) -> None:
     """A self-contained HTML page with one sortable table (atomically)."""
     note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    page = (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{_PAGE_STYLE}{_TABLE_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{note_html}\n"
-            f"{table_html(rows, headings)}\n<script>{_SORT}</script></body></html>\n")
+    page = (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_PAGE_STYLE}{_TABLE_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{note_html}\n"
+        f"{table_html(rows, headings)}\n<script>{_SORT}</script></body></html>\n"
+    )
     write_text(dest, page)
 
 
@@ -182,25 +272,40 @@ def folded(rows: Sequence[Mapping[str, str]], keep: Sequence[str], into: str) ->
 #: in six, the summary's six in five, each merged cell a few lines, so that the tables fit the
 #: report's pane (the TSVs keep a column per value).
 MERGED = {
-    "summary": {"experiment": ["experiment"], "split": ["split"], "ours": ["ours"], "reference": ["reference", "note"],
-                "data": ["data"]},
-    "faces": {"experiment": ["experiment"], "split": ["split"],
-              "ours": ["ours (mean ± sd over seeds)", "sampling error", "n", "chance"],
-              "reference": ["reference", "difference"], "epoch kept": ["epoch kept"],
-              "measured on": ["data", "weights"]},
-    "digits": {"experiment": ["experiment"], "metric": ["metric"], "split": ["split"], "ours": ["ours"],
-               "reference": ["reference", "difference"], "data": ["data"]},
+    "summary": {
+        "experiment": ["experiment"],
+        "split": ["split"],
+        "ours": ["ours"],
+        "reference": ["reference", "note"],
+        "data": ["data"],
+    },
+    "faces": {
+        "experiment": ["experiment"],
+        "split": ["split"],
+        "ours": ["ours (mean ± sd over seeds)", "sampling error", "n", "chance"],
+        "reference": ["reference", "difference"],
+        "epoch kept": ["epoch kept"],
+        "measured on": ["data", "weights"],
+    },
+    "digits": {
+        "experiment": ["experiment"],
+        "metric": ["metric"],
+        "split": ["split"],
+        "ours": ["ours"],
+        "reference": ["reference", "difference"],
+        "data": ["data"],
+    },
 }
 
 
 def merged(rows: Sequence[Mapping[str, str]], cells: Mapping[str, Sequence[str]]) -> list[dict[str, str]]:
     """``rows`` with the columns of each of ``cells`` joined into one cell, a line per
     non-empty value ("n" values read "n = 120")."""
+
     def line(column: str, value: str) -> str:
         return f"{column} = {value}" if column == "n" else value
 
-    return [{new: "\n".join(line(c, row[c]) for c in old if row.get(c)) for new, old in cells.items()}
-            for row in rows]
+    return [{new: "\n".join(line(c, row[c]) for c in old if row.get(c)) for new, old in cells.items()} for row in rows]
 
 
 def tsv_page(tsv: str | os.PathLike, dest: str | os.PathLike, table: str, provenance: str = "") -> None:
@@ -227,5 +332,6 @@ def summary_fragment(tsv: str | os.PathLike) -> str:
     if not path.is_file():
         return ""
     rows = [{c: r[c] for c in FIRST_PAGE} for r in read_tsv(path)]
-    return (f"<style>{_TABLE_STYLE} table.df.first {{ font-size: 0.75em; }}</style>\n"
-            + table_html(rows, FIRST_PAGE).replace('<table class="df">', '<table class="df first" id="summary">', 1))
+    return f"<style>{_TABLE_STYLE} table.df.first {{ font-size: 0.75em; }}</style>\n" + table_html(
+        rows, FIRST_PAGE
+    ).replace('<table class="df">', '<table class="df first" id="summary">', 1)

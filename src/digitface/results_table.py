@@ -31,8 +31,16 @@ def faces_rows(rows: Iterable[dict[str, str]]) -> list[list[str]]:
     for r in rows:
         error = f"1 SE = {r['sampling error']}, n = {r['n']}"
         parts = [r["difference"] or error, f"chance {r['chance'].split(' ')[0]}", r["weights"]]
-        out.append([f"faces: {r['experiment']}", r["split"], r[ours], r["reference"],
-                    "; ".join(x for x in parts if x), r["data"]])
+        out.append(
+            [
+                f"faces: {r['experiment']}",
+                r["split"],
+                r[ours],
+                r["reference"],
+                "; ".join(x for x in parts if x),
+                r["data"],
+            ]
+        )
     return out
 
 

@@ -65,8 +65,11 @@ def one_pending_reevaluation(scheduler_class: type | None = None) -> bool:
         return True
     problem = replaced_method_problem(scheduler_class)
     if problem:
-        logger.warning("%s: Snakemake's scheduler is left as it is (runs stay correct; with hundreds of "
-                       "jobs Snakemake itself uses more CPU)", problem)
+        logger.warning(
+            "%s: Snakemake's scheduler is left as it is (runs stay correct; with hundreds of "
+            "jobs Snakemake itself uses more CPU)",
+            problem,
+        )
         return False
     scheduler_class._digitface_replaced = scheduler_class._schedule_reevalutation
     scheduler_class._schedule_reevalutation = _schedule_once
@@ -78,7 +81,8 @@ def replaced_method_problem(scheduler_class: type) -> str | None:
     """Why ``scheduler_class._schedule_reevalutation`` is not the method the patch replaces (None
     if it is), naming the installed Snakemake."""
     method = getattr(scheduler_class, "_digitface_replaced", None) or getattr(
-        scheduler_class, "_schedule_reevalutation", None)
+        scheduler_class, "_schedule_reevalutation", None
+    )
     try:
         source = inspect.getsource(method) if callable(method) else None
     except (OSError, TypeError):

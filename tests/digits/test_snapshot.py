@@ -4,7 +4,6 @@ import pickle
 
 import numpy as np
 import pytest
-from testkit.digits import write_split
 
 from digitface.digits.idx import read_idx
 from digitface.digits.snapshot import (
@@ -14,12 +13,12 @@ from digitface.digits.snapshot import (
     load_snapshot,
     tanh_network_logits,
 )
+from testkit.digits import write_split
 
 
 def test_real_snapshot_loads_and_is_a_weak_classifier(shared_mnist_dir):
     params = load_snapshot(shared_mnist_dir / "snapshot50.pkl")
-    assert {k: v.shape for k, v in params.items()} == {
-        "W0": (784, 300), "b0": (300,), "W1": (300, 10), "b1": (10,)}
+    assert {k: v.shape for k, v in params.items()} == {"W0": (784, 300), "b0": (300,), "W1": (300, 10), "b1": (10,)}
     x = read_idx(shared_mnist_dir / "t10k-images-idx3-ubyte.gz").reshape(-1, 784) / 255.0
     y = read_idx(shared_mnist_dir / "t10k-labels-idx1-ubyte.gz")
     acc = np.mean(np.argmax(tanh_network_logits(x.astype(np.float32), params), axis=1) == y)
@@ -80,12 +79,18 @@ class _Huge:
         return (_reconstruct, (np.ndarray, (10**12,), b"b"))
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({"W0": _Huge()}, r"refusing an array of 1000000000000 bytes"),
-    ({"W0": _Array((10**9, 10**3), "f8", b"xyz")}, r"refusing an array of 8000000000000 bytes \(shape \(1000000000, 1000\)"),
-    ({"W0": _Array((-1, 5), "f4", b"xyz")}, r"refusing array shape \(-1, 5\)"),
-    ({"W0": _Array((2, 2), "f4", b"abc")}, "buffer size does not match"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"W0": _Huge()}, r"refusing an array of 1000000000000 bytes"),
+        (
+            {"W0": _Array((10**9, 10**3), "f8", b"xyz")},
+            r"refusing an array of 8000000000000 bytes \(shape \(1000000000, 1000\)",
+        ),
+        ({"W0": _Array((-1, 5), "f4", b"xyz")}, r"refusing array shape \(-1, 5\)"),
+        ({"W0": _Array((2, 2), "f4", b"abc")}, "buffer size does not match"),
+    ],
+)
 def test_a_pickle_cannot_ask_for_huge_arrays(tmp_path, payload, message):
     path = tmp_path / "snapshot50.pkl"
     path.write_bytes(pickle.dumps(payload, protocol=2))
@@ -120,12 +125,18 @@ def test_the_snapshot_job_reports_the_networks_accuracy_on_each_part_of_the_spli
     arrays = write_split(tmp_path / "split.npz")
     b1 = np.zeros(10, np.float32)
     b1[3] = 1.0
-    weights = {"W0": np.zeros((784, 300), np.float32), "b0": np.zeros(300, np.float32),
-               "W1": np.zeros((300, 10), np.float32), "b1": b1}
+    weights = {
+        "W0": np.zeros((784, 300), np.float32),
+        "b0": np.zeros(300, np.float32),
+        "W1": np.zeros((300, 10), np.float32),
+        "b1": b1,
+    }
     (tmp_path / "snapshot50.pkl").write_bytes(pickle.dumps(weights, protocol=2))
     out = evaluate_snapshot_job(tmp_path / "snapshot50.pkl", tmp_path / "split.npz", tmp_path / "metrics.json")
-    expected = {name: float(np.mean(arrays[f"y_{part}"] == 3))
-                for name, part in (("train", "train"), ("validation", "val"), ("test", "test"))}
+    expected = {
+        name: float(np.mean(arrays[f"y_{part}"] == 3))
+        for name, part in (("train", "train"), ("validation", "val"), ("test", "test"))
+    }
     assert out["accuracy"] == expected and 0 < expected["test"] < 0.5
     assert json.loads((tmp_path / "metrics.json").read_text()) == out
     assert out["input_scaling"] == "pixels / 255"

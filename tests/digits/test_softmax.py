@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from testkit.digits import write_split
 
 from digitface.atomic import read_tsv
 from digitface.digits import gradcheck, softmax
+from testkit.digits import write_split
 
 
 def _problem(n=64, seed=0, dtype=np.float64):
@@ -155,7 +155,12 @@ def _row(rel_error):
 def test_the_verdict_passes_up_to_the_tolerance_and_fails_beyond_it():
     rows = [_row(2e-8), _row(1e-7), _row(0.0)]
     assert gradcheck.verdict(rows, 1e-7, 100) == {
-        "max_rel_error": 1e-7, "tolerance": 1e-7, "passed": True, "coordinates": 3, "examples": 100}
+        "max_rel_error": 1e-7,
+        "tolerance": 1e-7,
+        "passed": True,
+        "coordinates": 3,
+        "examples": 100,
+    }
     assert gradcheck.verdict(rows, 9.9e-8, 100)["passed"] is False
     assert gradcheck.verdict(rows[:1], 1e-7, 5)["max_rel_error"] == 2e-8
 

@@ -88,24 +88,34 @@ def _mat(path, make):
 PIXELS = np.random.default_rng(5).integers(0, 256, (3, 784)).astype(np.uint8)
 
 
-@pytest.mark.parametrize("name, make", [
-    ("floats in [0, 1]", lambda p, d: PIXELS / 255.0),
-    ("float32 in [0, 1]", lambda p, d: (PIXELS / 255.0).astype(np.float32)),
-    ("integral floats in 0..255", lambda p, d: PIXELS.astype(np.float64)),
-    ("int16 in 0..255", lambda p, d: PIXELS.astype(np.int16)),
-])
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        ("floats in [0, 1]", lambda p, d: PIXELS / 255.0),
+        ("float32 in [0, 1]", lambda p, d: (PIXELS / 255.0).astype(np.float32)),
+        ("integral floats in 0..255", lambda p, d: PIXELS.astype(np.float64)),
+        ("int16 in 0..255", lambda p, d: PIXELS.astype(np.int16)),
+    ],
+)
 def test_mat_pixels_of_any_numeric_type_become_the_same_uint8(tmp_path, name, make):
     digits = sources.load_mat(_mat(tmp_path / "m.mat", make))
     assert digits.train_images.dtype == np.uint8 and len(digits.train_images) == 30
     np.testing.assert_array_equal(digits.train_images[:3].reshape(3, 784), PIXELS)
 
 
-@pytest.mark.parametrize("name, make, message", [
-    ("floats beyond 255", lambda p, d: PIXELS * 2.0, r"train0: pixel values span 0.0..510.0"),
-    ("negative", lambda p, d: PIXELS.astype(np.int16) - 1, r"pixel values span -1.0\.\.254\.0"),
-    ("fractions above 1", lambda p, d: PIXELS / 100.0, r"pixel values span 0.0..2.55"),
-    ("rows of 600", lambda p, d: np.zeros((2, 600), np.uint8), r"train0 has shape \(2, 600\); mnist_all.mat rows are 784"),
-])
+@pytest.mark.parametrize(
+    "name, make, message",
+    [
+        ("floats beyond 255", lambda p, d: PIXELS * 2.0, r"train0: pixel values span 0.0..510.0"),
+        ("negative", lambda p, d: PIXELS.astype(np.int16) - 1, r"pixel values span -1.0\.\.254\.0"),
+        ("fractions above 1", lambda p, d: PIXELS / 100.0, r"pixel values span 0.0..2.55"),
+        (
+            "rows of 600",
+            lambda p, d: np.zeros((2, 600), np.uint8),
+            r"train0 has shape \(2, 600\); mnist_all.mat rows are 784",
+        ),
+    ],
+)
 def test_mat_files_that_are_not_pixels_are_refused_naming_file_and_key(tmp_path, name, make, message):
     path = _mat(tmp_path / "bad.mat", make)
     with pytest.raises(ValueError, match=message) as err:
@@ -115,8 +125,12 @@ def test_mat_files_that_are_not_pixels_are_refused_naming_file_and_key(tmp_path,
 
 def _small(seed=0):
     rng = np.random.default_rng(seed)
-    return sources.Digits(rng.integers(0, 256, (40, 28, 28), dtype=np.uint8), np.arange(40, dtype=np.uint8) % 10,
-                          rng.integers(0, 256, (20, 28, 28), dtype=np.uint8), np.arange(20, dtype=np.uint8) % 10)
+    return sources.Digits(
+        rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+        np.arange(40, dtype=np.uint8) % 10,
+        rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
+        np.arange(20, dtype=np.uint8) % 10,
+    )
 
 
 def _write_idx(folder, digits, gz=True):
@@ -134,10 +148,14 @@ def test_each_source_is_read_from_the_files_it_names(tmp_path):
     savemat(tmp_path / "mnist_all.mat", sources.to_mat_dict(digits))
     _write_idx(tmp_path / "idx", digits, gz=False)
     _write_idx(tmp_path / "downloads", digits)
-    config = {"sample": str(tmp_path / "sample.npz"), "mat": str(tmp_path / "mnist_all.mat"),
-              "idx_dir": str(tmp_path / "idx")}
-    files = {source: sources.source_files({**config, "source": source}, tmp_path / "downloads")
-             for source in sources.SOURCES}
+    config = {
+        "sample": str(tmp_path / "sample.npz"),
+        "mat": str(tmp_path / "mnist_all.mat"),
+        "idx_dir": str(tmp_path / "idx"),
+    }
+    files = {
+        source: sources.source_files({**config, "source": source}, tmp_path / "downloads") for source in sources.SOURCES
+    }
     assert files["sample"] == {"sample": config["sample"]} and files["mat"] == {"mat": config["mat"]}
     assert files["idx_dir"]["test_labels"] == str(tmp_path / "idx" / "t10k-labels-idx1-ubyte")  # plain here
     assert files["download"]["train_images"] == f"{tmp_path / 'downloads'}/train-images-idx3-ubyte.gz"

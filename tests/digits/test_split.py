@@ -47,8 +47,11 @@ def test_official_test_set_is_kept():
 
 
 def test_impossible_sizes_name_the_settings_and_the_counts():
-    with pytest.raises(ValueError, match=r"digits.split.validation_size = 50 \+ digits.split.test_size = 60 "
-                                         r"leaves no training images: the source has 100"):
+    with pytest.raises(
+        ValueError,
+        match=r"digits.split.validation_size = 50 \+ digits.split.test_size = 60 "
+        r"leaves no training images: the source has 100",
+    ):
         split_digits(_digits(100), 50, 60, seed=0)
     with pytest.raises(ValueError, match=r"validation_size = 1000 leaves no training images: the source has 1000"):
         split_digits(_digits(1000, with_test=True), 1000, 5, seed=0)
@@ -63,9 +66,15 @@ def test_feature_splits_and_their_pooled_training_set(tmp_path):
     from digitface.digits.store import load_feature_splits, save_arrays, train_and_validation
 
     rng = np.random.default_rng(0)
-    arrays = {f"{kind}_{part}": (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) if kind == "x"
-                                 else rng.integers(0, 10, n).astype(np.uint8))
-              for part, n in (("train", 6), ("val", 3), ("test", 2)) for kind in ("x", "y")}
+    arrays = {
+        f"{kind}_{part}": (
+            rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+            if kind == "x"
+            else rng.integers(0, 10, n).astype(np.uint8)
+        )
+        for part, n in (("train", 6), ("val", 3), ("test", 2))
+        for kind in ("x", "y")
+    }
     save_arrays(tmp_path / "split.npz", **arrays)
     splits = load_feature_splits(tmp_path / "split.npz")
     x, y = splits["validation"]
@@ -84,12 +93,16 @@ def test_the_prepare_job_saves_the_split_and_says_where_its_test_set_came_from(t
     sample = _digits(2100)
     np.savez(tmp_path / "sample.npz", images=sample.train_images, labels=sample.train_labels)
     settings = {"validation_size": 40, "test_size": None, "seed": 1}  # empty: the default 2000
-    summary = prepare_job("sample", {"sample": tmp_path / "sample.npz"}, settings, tmp_path / "mnist.npz",
-                          tmp_path / "split.json")
-    assert summary == {"source": "sample", "sample": True,
-                       "test_set": "carved out of the sample (MNIST training images)",
-                       "counts": {"train": 60, "val": 40, "test": 2000},
-                       "split": {"validation_size": 40, "test_size": 2000, "seed": 1}}
+    summary = prepare_job(
+        "sample", {"sample": tmp_path / "sample.npz"}, settings, tmp_path / "mnist.npz", tmp_path / "split.json"
+    )
+    assert summary == {
+        "source": "sample",
+        "sample": True,
+        "test_set": "carved out of the sample (MNIST training images)",
+        "counts": {"train": 60, "val": 40, "test": 2000},
+        "split": {"validation_size": 40, "test_size": 2000, "seed": 1},
+    }
     assert json.loads((tmp_path / "split.json").read_text()) == summary
     saved, expected = load_split(tmp_path / "mnist.npz"), split_digits(sample, 40, 2000, 1)
     assert all(np.array_equal(saved[k], expected[k]) for k in expected)

@@ -2,13 +2,13 @@ import json
 
 import numpy as np
 import pytest
-from testkit.digits import write_split
 
 from digitface.atomic import read_tsv
 from digitface.digits import softmax
 from digitface.digits.store import load_arrays, load_feature_splits, train_and_validation
 from digitface.digits.train import TrainSettings, evaluate, refit, train
 from digitface.digits.training import reference_protocol_job, train_softmax_job
+from testkit.digits import write_split
 
 
 def _blobs(n, seed):

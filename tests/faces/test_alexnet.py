@@ -25,8 +25,11 @@ def crops():
 # torchvision's AlexNet at 227x227: conv1 (k11, s4, p2) -> 56; pool 3/2 -> 27; conv2 keeps 27;
 # pool -> 13; conv3..conv5 keep 13; pool5 -> 6.
 EXPECTED = {
-    "conv1": (64, 56, 56), "conv2": (192, 27, 27), "conv3": (384, 13, 13),
-    "conv4": (256, 13, 13), "conv5": (256, 13, 13),
+    "conv1": (64, 56, 56),
+    "conv2": (192, 27, 27),
+    "conv3": (384, 13, 13),
+    "conv4": (256, 13, 13),
+    "conv5": (256, 13, 13),
 }
 
 
@@ -64,7 +67,8 @@ def test_layer_map_points_at_the_right_module_kinds(random_model):
     model, _ = random_model
     for name, idx in ax.LAYERS.items():
         kind = {"conv": torch.nn.Conv2d, "relu": torch.nn.ReLU, "pool": torch.nn.MaxPool2d}[
-            name.split("_")[1] if "_" in name else name.rstrip("12345")]
+            name.split("_")[1] if "_" in name else name.rstrip("12345")
+        ]
         assert isinstance(model.features[idx], kind), name
     conv_idx = [i for i, m in enumerate(model.features) if isinstance(m, torch.nn.Conv2d)]
     assert [ax.LAYERS[f"conv{k}"] for k in range(1, 6)] == conv_idx
@@ -161,8 +165,7 @@ def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops, cap
     net = ax.truncate(random_model[0], "conv4_relu")
     path = tmp_path / "chunks" / "chunk_000.npy"
     with caplog.at_level("INFO", logger="digitface.faces.alexnet"):
-        info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu",
-                                        progress_interval=0.0)
+        info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu", progress_interval=0.0)
     # A progress line per batch here (interval 0): done/total, then the final one.
     lines = [r.getMessage() for r in caplog.records if "AlexNet features" in r.getMessage()]
     assert [line.split(": ")[2].split(" ")[0] for line in lines] == ["2/3", "3/3"]

@@ -17,15 +17,20 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
     rows = []
     for label, (actor, n) in enumerate(sorted(counts.items())):
         for i in range(n):
-            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i,
-                                 sets[i % len(sets)]))
+            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i, sets[i % len(sets)]))
     return rows
 
 
 def test_chunks_are_runs_of_one_actors_crop_array():
     plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
-    assert plan == [Chunk("a", 0, 0, 3), Chunk("a", 1, 3, 6), Chunk("a", 2, 6, 7),
-                    Chunk("b", 0, 0, 2), Chunk("c", 0, 0, 3), Chunk("c", 1, 3, 6)]
+    assert plan == [
+        Chunk("a", 0, 0, 3),
+        Chunk("a", 1, 3, 6),
+        Chunk("a", 2, 6, 7),
+        Chunk("b", 0, 0, 2),
+        Chunk("c", 0, 0, 3),
+        Chunk("c", 1, 3, 6),
+    ]
     assert chunk_rows(7, 2, 3) == range(6, 7)
     with pytest.raises(ValueError, match="no chunk 3: 7 crops make 3 chunks of 3"):
         chunk_rows(7, 3, 3)
@@ -35,9 +40,12 @@ def test_chunks_are_runs_of_one_actors_crop_array():
 
 def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
     rows = _rows({"a": 8, "b": 6, "c": 5})
-    resplit = [IndexRow(**{**r.__dict__, "set": {"train": "test", "test": "validation",
-                                                 "validation": "train"}.get(r.set, r.set)})
-               for r in rows]
+    resplit = [
+        IndexRow(
+            **{**r.__dict__, "set": {"train": "test", "test": "validation", "validation": "train"}.get(r.set, r.set)}
+        )
+        for r in rows
+    ]
     assert chunk_plan(resplit, 4) == chunk_plan(rows, 4)
     fewer_b = chunk_plan(_rows({"a": 8, "b": 3, "c": 5}), 4)
     assert [c for c in fewer_b if c.array != "b"] == [c for c in chunk_plan(rows, 4) if c.array != "b"]
@@ -48,8 +56,7 @@ def test_feature_sets_follow_the_index_and_catch_stale_chunks():
     plan = chunk_plan(rows, chunk_size=2)
     # Each feature row carries its face's id, as the chunk job would have computed it.
     by_place = {(r.array, r.array_row): r.face_id for r in rows}
-    chunks = [np.array([[by_place[c.array, i]] for i in range(c.start, c.stop)], np.float32)
-              for c in plan]
+    chunks = [np.array([[by_place[c.array, i]] for i in range(c.start, c.stop)], np.float32) for c in plan]
     sets = feature_sets(rows, plan, chunks)
     for name in ("train", "validation", "test"):
         subset, labels = sets[name]
@@ -141,7 +148,7 @@ def test_a_job_computes_its_chunks_once_and_a_changed_crop_only_its_chunk(tmp_pa
     assert found == job
     model, _ = build_extractor("conv1", "random", seed=0)
     for chunk, file in zip(found, files):
-        expected = extract_features(arrays[chunk.array][chunk.start:chunk.stop], model, device="cpu")
+        expected = extract_features(arrays[chunk.array][chunk.start : chunk.stop], model, device="cpu")
         np.testing.assert_allclose(file[:], expected, rtol=1e-5, atol=1e-5)
     written = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.npy")}
     assert len(written) == 3
@@ -164,11 +171,13 @@ def test_a_job_whose_chunks_are_cached_imports_no_torch(tmp_path, batch_arrays):
     job = [Chunk("a", 0, 0, 3), Chunk("b", 0, 0, 2)]
     extract_chunks(job, paths, tmp_path / "cache", tmp_path / "p0.tsv", SETTINGS, "random", threads=1)
     # The job as the rule calls it: its chunks and crop arrays as the rule's params give them.
-    code = ("import sys; from digitface.faces.extraction import extraction_job; "
-            "s = extraction_job([['a', 0, 0, 3], ['b', 0, 0, 2]], ['a', 'b'], "
-            f"[{str(paths['a'])!r}, {str(paths['b'])!r}], {str(tmp_path / 'cache')!r}, "
-            f"{str(tmp_path / 'p1.tsv')!r}, {SETTINGS!r}, 'random'); "
-            "print(s['from_cache'], 'torch' in sys.modules)")
+    code = (
+        "import sys; from digitface.faces.extraction import extraction_job; "
+        "s = extraction_job([['a', 0, 0, 3], ['b', 0, 0, 2]], ['a', 'b'], "
+        f"[{str(paths['a'])!r}, {str(paths['b'])!r}], {str(tmp_path / 'cache')!r}, "
+        f"{str(tmp_path / 'p1.tsv')!r}, {SETTINGS!r}, 'random'); "
+        "print(s['from_cache'], 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["2", "False"]
     assert (tmp_path / "p1.tsv").read_text() == (tmp_path / "p0.tsv").read_text()

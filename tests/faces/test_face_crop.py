@@ -9,16 +9,24 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from testkit.loopback import make_row, png_bytes
 from PIL import Image
 
 from digitface.faces import crop as crop_module
-from digitface.faces.crop import (STORE_DAMAGED, CropSettings, clip_bbox, crop_actor, crop_face, crop_name, recipe,
-                                   square)
+from digitface.faces.crop import (
+    STORE_DAMAGED,
+    CropSettings,
+    clip_bbox,
+    crop_actor,
+    crop_face,
+    crop_name,
+    recipe,
+    square,
+)
 from digitface.faces.crop_job import crop_batch
 from digitface.faces.download import download_job
 from digitface.faces.list_source import write_actor_rows
 from digitface.faces.manifest import FaceRecord, read_manifest
+from testkit.loopback import make_row, png_bytes
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 
@@ -51,18 +59,21 @@ def animated_gif() -> bytes:
     return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
 
 
-@pytest.mark.parametrize("data, expected, tolerance", [
-    (encode(Image.new("RGBA", (8, 8), (255, 0, 0, 128)), "PNG"), (255, 127, 127), 1),  # half alpha on white
-    (encode(Image.new("RGBA", (8, 8), (0, 0, 0, 0)), "PNG"), WHITE, 0),  # transparent black -> white
-    (encode(Image.new("LA", (8, 8), (0, 0)), "PNG"), WHITE, 0),
-    (encode(Image.new("L", (8, 8), 77), "PNG"), (77, 77, 77), 0),
-    (encode(Image.new("L", (8, 8), 77), "JPEG", quality=95), (77, 77, 77), 2),
-    (encode(Image.new("1", (8, 8), 1), "PNG"), WHITE, 0),
-    (encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "TIFF"), RED, 0),
-    (encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "JPEG", quality=95), RED, 3),
-    (animated_gif(), RED, 0),  # the first frame
-    (palette_with_transparency(), RED, 0),  # the opaque half of a P image
-])
+@pytest.mark.parametrize(
+    "data, expected, tolerance",
+    [
+        (encode(Image.new("RGBA", (8, 8), (255, 0, 0, 128)), "PNG"), (255, 127, 127), 1),  # half alpha on white
+        (encode(Image.new("RGBA", (8, 8), (0, 0, 0, 0)), "PNG"), WHITE, 0),  # transparent black -> white
+        (encode(Image.new("LA", (8, 8), (0, 0)), "PNG"), WHITE, 0),
+        (encode(Image.new("L", (8, 8), 77), "PNG"), (77, 77, 77), 0),
+        (encode(Image.new("L", (8, 8), 77), "JPEG", quality=95), (77, 77, 77), 2),
+        (encode(Image.new("1", (8, 8), 1), "PNG"), WHITE, 0),
+        (encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "TIFF"), RED, 0),
+        (encode(Image.new("CMYK", (8, 8), (0, 255, 255, 0)), "JPEG", quality=95), RED, 3),
+        (animated_gif(), RED, 0),  # the first frame
+        (palette_with_transparency(), RED, 0),  # the opaque half of a P image
+    ],
+)
 def test_every_mode_becomes_rgb(data, expected, tolerance):
     outcome, face = crop_one(data)
     assert outcome == "ok" and face.mode == "RGB" and face.size == (4, 4)
@@ -102,16 +113,19 @@ def test_exif_orientation_is_not_applied(fmt):
     assert np.abs(pixels(face) - np.array(BLUE)).max() <= 8  # JPEG ringing; red would be 255 off
 
 
-@pytest.mark.parametrize("bbox, size, expected", [
-    ((10, 10, 20, 20), (100, 100), (10, 10, 20, 20)),
-    ((-1, 0, 9, 10), (100, 100), (0, 0, 9, 10)),  # 90% kept
-    ((95, 95, 105, 105), (100, 100), None),  # 25% kept
-    ((-2, 0, 8, 10), (100, 100), (0, 0, 8, 10)),  # exactly 80%
-    ((-3, 0, 7, 10), (100, 100), None),  # 70%
-    ((10, 10, 10, 20), (100, 100), None),  # empty
-    ((20, 10, 10, 20), (100, 100), None),  # inverted
-    ((200, 200, 210, 210), (100, 100), None),  # outside
-])
+@pytest.mark.parametrize(
+    "bbox, size, expected",
+    [
+        ((10, 10, 20, 20), (100, 100), (10, 10, 20, 20)),
+        ((-1, 0, 9, 10), (100, 100), (0, 0, 9, 10)),  # 90% kept
+        ((95, 95, 105, 105), (100, 100), None),  # 25% kept
+        ((-2, 0, 8, 10), (100, 100), (0, 0, 8, 10)),  # exactly 80%
+        ((-3, 0, 7, 10), (100, 100), None),  # 70%
+        ((10, 10, 10, 20), (100, 100), None),  # empty
+        ((20, 10, 10, 20), (100, 100), None),  # inverted
+        ((200, 200, 210, 210), (100, 100), None),  # outside
+    ],
+)
 def test_clip_bbox(bbox, size, expected):
     assert clip_bbox(bbox, size, 0.8) == expected
 
@@ -126,8 +140,10 @@ def test_bad_boxes_are_rejected_and_clipped_boxes_cropped():
 
 def huge_png_header(width: int, height: int) -> bytes:
     """A PNG that declares width x height pixels but is a few dozen bytes long."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
@@ -140,10 +156,15 @@ def test_decompression_bombs_are_refused():
     assert crop_one(data, max_pixels=10_000)[0] == "ok"
 
 
-@pytest.mark.parametrize("data", [
-    b"", b"<html><body>Not found</body></html>", b"\xff\xd8\xff\xe0garbage",
-    encode(Image.new("RGB", (64, 64), RED), "JPEG")[:300],  # truncated
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"<html><body>Not found</body></html>",
+        b"\xff\xd8\xff\xe0garbage",
+        encode(Image.new("RGB", (64, 64), RED), "JPEG")[:300],  # truncated
+    ],
+)
 def test_unreadable_bodies_are_not_images(data):
     assert crop_one(data)[0] == "not_an_image"
 
@@ -180,12 +201,24 @@ def test_crop_actor_writes_files_dedupes_and_resumes(tmp_path, monkeypatch):
     settings = CropSettings(sizes=(8, 12), workers=2)
     result = {r.row.face_id: r for r in crop_actor(records, store, out, settings)}
     assert {k: r.outcome for k, r in result.items()} == {
-        1: "ok", 2: "duplicate_of:1", 3: "ok", 4: "not_an_image", 5: "bad_bbox", 6: "http_404",
-        7: "duplicate_of:1", 8: "ok"}
+        1: "ok",
+        2: "duplicate_of:1",
+        3: "ok",
+        4: "not_an_image",
+        5: "bad_bbox",
+        6: "http_404",
+        7: "duplicate_of:1",
+        8: "ok",
+    }
     assert result[1].crop == "test_person_1_1.png" == crop_name(records[0].row)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == [
-        "12/other_person_8_8.png", "12/test_person_1_1.png", "12/test_person_3_3.png",
-        "8/other_person_8_8.png", "8/test_person_1_1.png", "8/test_person_3_3.png"]
+        "12/other_person_8_8.png",
+        "12/test_person_1_1.png",
+        "12/test_person_3_3.png",
+        "8/other_person_8_8.png",
+        "8/test_person_1_1.png",
+        "8/test_person_3_3.png",
+    ]
     with Image.open(out / "8" / "test_person_1_1.png") as png:
         assert png.mode == "RGB" and png.size == (8, 8)
         assert (png.info["facescrub_sha256"], png.info["facescrub_bbox"]) == (records[0].row.sha256, "2,2,10,10")
@@ -228,7 +261,10 @@ def test_damaged_or_missing_store_bodies_are_recorded_and_left_to_the_download_j
     (store / records[1].body).unlink()
     again = {r.row.face_id: r for r in crop_actor(records, store, out, settings)}
     assert {k: (r.outcome, r.crop) for k, r in again.items()} == {
-        1: (STORE_DAMAGED, ""), 2: (STORE_DAMAGED, ""), 3: ("ok", "test_person_3_3.png")}
+        1: (STORE_DAMAGED, ""),
+        2: (STORE_DAMAGED, ""),
+        3: ("ok", "test_person_3_3.png"),
+    }
     assert damaged.read_bytes() == bodies[0][:-4] + b"\0\0\0\0"
 
 
@@ -279,14 +315,17 @@ def _encoded(array, fmt, mode=None) -> bytes:
 RAMP = np.linspace(0.0, 1.0, 40 * 40).reshape(40, 40)
 
 
-@pytest.mark.parametrize("name, data", [
-    ("16-bit grey PNG", _encoded((RAMP * 65535).round().astype(np.uint16), "PNG")),
-    ("16-bit grey TIFF", _encoded((RAMP * 65535).round().astype(np.uint16), "TIFF")),
-    ("float TIFF in [0, 1]", _encoded(RAMP.astype(np.float32), "TIFF")),
-    ("float TIFF in [0, 255]", _encoded((RAMP * 255).round().astype(np.float32), "TIFF")),
-    ("32-bit integer TIFF in 0..65535", _encoded((RAMP * 65535).round().astype(np.int32), "TIFF")),
-    ("32-bit integer TIFF in 0..255", _encoded((RAMP * 255).round().astype(np.int32), "TIFF")),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("16-bit grey PNG", _encoded((RAMP * 65535).round().astype(np.uint16), "PNG")),
+        ("16-bit grey TIFF", _encoded((RAMP * 65535).round().astype(np.uint16), "TIFF")),
+        ("float TIFF in [0, 1]", _encoded(RAMP.astype(np.float32), "TIFF")),
+        ("float TIFF in [0, 255]", _encoded((RAMP * 255).round().astype(np.float32), "TIFF")),
+        ("32-bit integer TIFF in 0..65535", _encoded((RAMP * 65535).round().astype(np.int32), "TIFF")),
+        ("32-bit integer TIFF in 0..255", _encoded((RAMP * 255).round().astype(np.int32), "TIFF")),
+    ],
+)
 def test_high_bit_depths_are_scaled_not_clipped(name, data):
     """Pillow's own conversion would give an all-white (16-bit) or all-black (float) face."""
     outcome, face = crop_face(data, (0, 0, 40, 40), CropSettings())
@@ -297,12 +336,15 @@ def test_high_bit_depths_are_scaled_not_clipped(name, data):
     assert got.min() <= 1 and got.max() >= 254, name
 
 
-@pytest.mark.parametrize("name, values", [
-    ("negative floats", RAMP.astype(np.float32) - 0.5),
-    ("floats beyond 255", (RAMP * 1000).astype(np.float32)),
-    ("NaN", np.where(RAMP > 0.5, np.nan, RAMP).astype(np.float32)),
-    ("integers beyond 16 bits", (RAMP * 100_000).astype(np.int32)),
-])
+@pytest.mark.parametrize(
+    "name, values",
+    [
+        ("negative floats", RAMP.astype(np.float32) - 0.5),
+        ("floats beyond 255", (RAMP * 1000).astype(np.float32)),
+        ("NaN", np.where(RAMP > 0.5, np.nan, RAMP).astype(np.float32)),
+        ("integers beyond 16 bits", (RAMP * 100_000).astype(np.int32)),
+    ],
+)
 def test_pixel_ranges_no_rule_covers_are_recorded(name, values):
     assert crop_face(_encoded(values, "TIFF"), (0, 0, 40, 40), CropSettings()) == ("unsupported_pixels", None), name
 

@@ -8,10 +8,10 @@ import logging
 import time
 
 import pytest
-from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
 from digitface.faces.download import Journal, download_actor
 from digitface.faces.fetch import is_transient, sniff_extension, verify
+from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
 IMAGE = png_bytes()
 OTHER = png_bytes(color=(1, 2, 3))
@@ -50,23 +50,43 @@ def test_every_failure_mode_has_its_outcome_and_costs_at_most_the_cap(server, tm
         14: ("/teapot", Route("body", b"", status=418)),
     }
     urls = {face_id: server.url(path) for face_id, (path, _) in routes.items()}
-    urls |= {20: f"http://127.0.0.1:{closed_port()}/x.jpg", 21: "ftp://example.com/a.jpg",
-             22: "javascript:alert(1)", 23: "http://[::1/x.jpg"}
+    urls |= {
+        20: f"http://127.0.0.1:{closed_port()}/x.jpg",
+        21: "ftp://example.com/a.jpg",
+        22: "javascript:alert(1)",
+        23: "http://[::1/x.jpg",
+    }
     for face_id, (path, route) in routes.items():
         server.add(urls[face_id], route)
     expected_body = {1: IMAGE, 4: flaky}  # the others expect bodies they will never get
-    rows = [make_row(url, expected_body.get(face_id, IMAGE + bytes([face_id])), face_id, image_id=100 + face_id)
-            for face_id, url in urls.items()]
+    rows = [
+        make_row(url, expected_body.get(face_id, IMAGE + bytes([face_id])), face_id, image_id=100 + face_id)
+        for face_id, url in urls.items()
+    ]
 
     start = time.monotonic()
     records = download_actor(rows, tmp_path / "store", tmp_path / "journal.jsonl", settings)
     elapsed = time.monotonic() - start
 
     assert outcomes(records) == {
-        1: "ok", 2: "http_404", 3: "http_500", 4: "ok", 5: "timeout", 6: "timeout", 7: "too_large",
-        8: "too_large", 9: "redirect_loop", 10: "sha_mismatch", 11: "not_an_image", 12: "not_an_image",
-        13: "scheme_not_allowed", 14: "http_418", 20: "connection_error", 21: "scheme_not_allowed",
-        22: "scheme_not_allowed", 23: "bad_url",
+        1: "ok",
+        2: "http_404",
+        3: "http_500",
+        4: "ok",
+        5: "timeout",
+        6: "timeout",
+        7: "too_large",
+        8: "too_large",
+        9: "redirect_loop",
+        10: "sha_mismatch",
+        11: "not_an_image",
+        12: "not_an_image",
+        13: "scheme_not_allowed",
+        14: "http_418",
+        20: "connection_error",
+        21: "scheme_not_allowed",
+        22: "scheme_not_allowed",
+        23: "bad_url",
     }
     assert [r.row.face_id for r in records] == sorted(r.face_id for r in rows)
     # Retries: a 500 is retried `retries` times, a flaky URL succeeds on its second hit.
@@ -107,8 +127,9 @@ def test_per_host_limit_bounds_concurrent_requests(server, tmp_path, per_host):
         body = png_bytes(color=(i, 0, 0))
         server.add(server.url(f"/{i}.png"), Route("body", body, delay=0.15))
         rows.append(make_row(server.url(f"/{i}.png"), body, i))
-    records = download_actor(rows, tmp_path / "store", tmp_path / "j.jsonl",
-                             fast_settings(workers=8, per_host=per_host))
+    records = download_actor(
+        rows, tmp_path / "store", tmp_path / "j.jsonl", fast_settings(workers=8, per_host=per_host)
+    )
     assert set(outcomes(records).values()) == {"ok"}
     assert server.max_active == per_host
 
@@ -128,8 +149,13 @@ def test_rows_sharing_a_sha256_are_fetched_once(server, tmp_path):
     ]
     records = download_actor(rows, tmp_path / "store", tmp_path / "j.jsonl", fast_settings())
     # Rows are handled in (image_id, face_id) order: face 12 (image 3) owns body a.
-    assert outcomes(records) == {12: "ok", 10: "duplicate_of:12", 11: "duplicate_of:12",
-                                 20: "duplicate_of:21", 21: "ok"}
+    assert outcomes(records) == {
+        12: "ok",
+        10: "duplicate_of:12",
+        11: "duplicate_of:12",
+        20: "duplicate_of:21",
+        21: "ok",
+    }
     assert server.hits == {"/a-mirror.png": 1, "/b-dead": 1, "/b.png": 1}
     assert {r.body for r in records if r.row.sha256 == rows[0].sha256} == {f"{rows[0].sha256}.png"}
     assert len(list((tmp_path / "store").iterdir())) == 2
@@ -141,8 +167,12 @@ def test_resume_reuses_the_store_and_permanent_failures(server, tmp_path):
     server.add(server.url("/gone"), Route("body", b"", status=404))
     server.add(server.url("/mismatch.png"), Route("body", OTHER))
     server.add(server.url("/down"), Route("body", b"", status=503))
-    rows = [make_row(server.url("/ok.png"), IMAGE, 1), make_row(server.url("/gone"), IMAGE + b"1", 2),
-            make_row(server.url("/mismatch.png"), IMAGE + b"2", 3), make_row(server.url("/down"), IMAGE + b"3", 4)]
+    rows = [
+        make_row(server.url("/ok.png"), IMAGE, 1),
+        make_row(server.url("/gone"), IMAGE + b"1", 2),
+        make_row(server.url("/mismatch.png"), IMAGE + b"2", 3),
+        make_row(server.url("/down"), IMAGE + b"3", 4),
+    ]
     settings = fast_settings(retries=0)
     expected = {1: "ok", 2: "http_404", 3: "sha_mismatch", 4: "http_503"}
 
@@ -187,8 +217,9 @@ def test_torn_journal_line_is_ignored_and_repaired(server, tmp_path):
     journal = tmp_path / "j.jsonl"
     server.add(server.url("/gone"), Route("body", b"", status=404))
     row = make_row(server.url("/gone"), IMAGE, 1)
-    journal.write_text(json.dumps({"sha256": row.sha256, "url": "http://elsewhere/", "outcome": "ok"}) + "\n"
-                       + '{"sha256": "ab", "url')
+    journal.write_text(
+        json.dumps({"sha256": row.sha256, "url": "http://elsewhere/", "outcome": "ok"}) + "\n" + '{"sha256": "ab", "url'
+    )
     assert outcomes(download_actor([row], tmp_path / "s", journal, fast_settings())) == {1: "http_404"}
     assert Journal.load(journal)[(row.sha256, row.url)][0] == "http_404"
     server.reset_counts()
@@ -237,11 +268,19 @@ def test_duplicate_face_ids_are_refused(tmp_path):
         download_actor([make_row("a.png", IMAGE, 1), make_row("b.png", OTHER, 1)], tmp_path, tmp_path / "j")
 
 
-@pytest.mark.parametrize("data, ext", [
-    (png_bytes(), "png"), (png_bytes(fmt="JPEG"), "jpg"), (png_bytes(fmt="GIF"), "gif"),
-    (png_bytes(fmt="BMP"), "bmp"), (png_bytes(fmt="WEBP"), "webp"), (png_bytes(fmt="TIFF"), "tif"),
-    (b"<html></html>", None), (b"", None),
-])
+@pytest.mark.parametrize(
+    "data, ext",
+    [
+        (png_bytes(), "png"),
+        (png_bytes(fmt="JPEG"), "jpg"),
+        (png_bytes(fmt="GIF"), "gif"),
+        (png_bytes(fmt="BMP"), "bmp"),
+        (png_bytes(fmt="WEBP"), "webp"),
+        (png_bytes(fmt="TIFF"), "tif"),
+        (b"<html></html>", None),
+        (b"", None),
+    ],
+)
 def test_sniff_extension(data, ext):
     assert sniff_extension(data) == ext
 
@@ -250,9 +289,20 @@ def test_verify_and_transience():
     assert verify(IMAGE, hashlib.sha256(IMAGE).hexdigest()) == "ok"
     assert verify(OTHER, hashlib.sha256(IMAGE).hexdigest()) == "sha_mismatch"
     assert verify(b"<html>", hashlib.sha256(IMAGE).hexdigest()) == "not_an_image"
-    assert [is_transient(o) for o in ("timeout", "connection_error", "http_503", "http_429", "http_404",
-                                      "sha_mismatch", "too_large", "redirect_loop", "ok")] == \
-        [True, True, True, True, False, False, False, False, False]
+    assert [
+        is_transient(o)
+        for o in (
+            "timeout",
+            "connection_error",
+            "http_503",
+            "http_429",
+            "http_404",
+            "sha_mismatch",
+            "too_large",
+            "redirect_loop",
+            "ok",
+        )
+    ] == [True, True, True, True, False, False, False, False, False]
 
 
 def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(server, tmp_path):
@@ -275,6 +325,8 @@ def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(s
     assert server.max_active >= 8  # both actors' four hangs at once
     for a, records in enumerate(found):
         assert {r.row.face_id for r in records} == {10 * a + i for i in (0, 1, 2, 3, 9)}
-        assert outcomes(records)[10 * a + 9] == "ok" and {outcomes(records)[10 * a + i] for i in range(4)} == {"timeout"}
+        assert outcomes(records)[10 * a + 9] == "ok" and {outcomes(records)[10 * a + i] for i in range(4)} == {
+            "timeout"
+        }
         assert stored(tmp_path / f"store{a}") == [f"{records[-1].row.sha256}.png"]
         assert {e["url"] for e in journal_entries(tmp_path / f"journal{a}.jsonl")} == {r.row.url for r in records}

@@ -10,16 +10,19 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
     rows = []
     for label, (actor, n) in enumerate(sorted(counts.items())):
         for i in range(n):
-            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i,
-                                 sets[i % len(sets)]))
+            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i, sets[i % len(sets)]))
     return rows
 
 
 def test_the_configured_image_is_the_image_shown():
     from digitface.faces.face_index import IndexRow, choose_face
 
-    rows = [IndexRow("a", 0, 10, 100, "s1", "a", 0, "test"), IndexRow("a", 0, 11, 101, "s2", "a", 1, "train"),
-            IndexRow("a", 0, 12, 102, "s3", "a", 2, "train"), IndexRow("b", 1, 13, 103, "s4", "b", 0, "train")]
+    rows = [
+        IndexRow("a", 0, 10, 100, "s1", "a", 0, "test"),
+        IndexRow("a", 0, 11, 101, "s2", "a", 1, "train"),
+        IndexRow("a", 0, 12, 102, "s3", "a", 2, "train"),
+        IndexRow("b", 1, 13, 103, "s4", "b", 0, "train"),
+    ]
     assert choose_face(rows, "a", None).image_id == 101  # default: the first training face
     assert choose_face(rows, "a", 100).image_id == 100  # as configured, whatever its set
     with pytest.raises(ValueError, match=r"a has no cropped face with image_id 103 \(its image_ids: 100, 101, 102\)"):
@@ -29,9 +32,11 @@ def test_the_configured_image_is_the_image_shown():
 def test_the_index_reads_back_as_written(tmp_path):
     from digitface.faces.face_index import COLUMNS, IndexRow, read_index, write_index
 
-    rows = [IndexRow("a", 0, 10, 100, "s1", "a..b", 0, "test"),
-            IndexRow("a", 0, 11, 100, "s1", "a..b", 1, "duplicate", "10"),
-            IndexRow("b", 1, 12, 102, "s3", "a..b", 2, "conflict")]
+    rows = [
+        IndexRow("a", 0, 10, 100, "s1", "a..b", 0, "test"),
+        IndexRow("a", 0, 11, 100, "s1", "a..b", 1, "duplicate", "10"),
+        IndexRow("b", 1, 12, 102, "s3", "a..b", 2, "conflict"),
+    ]
     write_index(tmp_path / "split.tsv", rows)
     assert read_index(tmp_path / "split.tsv") == rows
     (tmp_path / "bad.tsv").write_text("actor\tface\n")
@@ -82,8 +87,12 @@ def test_batches_of_actors_index_and_serve_the_same_faces_as_one_array_per_actor
         assert {r.array for r in rows} == set(batches)
         indexes.append([(r.actor, r.label, r.face_id, r.set, r.duplicate_of) for r in rows])
         sets = crop_sets(rows, crops)
-        served.append({name: (subset.take(np.arange(len(labels)))[:, 0].tolist(), labels.tolist())
-                       for name, (subset, labels) in sets.items()})
+        served.append(
+            {
+                name: (subset.take(np.arange(len(labels)))[:, 0].tolist(), labels.tolist())
+                for name, (subset, labels) in sets.items()
+            }
+        )
         # every index row points at its own face's pixels
         assert [int(p[0, 0, 0]) for p in gather_crops(rows, crops)] == [r.face_id for r in rows]
     assert indexes[0] == indexes[1] == indexes[2]
@@ -110,8 +119,11 @@ def test_chunks_cut_a_batch_array_whatever_actors_share_it():
     assert batch_name(["solo"]) == "solo"
     with pytest.raises(ValueError, match="positive"):
         actor_batches(["a"], 0)
-    rows = [IndexRow(a, label, i, i, "s", "a..b", row, "train")
-            for label, a in enumerate("ab") for i, row in enumerate(range(label, 9, 2))]
+    rows = [
+        IndexRow(a, label, i, i, "s", "a..b", row, "train")
+        for label, a in enumerate("ab")
+        for i, row in enumerate(range(label, 9, 2))
+    ]
     assert chunk_plan(rows, 4) == [Chunk("a..b", 0, 0, 4), Chunk("a..b", 1, 4, 8), Chunk("a..b", 2, 8, 9)]
 
 
@@ -121,21 +133,23 @@ def test_the_split_job_indexes_the_batches_files_and_counts_each_actors_sets(tmp
     from digitface.faces.split import SplitSettings
 
     everyone = _records({"Ann Bee": 6, "Cy Dee": 5, "Ed Fay": 4})
-    batches = {"ann_bee": [r for r in everyone if r.row.name == "Ann Bee"],
-               "cy_dee..ed_fay": [r for r in everyone if r.row.name != "Ann Bee"]}
+    batches = {
+        "ann_bee": [r for r in everyone if r.row.name == "Ann Bee"],
+        "cy_dee..ed_fay": [r for r in everyone if r.row.name != "Ann Bee"],
+    }
     manifests, crops = [], []
     for batch, records in batches.items():
         manifests.append(tmp_path / f"{batch}.tsv")
         crops.append(tmp_path / f"{batch}_64.npy")
         write_manifest(manifests[-1], records)
         np.save(crops[-1], _crops(records))
-    settings = {"test_per_actor": 1, "validation_per_actor": 1, "min_train_per_actor": 1, "too_few": "error",
-                "seed": 4}
+    settings = {"test_per_actor": 1, "validation_per_actor": 1, "min_train_per_actor": 1, "too_few": "error", "seed": 4}
     actors = ["ann_bee", "cy_dee", "ed_fay"]
     rows = split_job(list(batches), manifests, crops, settings, actors, tmp_path / "split.tsv")
     assert read_index(tmp_path / "split.tsv") == rows
-    expected = build_index(batches, {b: _crops(r) for b, r in batches.items()},
-                           SplitSettings(1, 1, 1, "error"), seed=4, actors=actors)
+    expected = build_index(
+        batches, {b: _crops(r) for b, r in batches.items()}, SplitSettings(1, 1, 1, "error"), seed=4, actors=actors
+    )
     assert rows == expected and settings["seed"] == 4  # the job's settings are left as given
     assert set_counts(rows, "ed_fay") == {"test": 1, "train": 2, "validation": 1}
     assert set_counts(rows, "nobody") == {}

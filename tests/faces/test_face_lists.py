@@ -29,8 +29,10 @@ def test_shipped_lists_parse_with_the_truncated_row_rejected(shared_facescrub_di
     assert bad.text.startswith("Angie Harmon\t71307\t32555\thttp://www.sawfirst.com/")
     per_name = Counter(r.name for r in actors + actresses)
     assert per_name["Angie Harmon"] == 256 and per_name["Steve Carell"] == 290
-    six = select_actors(actors + actresses, ["Lorraine Bracco", "Peri Gilpin", "Angie Harmon",
-                                             "Alec Baldwin", "Bill Hader", "Steve Carell"])
+    six = select_actors(
+        actors + actresses,
+        ["Lorraine Bracco", "Peri Gilpin", "Angie Harmon", "Alec Baldwin", "Bill Hader", "Steve Carell"],
+    )
     assert len(six) == 1492 and len({r.sha256 for r in six}) == 1487
     first = actors[0]
     assert isinstance(first, ListRow) and first.line == 1 and first.source == "facescrub_actors.txt"
@@ -43,21 +45,24 @@ def test_valid_row_fields():
     assert rows == [ListRow("Ann Example", 1, 2, "http://h/a.jpg", (-3, 0, 10, 12), SHA, "x.txt", 1)]
 
 
-@pytest.mark.parametrize("raw, reason", [
-    (b"Ann\t1\t2\thttp://h/a", "expected 6 tab-separated fields, got 4"),
-    (line(name="../.."), "has no ASCII letter or digit"),
-    (line(image_id="x1"), "are not integers"),
-    (line(face_id="-2"), "are not integers"),
-    (line(image_id="\u0663"), "are not integers"),  # an Arabic-Indic digit
-    (line(image_id="9" * 5000), "are not integers"),
-    (line(box="1,2,3," + "4" * 5000), "bbox"),
-    (line(url=""), "url"),
-    (line(box="1,2,3"), "bbox"),
-    (line(box="1,2,3,4.5"), "bbox"),
-    (line(sha=SHA[:-1]), "sha256"),
-    (line(sha="../" + SHA[3:]), "sha256"),
-    (b"\xff\xfe\t1", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "raw, reason",
+    [
+        (b"Ann\t1\t2\thttp://h/a", "expected 6 tab-separated fields, got 4"),
+        (line(name="../.."), "has no ASCII letter or digit"),
+        (line(image_id="x1"), "are not integers"),
+        (line(face_id="-2"), "are not integers"),
+        (line(image_id="\u0663"), "are not integers"),  # an Arabic-Indic digit
+        (line(image_id="9" * 5000), "are not integers"),
+        (line(box="1,2,3," + "4" * 5000), "bbox"),
+        (line(url=""), "url"),
+        (line(box="1,2,3"), "bbox"),
+        (line(box="1,2,3,4.5"), "bbox"),
+        (line(sha=SHA[:-1]), "sha256"),
+        (line(sha="../" + SHA[3:]), "sha256"),
+        (b"\xff\xfe\t1", "not UTF-8"),
+    ],
+)
 def test_bad_rows_are_rejects_with_reason(raw, reason):
     rows, rejects = parse_list(line(face_id="99") + b"\n\n" + raw + b"\n", "x")
     assert [r.face_id for r in rows] == [99]
@@ -70,14 +75,17 @@ def test_repeated_face_id_is_rejected():
     assert rejects[0].reason == "duplicate face_id 2 (line 1)"
 
 
-@pytest.mark.parametrize("name, slug", [
-    ("Lorraine Bracco", "lorraine_bracco"),
-    ("Zoë Saldaña", "zoe_saldana"),
-    ("  Mary-Kate  O'Neil ", "mary-kate_o_neil"),
-    ("../../etc/passwd", "etc_passwd"),
-    ("a/b\\c..d", "a_b_c_d"),
-    ("Ｆｕｌｌ width", "full_width"),
-])
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Lorraine Bracco", "lorraine_bracco"),
+        ("Zoë Saldaña", "zoe_saldana"),
+        ("  Mary-Kate  O'Neil ", "mary-kate_o_neil"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("a/b\\c..d", "a_b_c_d"),
+        ("Ｆｕｌｌ width", "full_width"),
+    ],
+)
 def test_slugify(name, slug):
     assert slugify(name) == slug
 
@@ -89,8 +97,9 @@ def test_slugify_refuses_names_without_ascii(name):
 
 
 def test_select_actors_keeps_order_and_refuses_unknown_names():
-    rows, _ = parse_list(b"\n".join([line("B B", face_id="1"), line("A A", face_id="2"),
-                                      line("B B", face_id="3")]), "x")
+    rows, _ = parse_list(
+        b"\n".join([line("B B", face_id="1"), line("A A", face_id="2"), line("B B", face_id="3")]), "x"
+    )
     assert [r.face_id for r in select_actors(rows, ["B B"])] == [1, 3]
     with pytest.raises(ValueError, match="C C"):
         select_actors(rows, ["B B", "C C"])
@@ -102,8 +111,17 @@ def test_facescrub_size_list_parses_in_one_pass(monkeypatch):
     530 names are slugified once each, not once per row."""
     from digitface.faces import lists
 
-    data = b"".join(line(f"Person Number{i % 530}", str(i), str(i), f"http://example.com/{i}.jpg",
-                         f"{i % 300},{i % 200},{i % 300 + 99},{i % 200 + 99}") + b"\n" for i in range(107_000))
+    data = b"".join(
+        line(
+            f"Person Number{i % 530}",
+            str(i),
+            str(i),
+            f"http://example.com/{i}.jpg",
+            f"{i % 300},{i % 200},{i % 300 + 99},{i % 200 + 99}",
+        )
+        + b"\n"
+        for i in range(107_000)
+    )
     monkeypatch.setattr(lists, "_explain", lambda fields: pytest.fail("a valid row took the slow path"))
     lists.slugify.cache_clear()
     rows, rejects = parse_list(data, "big")
@@ -122,15 +140,23 @@ def test_a_face_id_given_twice_across_lists_is_recorded_not_shared(tmp_path):
     rows survive the trip through their own file."""
     from digitface.faces.list_source import actors_rows, read_actor_rows, write_actor_rows
 
-    first = _write_list(tmp_path / "a.txt", [("Ann Lee", "1", "7", "http://h/1.jpg", "1,1,9,9"),
-                                             ("Ann Lee", "2", "8", "http://h/2.jpg", "1,1,9,9")])
-    second = _write_list(tmp_path / "b.txt", [("Ann Lee", "3", "7", "http://h/3.jpg", "1,1,9,9"),
-                                              ("Ann Lee", "4", "9", "http://h/4.jpg", "1,1,9,9")])
+    first = _write_list(
+        tmp_path / "a.txt",
+        [("Ann Lee", "1", "7", "http://h/1.jpg", "1,1,9,9"), ("Ann Lee", "2", "8", "http://h/2.jpg", "1,1,9,9")],
+    )
+    second = _write_list(
+        tmp_path / "b.txt",
+        [("Ann Lee", "3", "7", "http://h/3.jpg", "1,1,9,9"), ("Ann Lee", "4", "9", "http://h/4.jpg", "1,1,9,9")],
+    )
     third = _write_list(tmp_path / "c.txt", [("Bob Ray", "5", "7", "http://h/5.jpg", "1,1,9,9")])
     by_actor, rejects = actors_rows([first, second, third], ["Ann Lee", "Bob Ray"])
     assert rejects == []
     assert [(r.source, r.face_id, clash) for r, _, clash in by_actor["Ann Lee"]] == [
-        ("a.txt", 7, False), ("a.txt", 8, False), ("b.txt", 7, True), ("b.txt", 9, False)]
+        ("a.txt", 7, False),
+        ("a.txt", 8, False),
+        ("b.txt", 7, True),
+        ("b.txt", 9, False),
+    ]
     # Bob's face 7 is Bob's: identity is per actor (crop files carry the actor's folder name).
     assert [(r.face_id, clash) for r, _, clash in by_actor["Bob Ray"]] == [(7, False)]
     write_actor_rows(tmp_path / "ann.tsv", by_actor["Ann Lee"])
@@ -141,27 +167,38 @@ def test_a_face_id_given_twice_across_lists_is_recorded_not_shared(tmp_path):
 
 
 def test_names_that_share_a_folder_name_are_not_merged(tmp_path):
-    """"José García" and "Jose Garcia" slug alike: only the configured spelling is used, and the
+    """ "José García" and "Jose Garcia" slug alike: only the configured spelling is used, and the
     other spelling's rows are reported."""
     from digitface.faces.list_source import actors_rows
 
-    path = _write_list(tmp_path / "l.txt", [("Jose Garcia", "1", "1", "http://h/1.jpg", "1,1,9,9"),
-                                            ("José García", "2", "2", "http://h/2.jpg", "1,1,9,9"),
-                                            ("JOSE  GARCIA", "3", "3", "http://h/3.jpg", "1,1,9,9")])
+    path = _write_list(
+        tmp_path / "l.txt",
+        [
+            ("Jose Garcia", "1", "1", "http://h/1.jpg", "1,1,9,9"),
+            ("José García", "2", "2", "http://h/2.jpg", "1,1,9,9"),
+            ("JOSE  GARCIA", "3", "3", "http://h/3.jpg", "1,1,9,9"),
+        ],
+    )
     by_actor, found = actors_rows([path], ["Jose Garcia"])
     assert [r.face_id for r, _, _ in by_actor["Jose Garcia"]] == [1]
     assert [(r.line, r.reason) for r in found] == [
         (2, "name 'José García' differs from the configured 'Jose Garcia' (same folder name): not used"),
-        (3, "name 'JOSE  GARCIA' differs from the configured 'Jose Garcia' (same folder name): not used")]
+        (3, "name 'JOSE  GARCIA' differs from the configured 'Jose Garcia' (same folder name): not used"),
+    ]
 
 
 def test_the_index_job_writes_each_actors_rows_and_refuses_an_actor_no_list_has(tmp_path):
     from digitface.atomic import read_tsv
     from digitface.faces.list_source import index_lists, read_actor_rows
 
-    listed = _write_list(tmp_path / "l.txt", [("Ann Lee", "1", "1", "http://h/1.jpg", "1,1,9,9"),
-                                              ("Bob Ray", "2", "2", "http://h/2.jpg", "1,1,9,9"),
-                                              ("Ann Lee", "3", "3", "http://h/3.jpg", "1,1,9")])
+    listed = _write_list(
+        tmp_path / "l.txt",
+        [
+            ("Ann Lee", "1", "1", "http://h/1.jpg", "1,1,9,9"),
+            ("Bob Ray", "2", "2", "http://h/2.jpg", "1,1,9,9"),
+            ("Ann Lee", "3", "3", "http://h/3.jpg", "1,1,9"),
+        ],
+    )
     files = [tmp_path / "bob.tsv", tmp_path / "ann.tsv"]
     index_lists([listed], ["Bob Ray", "Ann Lee"], files, tmp_path / "rejects.tsv")
     assert [[r.face_id for rows in read_actor_rows(f)[0].values() for r in rows] for f in files] == [[2], [1]]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from testkit.loopback import make_row
 
 from digitface.faces.manifest import COLUMNS, FaceRecord, read_manifest, summarize, write_manifest, write_summary
+from testkit.loopback import make_row
 
 
 def records():
@@ -38,8 +38,18 @@ def test_manifest_is_sorted_complete_and_round_trips(tmp_path):
 
 def test_summary_counts(tmp_path):
     recs = records()
-    assert summarize(recs) == {"listed": 8, "fetched": 5, "verified": 4, "cropped": 2, "images": 1,
-                               "duplicate": 1, "http_404": 2, "sha_mismatch": 1, "bad_bbox": 1, "timeout": 1}
+    assert summarize(recs) == {
+        "listed": 8,
+        "fetched": 5,
+        "verified": 4,
+        "cropped": 2,
+        "images": 1,
+        "duplicate": 1,
+        "http_404": 2,
+        "sha_mismatch": 1,
+        "bad_bbox": 1,
+        "timeout": 1,
+    }
     other = [FaceRecord(make_row("http://h/z", b"z", 9, name="Bo Example"), "too_large", "", "too_large", "")]
     write_summary(tmp_path / "s.tsv", {"Bo Example": other, "Ann Example": recs})
     assert (tmp_path / "s.tsv").read_text().splitlines() == [
@@ -56,8 +66,11 @@ def test_the_data_summary_reads_every_batchs_manifest_and_refuses_strangers(tmp_
     other = [FaceRecord(make_row("http://h/z", b"z", 9, name="Bo Example"), "too_large", "", "too_large", "")]
     write_manifest(tmp_path / "ann.tsv", records())
     write_manifest(tmp_path / "bo.tsv", other)
-    summarize_manifests([tmp_path / "ann.tsv", tmp_path / "bo.tsv"], ["Test Person", "Bo Example", "Cy Example"],
-                        tmp_path / "summary.tsv")
+    summarize_manifests(
+        [tmp_path / "ann.tsv", tmp_path / "bo.tsv"],
+        ["Test Person", "Bo Example", "Cy Example"],
+        tmp_path / "summary.tsv",
+    )
     write_summary(tmp_path / "expected.tsv", {"Test Person": records(), "Bo Example": other, "Cy Example": []})
     assert (tmp_path / "summary.tsv").read_text() == (tmp_path / "expected.tsv").read_text()
     assert "Cy Example\t0\t0\t0\t0\t0\t0" in (tmp_path / "summary.tsv").read_text()  # listed nowhere: a line of 0s

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from testkit.loopback import Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
 from PIL import Image
 from requests.utils import requote_uri
 
@@ -30,14 +29,29 @@ from digitface.faces.download import download_actor
 from digitface.faces.fetch import is_transient
 from digitface.faces.lists import slugify
 from digitface.faces.manifest import write_manifest, write_summary
+from testkit.loopback import Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
 
 # Documented in replica/README.txt: distinct good images per actor.
-GOOD_IMAGES = {"Lorraine Bracco": 61, "Bill Hader": 57, "Angie Harmon": 57, "Steve Carell": 54,
-               "Alec Baldwin": 45, "Peri Gilpin": 35}
+GOOD_IMAGES = {
+    "Lorraine Bracco": 61,
+    "Bill Hader": 57,
+    "Angie Harmon": 57,
+    "Steve Carell": 54,
+    "Alec Baldwin": 45,
+    "Peri Gilpin": 35,
+}
 # Dead URL number i (in Replica.dead_urls order) fails as DEAD_CYCLE[i % 60]: ~18 of each rare kind.
 DEAD_CYCLE = ["hang", "trickle", "large", "stream", "redirect", "500"] + ["refused"] * 6 + ["404"] * 48
-DEAD_OUTCOME = {"hang": "timeout", "trickle": "timeout", "large": "too_large", "stream": "too_large",
-                "redirect": "redirect_loop", "500": "http_500", "refused": "connection_error", "404": "http_404"}
+DEAD_OUTCOME = {
+    "hang": "timeout",
+    "trickle": "timeout",
+    "large": "too_large",
+    "stream": "too_large",
+    "redirect": "redirect_loop",
+    "500": "http_500",
+    "refused": "connection_error",
+    "404": "http_404",
+}
 RECORDED_OUTCOME = {"sha_mismatch": "sha_mismatch", "unreadable": "not_an_image"}
 # Client and server threads share one process (and, here, two busy cores): timeouts are
 # longer than fast_settings' so that only the scripted failures time out.
@@ -55,11 +69,15 @@ class Plan:
 def make_plan(server, replica, delay: float = 0.0) -> Plan:
     kind = {url: k for url, (k, _) in replica.responses.items()}
     dead, refused = {}, set()
-    routes = {"hang": Route("hang"), "trickle": Route("trickle", length=100_000, interval=0.05),
-              "large": Route("large", length=SETTINGS.max_bytes + 1),
-              "stream": Route("stream", b"\xff\xd8\xff" + bytes(SETTINGS.max_bytes)),
-              "redirect": Route("redirect"), "500": Route("body", b"down", status=500),
-              "404": Route("body", b"not found", status=404)}
+    routes = {
+        "hang": Route("hang"),
+        "trickle": Route("trickle", length=100_000, interval=0.05),
+        "large": Route("large", length=SETTINGS.max_bytes + 1),
+        "stream": Route("stream", b"\xff\xd8\xff" + bytes(SETTINGS.max_bytes)),
+        "redirect": Route("redirect"),
+        "500": Route("body", b"down", status=500),
+        "404": Route("body", b"not found", status=404),
+    }
     for i, url in enumerate(replica.dead_urls()):
         kind[url] = DEAD_CYCLE[i % len(DEAD_CYCLE)]
         if kind[url] == "refused":
@@ -127,8 +145,12 @@ def run_pipeline(rows, results: Path, settings):
     downloaded = download_actor(rows, results / "store", results / "journal.jsonl", settings)
     by_actor = {}
     for actor in sorted({r.row.name for r in downloaded}):
-        records = crop_actor([r for r in downloaded if r.row.name == actor], results / "store", results / "crops",
-                             CropSettings(workers=2))
+        records = crop_actor(
+            [r for r in downloaded if r.row.name == actor],
+            results / "store",
+            results / "crops",
+            CropSettings(workers=2),
+        )
         write_manifest(results / "manifests" / f"{slugify(actor)}.tsv", records)
         by_actor[actor] = records
     write_summary(results / "summary.tsv", by_actor)
@@ -221,8 +243,18 @@ def test_killed_download_resumes_without_refetching(server, replica, tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps(dataclasses.asdict(settings)))
     store, journal = tmp_path / "store", tmp_path / "journal.jsonl"
     env = {**os.environ, "PYTHONPATH": str(Path(digitface.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path / "rows.json"), str(store), str(journal),
-                             str(tmp_path / "settings.json")], env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_RUN,
+            str(tmp_path / "rows.json"),
+            str(store),
+            str(journal),
+            str(tmp_path / "settings.json"),
+        ],
+        env=env,
+    )
     try:
         assert wait_until(lambda: journal.exists() and journal.read_text().count("\n") >= 40, timeout=60)
     finally:
@@ -264,13 +296,16 @@ def test_rejected_row_of_the_shipped_list(replica):
     assert [(r.source, r.line) for r in replica.rejects] == [("facescrub_actresses.txt", 1556)]
 
 
-@pytest.mark.parametrize("name, url, outcome", [
-    ("../../../escape", "http://127.0.0.1:{port}/../../../etc/passwd", "ok"),
-    ("..\\..\\windows", "http://127.0.0.1:{port}/a/%2e%2e/%2e%2e/x.png?name=../../y", "ok"),
-    ("/abs/path", "/etc/hostname", "bad_url"),
-    ("Normal Name", "file:../../outside.png", "bad_url"),
-    ("Normal Name", "../outside.png", "bad_url"),
-])
+@pytest.mark.parametrize(
+    "name, url, outcome",
+    [
+        ("../../../escape", "http://127.0.0.1:{port}/../../../etc/passwd", "ok"),
+        ("..\\..\\windows", "http://127.0.0.1:{port}/a/%2e%2e/%2e%2e/x.png?name=../../y", "ok"),
+        ("/abs/path", "/etc/hostname", "bad_url"),
+        ("Normal Name", "file:../../outside.png", "bad_url"),
+        ("Normal Name", "../outside.png", "bad_url"),
+    ],
+)
 def test_nothing_is_written_outside_the_results(server, tmp_path, name, url, outcome):
     body = png_bytes(size=(20, 20))
     server.default = Route("body", body)  # whatever path the client ends up asking for

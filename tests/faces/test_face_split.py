@@ -60,12 +60,19 @@ def test_independent_of_input_order_and_of_other_actors():
     actors, ids, shas, crops = make_keys()
     rows = by_key(sp.split_table(actors, ids, shas, crops, settings=SMALL, seed=3))
     perm = np.random.default_rng(0).permutation(len(actors))
-    shuffled = sp.split_table([actors[i] for i in perm], [ids[i] for i in perm], [shas[i] for i in perm],
-                              crops[perm], settings=SMALL, seed=3)
+    shuffled = sp.split_table(
+        [actors[i] for i in perm], [ids[i] for i in perm], [shas[i] for i in perm], crops[perm], settings=SMALL, seed=3
+    )
     assert by_key(shuffled) == rows
     only0 = [i for i, a in enumerate(actors) if a == "actor_0"]
-    alone = sp.split_table([actors[i] for i in only0], [ids[i] for i in only0], [shas[i] for i in only0],
-                           crops[only0], settings=SMALL, seed=3)
+    alone = sp.split_table(
+        [actors[i] for i in only0],
+        [ids[i] for i in only0],
+        [shas[i] for i in only0],
+        crops[only0],
+        settings=SMALL,
+        seed=3,
+    )
     assert all(rows[(r.actor, r.face_id)] == r for r in alone)
 
 
@@ -107,8 +114,7 @@ def test_duplicates_collapse_and_never_cross_sets():
     assert all(len(s) == 1 for s in where.values())
     # held-out counts are counts of unique images
     counts = sp.split_counts(rows)
-    assert counts["actor_0"] == {"train": 20 - 4 - 1 - 8, "validation": 3, "test": 5,
-                                 "duplicate": 4, "conflict": 1}
+    assert counts["actor_0"] == {"train": 20 - 4 - 1 - 8, "validation": 3, "test": 5, "duplicate": 4, "conflict": 1}
     assert counts["actor_1"]["test"] == 5 and counts["actor_1"]["conflict"] == 1
 
 

@@ -23,10 +23,14 @@ def constructed():
         for j in range(4):
             model.hidden.weight[j, j] = 1.0
         model.hidden.weight[4, 0] = -1.0  # inactive (ReLU of -3)
-        model.out.weight.copy_(torch.tensor([
-            [1.0, -2.0, 2.5, 0.5, 9.0, 0.0],  # actor 0: unit 1 is the most active but argues against
-            [0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
-        ]))
+        model.out.weight.copy_(
+            torch.tensor(
+                [
+                    [1.0, -2.0, 2.5, 0.5, 9.0, 0.0],  # actor 0: unit 1 is the most active but argues against
+                    [0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+                ]
+            )
+        )
         model.out.bias.copy_(torch.tensor([0.25, 0.0]))
     image = np.zeros((2, 2, 3), dtype=np.float32)
     image.ravel()[:4] = [3, 5, 1, 2]
@@ -137,8 +141,10 @@ def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_fac
     crops = rng.integers(0, 256, (9, 2, 2, 3), dtype=np.uint8)
     np.save(tmp_path / "all_64.npy", crops)
     sets = ["train", "test", "train", "validation", "train", "train", "test", "train", "validation"]
-    rows = [IndexRow("ann" if i < 5 else "bob", int(i >= 5), 100 + i, 200 + i, f"{i:064x}", "all", i, s)
-            for i, s in enumerate(sets)]
+    rows = [
+        IndexRow("ann" if i < 5 else "bob", int(i >= 5), 100 + i, 200 + i, f"{i:064x}", "all", i, s)
+        for i, s in enumerate(sets)
+    ]
     write_index(tmp_path / "split.tsv", rows)
     train = [r for r in rows if r.set == "train"]
     prepared = torch.from_numpy(crops[[r.array_row for r in train]].reshape(len(train), -1) / 127.5 - 1).float()
@@ -148,8 +154,20 @@ def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_fac
     state["out.weight"] = state["out.weight"].abs()  # and pushing towards both actors
     save_state(tmp_path / "model.pt", state)
 
-    stats = plot_hidden_units(tmp_path / "split.tsv", ["all"], [tmp_path / "all_64.npy"], tmp_path / "model.pt",
-                              "ann", "Ann", 201, 4, 7, "a test", tmp_path / "units.png", tmp_path / "units.json")
+    stats = plot_hidden_units(
+        tmp_path / "split.tsv",
+        ["all"],
+        [tmp_path / "all_64.npy"],
+        tmp_path / "model.pt",
+        "ann",
+        "Ann",
+        201,
+        4,
+        7,
+        "a test",
+        tmp_path / "units.png",
+        tmp_path / "units.json",
+    )
     assert (stats["actor"], stats["image_id"], stats["set"]) == ("Ann", 201, "test")
     assert (stats["training_faces"], stats["span_faces"], stats["pixels"]) == (5, 5, 12)
     assert [u["unit"] for u in stats["units"]] == [u.unit for u in hu.top_units(state, crops[1], 0, k=4)]

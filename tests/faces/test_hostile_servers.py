@@ -12,10 +12,10 @@ import socket
 import time
 
 import pytest
-from testkit.loopback import Route, fast_settings, make_row, png_bytes
 
 from digitface.faces.download import download_actor
 from digitface.faces.fetch import fetch, make_session
+from testkit.loopback import Route, fast_settings, make_row, png_bytes
 
 #: Slack on top of the total cap: generous for a busy 2-core machine, far below the minute an
 #: unbounded exchange would take.
@@ -40,12 +40,15 @@ def _timed(server, settings, url):
         session.close()
 
 
-@pytest.mark.parametrize("name, route", [
-    ("slow headers", Route("drip", _head("200 OK", "Content-Length: 10"), interval=SLOW)),
-    ("slow status line", Route("drip", _head("200 OK", padding=0) * 50, interval=SLOW)),
-    ("slow redirect", Route("drip", _head("302 Found", "Location: /elsewhere"), interval=SLOW)),
-    ("slow error page", Route("drip", _head("503 Service Unavailable"), interval=SLOW)),
-])
+@pytest.mark.parametrize(
+    "name, route",
+    [
+        ("slow headers", Route("drip", _head("200 OK", "Content-Length: 10"), interval=SLOW)),
+        ("slow status line", Route("drip", _head("200 OK", padding=0) * 50, interval=SLOW)),
+        ("slow redirect", Route("drip", _head("302 Found", "Location: /elsewhere"), interval=SLOW)),
+        ("slow error page", Route("drip", _head("503 Service Unavailable"), interval=SLOW)),
+    ],
+)
 def test_slow_heads_are_cut_at_the_total_cap(server, name, route):
     settings = fast_settings(read_timeout=2.0, total_timeout=1.0, retries=0)
     server.add(server.url("/slow"), route)
@@ -104,13 +107,16 @@ def test_slow_hosts_do_not_hold_the_workers(server, tmp_path):
     assert elapsed < 4 * settings.total_timeout + SLACK
 
 
-@pytest.mark.parametrize("location, outcome", [
-    (b"http://[::1/x.jpg", "bad_redirect"),            # an IPv6 literal that never closes
-    (b"http://127.0.0.1/\xff\xfe\xfd.jpg", "bad_redirect"),  # bytes that are not UTF-8
-    (b"http://[fe80::1%zz]:99999/x", "bad_redirect"),  # a broken zone id and a port out of range
-    (b"javascript:alert(1)", "scheme_not_allowed"),     # somewhere no download may go
-    (b"", "http_302"),                                  # a redirect to nowhere
-])
+@pytest.mark.parametrize(
+    "location, outcome",
+    [
+        (b"http://[::1/x.jpg", "bad_redirect"),  # an IPv6 literal that never closes
+        (b"http://127.0.0.1/\xff\xfe\xfd.jpg", "bad_redirect"),  # bytes that are not UTF-8
+        (b"http://[fe80::1%zz]:99999/x", "bad_redirect"),  # a broken zone id and a port out of range
+        (b"javascript:alert(1)", "scheme_not_allowed"),  # somewhere no download may go
+        (b"", "http_302"),  # a redirect to nowhere
+    ],
+)
 def test_unparsable_redirects_are_one_rows_outcome(server, tmp_path, location, outcome):
     """The row gets an outcome with a reason, the journal keeps it, the other rows go on, and
     a rerun neither crashes nor asks again (the outcome is permanent)."""
@@ -133,10 +139,18 @@ def test_unusable_local_paths_are_one_rows_outcome(tmp_path):
     base.mkdir()
     (base / "ok.png").write_bytes(IMAGE_BYTES)
     (base / "folder").mkdir()
-    urls = {1: "ok.png", 2: "a" * 5000 + ".png", 3: "/".join(["d" * 200] * 30) + "/x.png", 4: "bad\x00name.png",
-            5: "folder", 6: "file:" + "b" * 300 + ".png"}
+    urls = {
+        1: "ok.png",
+        2: "a" * 5000 + ".png",
+        3: "/".join(["d" * 200] * 30) + "/x.png",
+        4: "bad\x00name.png",
+        5: "folder",
+        6: "file:" + "b" * 300 + ".png",
+    }
     rows = [make_row(url, IMAGE_BYTES if i == 1 else IMAGE_BYTES + bytes([i]), i) for i, url in urls.items()]
     settings = fast_settings(schemes=("http", "https", "file"))
-    got = {r.row.face_id: r.outcome for r in download_actor(rows, tmp_path / "s", tmp_path / "j.jsonl", settings,
-                                                            base_dir=base)}
+    got = {
+        r.row.face_id: r.outcome
+        for r in download_actor(rows, tmp_path / "s", tmp_path / "j.jsonl", settings, base_dir=base)
+    }
     assert got == {1: "ok", 2: "bad_url", 3: "bad_url", 4: "bad_url", 5: "file_not_found", 6: "bad_url"}

@@ -91,8 +91,10 @@ def test_minibatches_cover_each_epoch_without_replacement():
 
 
 def test_choose_epoch_rule():
-    h = [{"epoch": i, "split": "validation", "accuracy": a, "loss": l}
-         for i, a, l in [(0, 0.5, 1.0), (1, 0.8, 0.6), (2, 0.8, 0.5), (3, 0.8, 0.5), (4, 0.7, 0.1)]]
+    h = [
+        {"epoch": i, "split": "validation", "accuracy": a, "loss": loss}
+        for i, a, loss in [(0, 0.5, 1.0), (1, 0.8, 0.6), (2, 0.8, 0.5), (3, 0.8, 0.5), (4, 0.7, 0.1)]
+    ]
     h += [{"epoch": 4, "split": "train", "accuracy": 1.0, "loss": 0.0}]
     assert mlp.choose_epoch(h) == 2  # best accuracy; tie -> lower loss; then earlier; train ignored
 
@@ -125,10 +127,12 @@ def test_keeps_the_validation_best_state_not_the_last(tmp_path):
 
 def test_early_stopping_ends_a_run_patience_epochs_after_its_best():
     x, y, data = _noisy()
-    full = mlp.train_mlp(x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40,
-                                                   threads=1), seed=0)
-    early = mlp.train_mlp(x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=3,
-                                                    threads=1), seed=0)
+    full = mlp.train_mlp(
+        x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1), seed=0
+    )
+    early = mlp.train_mlp(
+        x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=3, threads=1), seed=0
+    )
     # The same run up to where it stops: 3 epochs without beating its best.
     assert early.epochs_run < 40
     assert early.epochs_run - early.chosen_epoch == 3
@@ -185,8 +189,9 @@ def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
 
         split = {"validation": (val_chunks, yv), "test": toy["test"]}
         chunked = mlp.train_mlp(chunks, y, split, FAST, seed=2)
-        whole = mlp.train_mlp(x.astype(dtype), y, {"validation": (xv.astype(dtype), yv), "test": toy["test"]},
-                              FAST, seed=2)
+        whole = mlp.train_mlp(
+            x.astype(dtype), y, {"validation": (xv.astype(dtype), yv), "test": toy["test"]}, FAST, seed=2
+        )
         assert chunked.history == whole.history
         assert all(torch.equal(chunked.state_dict[k], whole.state_dict[k]) for k in whole.state_dict)
 
@@ -219,14 +224,19 @@ def test_multi_seed_summary_and_band(toy, tmp_path):
             assert summary[split][metric]["n"] == 5
     band = history_band([r.history for r in results])
     row = next(r for r in band if r["epoch"] == 2 and r["split"] == "validation")
-    v = [next(h["accuracy"] for h in r.history if h["epoch"] == 2 and h["split"] == "validation")
-         for r in results]
+    v = [next(h["accuracy"] for h in r.history if h["epoch"] == 2 and h["split"] == "validation") for r in results]
     assert row["mean"] == pytest.approx(np.mean(v)) and row["sd"] == pytest.approx(np.std(v, ddof=1))
     with pytest.raises(ValueError, match="two seeds"):
         summarize_runs([results[0].summary()])
 
-    fig = learning_curve_figure(results[0].history, results[0].chosen_epoch, band=band,
-                                title="toy", note="synthetic blobs", test=results[0].metrics["test"]["accuracy"])
+    fig = learning_curve_figure(
+        results[0].history,
+        results[0].chosen_epoch,
+        band=band,
+        title="toy",
+        note="synthetic blobs",
+        test=results[0].metrics["test"]["accuracy"],
+    )
     ax = fig.axes[0]
     assert len(ax.lines) == 4  # two curves, the kept-epoch marker and the test point there
     assert len(ax.collections) == 2  # one band per curve
@@ -280,8 +290,13 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     ix = {s: sp.set_indices(rows, s) for s in sp.SETS}
     assert [len(ix[s]) for s in sp.SETS] == [6 * 30, 6 * 10, 6 * 20]
     settings = mlp.MLPSettings(hidden=32, learning_rate=1e-3, epochs=12, patience=12, threads=1)
-    result = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]],
-                           {s: (crops[ix[s]], labels[ix[s]]) for s in ("validation", "test")}, settings, seed=0)
+    result = mlp.train_mlp(
+        crops[ix["train"]],
+        labels[ix["train"]],
+        {s: (crops[ix[s]], labels[ix[s]]) for s in ("validation", "test")},
+        settings,
+        seed=0,
+    )
     # chance is 1/6
     assert result.metrics["validation"]["accuracy"] >= 0.6 and result.metrics["test"]["accuracy"] >= 0.6
 
@@ -291,16 +306,21 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     assert top and all(u.contribution > 0 for u in top)
     # What the units learned: their weights minus the initial ones, drawn again from the seed.
     initial = mlp.initial_state(0, 32 * 32 * 3, 32, 6)
-    first = mlp.train_mlp(crops[ix["train"]], labels[ix["train"]], {"validation": (crops[ix["validation"]],
-                          labels[ix["validation"]])}, mlp.MLPSettings(hidden=32, epochs=1, learning_rate=0.0,
-                                                                     threads=1), seed=0)
+    first = mlp.train_mlp(
+        crops[ix["train"]],
+        labels[ix["train"]],
+        {"validation": (crops[ix["validation"]], labels[ix["validation"]])},
+        mlp.MLPSettings(hidden=32, epochs=1, learning_rate=0.0, threads=1),
+        seed=0,
+    )
     assert all(torch.equal(first.state_dict[k], initial[k]) for k in initial)  # lr 0: still the start
     changes = hu.learned_change(result.state_dict, initial, top)
     train_faces = crops[ix["train"]]
     assert np.median(hu.span_fraction(changes, train_faces)) > 0.5  # made of faces, not noise
     drivers = hu.driving_images(result.state_dict, train_faces, top)
-    fig = hidden_units_figure(image, top, [hu.weight_picture(c) for c in changes],
-                              [train_faces[i] for i in drivers], names[actor])
+    fig = hidden_units_figure(
+        image, top, [hu.weight_picture(c) for c in changes], [train_faces[i] for i in drivers], names[actor]
+    )
     save_figure(fig, tmp_path / "units.png")
 
 
@@ -316,13 +336,15 @@ def test_standardized_inputs_make_training_blind_to_each_features_scale(toy, tmp
         return x * scale + 7.0, y
 
     plain = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
-    scaled = mlp.train_mlp(*rescaled("train"), {"validation": rescaled("validation"), "test": rescaled("test")},
-                           settings, seed=0)
+    scaled = mlp.train_mlp(
+        *rescaled("train"), {"validation": rescaled("validation"), "test": rescaled("test")}, settings, seed=0
+    )
     assert plain.chosen_epoch == scaled.chosen_epoch
     for split in ("train", "validation", "test"):
         assert scaled.metrics[split]["accuracy"] == pytest.approx(plain.metrics[split]["accuracy"], abs=0.02)
-    np.testing.assert_allclose(scaled.state_dict["input_scale"].numpy() * scale,
-                               plain.state_dict["input_scale"].numpy(), rtol=1e-3)
+    np.testing.assert_allclose(
+        scaled.state_dict["input_scale"].numpy() * scale, plain.state_dict["input_scale"].numpy(), rtol=1e-3
+    )
 
     mlp.save_state(tmp_path / "model.pt", scaled.state_dict)
     model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "model.pt"))
@@ -331,14 +353,15 @@ def test_standardized_inputs_make_training_blind_to_each_features_scale(toy, tmp
     assert accuracy == pytest.approx(scaled.metrics["test"]["accuracy"])
 
 
-
 def test_raw_features_a_thousandth_of_the_pixels_scale_learn_far_slower_than_standardized_ones(toy):
     """What standardization is for: activations as small as random AlexNet's barely move the
     hidden layer, so after the same epochs the raw network is far behind."""
     short = {**FAST.__dict__, "epochs": 3, "patience": 3, "standardize": False}
     tiny = {k: (x * 1e-3, y) for k, (x, y) in toy.items()}
     raw = mlp.train_mlp(*tiny["train"], _splits(tiny), mlp.MLPSettings(**short), seed=0)
-    standardized = mlp.train_mlp(*tiny["train"], _splits(tiny), mlp.MLPSettings(**{**short, "standardize": True}), seed=0)
+    standardized = mlp.train_mlp(
+        *tiny["train"], _splits(tiny), mlp.MLPSettings(**{**short, "standardize": True}), seed=0
+    )
     assert "input_mean" not in raw.state_dict
     assert standardized.metrics["validation"]["loss"] < 0.5 * raw.metrics["validation"]["loss"]
 

@@ -19,9 +19,22 @@ def crops(tmp_path):
     return array, path
 
 
-@pytest.mark.parametrize("key", [0, 52, -1, slice(None), slice(4, 19), slice(50, 80), slice(7, 7),
-                                 np.array([5, 3, 3, 52, 0, 1, 2, 20]), np.array([], dtype=np.int64),
-                                 np.arange(10, 40), [9, 8, 7]])
+@pytest.mark.parametrize(
+    "key",
+    [
+        0,
+        52,
+        -1,
+        slice(None),
+        slice(4, 19),
+        slice(50, 80),
+        slice(7, 7),
+        np.array([5, 3, 3, 52, 0, 1, 2, 20]),
+        np.array([], dtype=np.int64),
+        np.arange(10, 40),
+        [9, 8, 7],
+    ],
+)
 def test_rows_read_equal_numpy_indexing(crops, key):
     array, path = crops
     got = NpyFile(path)[key]
@@ -60,8 +73,11 @@ def test_reading_maps_nothing_and_leaves_no_file_open(crops):
     rows = NpyFile(path)
     rows[np.arange(0, 53, 2)]
     rows[:]
-    open_files = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
-                  if os.path.exists(f"/proc/self/fd/{fd}")}
+    open_files = {
+        os.path.realpath(f"/proc/self/fd/{fd}")
+        for fd in os.listdir("/proc/self/fd")
+        if os.path.exists(f"/proc/self/fd/{fd}")
+    }
     assert str(path.resolve()) not in open_files
     assert str(path.resolve()) not in open("/proc/self/maps").read()
 

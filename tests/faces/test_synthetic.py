@@ -100,7 +100,8 @@ def test_regenerating_a_subset_gives_identical_bytes(lines, rows, tmp_path):
         (tmp_path / "regen").write_bytes(row.data)
         assert (tmp_path / "regen").read_bytes() == (SAMPLE / row.url).read_bytes(), (
             f"{row.url} differs from the committed file (Pillow {PIL.__version__}, "
-            f"Python {sys.version.split()[0]}): was the sample made with another encoder build?")
+            f"Python {sys.version.split()[0]}): was the sample made with another encoder build?"
+        )
         assert row.line() == by_url[row.url]
 
 

@@ -11,10 +11,10 @@ import pytest
 import torch
 import torchvision
 import yaml
-from testkit.loopback import LoopbackServer, Route, closed_port
 
 from digitface.faces import weights as w
 from digitface.pinned import SourcesExhausted, part_path
+from testkit.loopback import LoopbackServer, Route, closed_port
 from testkit.workflow import REPO
 
 
@@ -31,8 +31,15 @@ def settings(urls, sha256, **changes) -> dict:
     schema = yaml.safe_load((REPO / "schemas/config.schema.yaml").read_text())
     props = schema["properties"]["face_models"]["properties"]["alexnet"]["properties"]["imagenet"]["properties"]
     base = {k: v["default"] for k, v in props.items()}
-    return {**base, "urls": list(urls), "sha256": sha256, "retries": 0, "connect_timeout": 2,
-            "read_timeout": 2, **changes}
+    return {
+        **base,
+        "urls": list(urls),
+        "sha256": sha256,
+        "retries": 0,
+        "connect_timeout": 2,
+        "read_timeout": 2,
+        **changes,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -104,8 +111,9 @@ def test_size_cap_refuses_before_reading(tmp_path, state_bytes):
         server.add(server.url("/big.pth"), Route("large", length=10**12))
         server.add(server.url("/endless.pth"), Route("stream", state_bytes))
         with pytest.raises(SourcesExhausted) as err:
-            w.fetch_alexnet_weights(settings([server.url("/big.pth"), server.url("/endless.pth")], sha,
-                                             max_bytes=1000), tmp_path / "x.pth")
+            w.fetch_alexnet_weights(
+                settings([server.url("/big.pth"), server.url("/endless.pth")], sha, max_bytes=1000), tmp_path / "x.pth"
+            )
     assert "announces 1000000000000 bytes" in str(err.value)
     assert "sent more than the cap of 1000 bytes" in str(err.value)
 

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.slow  # a minute: the whole faces part on the replica (
 
 #: Good images per actor (replica README); Bracco has two hosts serving one photo with two
 #: checksums, which the crop stage keeps once.
-GOOD = {"Lorraine Bracco": 61, "Bill Hader": 57, "Angie Harmon": 57, "Steve Carell": 54,
-        "Alec Baldwin": 45, "Peri Gilpin": 35}
+GOOD = {
+    "Lorraine Bracco": 61,
+    "Bill Hader": 57,
+    "Angie Harmon": 57,
+    "Steve Carell": 54,
+    "Alec Baldwin": 45,
+    "Peri Gilpin": 35,
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,20 +43,33 @@ def _run_workflow(workdir, rows):
     """The faces branch on a list whose URLs point at the loopback server."""
     listed = workdir / "replica_list.txt"
     listed.write_text("\n".join(format_row(r) for r in rows) + "\n")
-    config = write_config(workdir / "replica.yaml", {"faces": {
-        "lists": [{"name": "replica", "path": str(listed)}],
-        "actors": list(GOOD),
-        "download": {"workers": 8, "per_host": 8, "connect_timeout": 2, "read_timeout": 3,
-                     "total_timeout": 5, "retries": 1, "backoff_factor": 0.01},
-        "crop": {"workers": 2},
-    }, "face_models": {
-        # Peri Gilpin has 35 good images: fewer than 20 test + 10 validation + 10 train.
-        "split": {"too_few": "scale"},
-        "seeds": [0, 1],
-        "mlp": {"epochs": 2},
-        "hidden_units": {"actors": [{"actor": "Lorraine Bracco"}, {"actor": "Alec Baldwin"}]},
-        "alexnet": {"weights": "random", "mlp": {"epochs": 1}},
-    }})
+    config = write_config(
+        workdir / "replica.yaml",
+        {
+            "faces": {
+                "lists": [{"name": "replica", "path": str(listed)}],
+                "actors": list(GOOD),
+                "download": {
+                    "workers": 8,
+                    "per_host": 8,
+                    "connect_timeout": 2,
+                    "read_timeout": 3,
+                    "total_timeout": 5,
+                    "retries": 1,
+                    "backoff_factor": 0.01,
+                },
+                "crop": {"workers": 2},
+            },
+            "face_models": {
+                # Peri Gilpin has 35 good images: fewer than 20 test + 10 validation + 10 train.
+                "split": {"too_few": "scale"},
+                "seeds": [0, 1],
+                "mlp": {"epochs": 2},
+                "hidden_units": {"actors": [{"actor": "Lorraine Bracco"}, {"actor": "Alec Baldwin"}]},
+                "alexnet": {"weights": "random", "mlp": {"epochs": 1}},
+            },
+        },
+    )
     snakemake(workdir, "faces", "--configfile", str(config))
     return workdir
 
@@ -117,4 +136,3 @@ def test_replica_yields_exactly_the_good_images(replica_run):
         for size in (64, 227):
             crops = np.load(faces / "arrays" / f"{slugify(actor)}_{size}.npy", mmap_mode="r")
             assert crops.shape == (len(ok), size, size, 3)
-

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+
 from testkit.slurm import available
 from testkit.workflow import REPO, unavailable
 
@@ -22,8 +23,23 @@ def test_slurm_scale_benchmark_compares_a_batched_cluster_run_with_a_local_one(t
     if why:
         unavailable(why)
     env = {**os.environ, "DIGITFACE_BENCH_RESULTS": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_slurm_scale", "--identities", "3", "--rows", "15",
-                           "--actors-per-job", "2"], cwd=REPO, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_slurm_scale",
+            "--identities",
+            "3",
+            "--rows",
+            "15",
+            "--actors-per-job",
+            "2",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads((tmp_path / "slurm_scale.json").read_text())
     assert result["passed"] and result["metrics_equal"] and result["products_differing"] == []
@@ -34,4 +50,5 @@ def test_slurm_scale_benchmark_compares_a_batched_cluster_run_with_a_local_one(t
     assert len(result["products_compared"]) == 2 + 2 * 2 + 2
 
     from tools import readme_tables
+
     assert "3 identities × 15 list rows, 2 actors per job" in readme_tables.slurm_table(result)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from testkit.slurm import PARTITION, Cluster, available
 from testkit.workflow import OUT, TINY, copy_workflow, snakemake, unavailable, write_config
 
@@ -25,10 +26,13 @@ SAME_BYTES = [
 
 
 def _metrics(workdir):
-    digits = {o: json.loads((workdir / f"{OUT}/digits/{o}/metrics.json").read_text())["at_chosen"]
-              for o in ("gd", "momentum")}
-    faces = {s: json.loads((workdir / f"{OUT}/faces/mlp/seed_{s}/metrics.json").read_text())["metrics"]
-             for s in TINY["face_models"]["seeds"]}
+    digits = {
+        o: json.loads((workdir / f"{OUT}/digits/{o}/metrics.json").read_text())["at_chosen"] for o in ("gd", "momentum")
+    }
+    faces = {
+        s: json.loads((workdir / f"{OUT}/faces/mlp/seed_{s}/metrics.json").read_text())["metrics"]
+        for s in TINY["face_models"]["seeds"]
+    }
     return digits, faces
 
 
@@ -51,9 +55,19 @@ def test_slurm_run_equals_local_run(cluster, tmp_path):
 
     remote = copy_workflow(tmp_path / "slurm")
     config = write_config(remote / "tiny.yaml", TINY)
-    proc = snakemake(remote, "--profile", "profiles/slurm", "--configfile", str(config),
-                     "--default-resources", f"slurm_partition={PARTITION}", "mem_mb=1500", "runtime=30",
-                     "--slurm-init-seconds-before-status-checks", "8")
+    proc = snakemake(
+        remote,
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        str(config),
+        "--default-resources",
+        f"slurm_partition={PARTITION}",
+        "mem_mb=1500",
+        "runtime=30",
+        "--slurm-init-seconds-before-status-checks",
+        "8",
+    )
     assert "sbatch" in proc.stdout + proc.stderr or "SLURM" in proc.stdout + proc.stderr
     for rel in SAME_BYTES:
         assert (remote / rel).read_bytes() == (local / rel).read_bytes(), rel

@@ -11,8 +11,11 @@ import numpy as np
 from digitface.plotting import plt, save_figure
 
 COLORS = {"paths": "tab:red", "finite differences": "tab:orange", "backprop": "tab:blue"}
-NAMES = {"paths": "chain-rule paths, each weight", "finite differences": "finite differences, each weight",
-         "backprop": "backpropagation"}
+NAMES = {
+    "paths": "chain-rule paths, each weight",
+    "finite differences": "finite differences, each weight",
+    "backprop": "backpropagation",
+}
 
 
 def _errorbars(ax, rows, x, color, label):
@@ -33,13 +36,23 @@ def cost_figure(points: list[dict], fits: list[dict], repeats: int) -> "plt.Figu
             continue
         fk = next(f for f in fits if f["method"] == method and "K^a" in f["fit"])
         fn = next(f for f in fits if f["method"] == method and "K^a" not in f["fit"])
-        _errorbars(ax_k, k_rows, "width", color,
-                   f"{NAMES[method]} (N = {k_rows[0]['n_layers']}): slope {fk['measured']:.2f} "
-                   f"[{fk['ci95'][0]:.2f}, {fk['ci95'][1]:.2f}], predicted {fk['predicted']:.0f}")
-        _errorbars(ax_n, n_rows, "n_layers", color,
-                   f"{NAMES[method]} (K = {n_rows[0]['width']}): {fn['fit'].split(' at')[0]}, "
-                   f"fit {fn['measured']:.2f} [{fn['ci95'][0]:.2f}, {fn['ci95'][1]:.2f}], "
-                   f"predicted {fn['predicted']:.2f}")
+        _errorbars(
+            ax_k,
+            k_rows,
+            "width",
+            color,
+            f"{NAMES[method]} (N = {k_rows[0]['n_layers']}): slope {fk['measured']:.2f} "
+            f"[{fk['ci95'][0]:.2f}, {fk['ci95'][1]:.2f}], predicted {fk['predicted']:.0f}",
+        )
+        _errorbars(
+            ax_n,
+            n_rows,
+            "n_layers",
+            color,
+            f"{NAMES[method]} (K = {n_rows[0]['width']}): {fn['fit'].split(' at')[0]}, "
+            f"fit {fn['measured']:.2f} [{fn['ci95'][0]:.2f}, {fn['ci95'][1]:.2f}], "
+            f"predicted {fn['predicted']:.2f}",
+        )
     ax_k.set_xscale("log")
     ax_k.set_yscale("log")
     ax_n.set_yscale("log")
@@ -50,9 +63,11 @@ def cost_figure(points: list[dict], fits: list[dict], repeats: int) -> "plt.Figu
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     ax_n.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle("Gradient of every weight: chain-rule paths per weight vs finite differences vs backpropagation\n"
-                 f"CPU time on this machine, one thread: median of {repeats} repeats (bars: fastest to slowest), "
-                 "slopes with 95% bootstrap intervals")
+    fig.suptitle(
+        "Gradient of every weight: chain-rule paths per weight vs finite differences vs backpropagation\n"
+        f"CPU time on this machine, one thread: median of {repeats} repeats (bars: fastest to slowest), "
+        "slopes with 95% bootstrap intervals"
+    )
     return fig
 
 

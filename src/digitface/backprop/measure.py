@@ -68,8 +68,16 @@ def run_grid(grid: dict, repeats: int = 3) -> list[dict]:
     rows = []
     for repeat in range(repeats):
         for method, vary, depth, width in points:
-            rows.append({"method": method, "vary": vary, "n_layers": depth, "width": width, "repeat": repeat,
-                         "seconds": time_method(method, depth, width)})
+            rows.append(
+                {
+                    "method": method,
+                    "vary": vary,
+                    "n_layers": depth,
+                    "width": width,
+                    "repeat": repeat,
+                    "seconds": time_method(method, depth, width),
+                }
+            )
     order = {p: i for i, p in enumerate(points)}
     return sorted(rows, key=lambda r: (order[(r["method"], r["vary"], r["n_layers"], r["width"])], r["repeat"]))
 
@@ -79,9 +87,19 @@ def medians(rows: list[dict]) -> list[dict]:
     groups: dict[tuple, list[float]] = {}
     for r in rows:
         groups.setdefault((r["method"], r["vary"], r["n_layers"], r["width"]), []).append(r["seconds"])
-    return [{"method": m, "vary": v, "n_layers": n, "width": k, "seconds": statistics.median(ts),
-             "low": min(ts), "high": max(ts), "repeats": len(ts)}
-            for (m, v, n, k), ts in groups.items()]
+    return [
+        {
+            "method": m,
+            "vary": v,
+            "n_layers": n,
+            "width": k,
+            "seconds": statistics.median(ts),
+            "low": min(ts),
+            "high": max(ts),
+            "repeats": len(ts),
+        }
+        for (m, v, n, k), ts in groups.items()
+    ]
 
 
 def max_disagreement(n_layers: int, width: int) -> dict[str, float]:
@@ -130,18 +148,50 @@ def fit_exponents(rows: list[dict], tail: int = 3) -> list[dict]:
         k_slope, k_ci = _fit(rows, method, "K", tail)
         if method == "paths":
             n_slope, n_ci = _fit(rows, method, "N", tail, semilog=True)
-            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope, "ci95": k_ci,
-                         "predicted": float(depth), "prose": "O(N·K^N)"})
-            fits.append({"method": method, "fit": f"time ∝ e^(b·N) at K={width}", "measured": n_slope,
-                         "ci95": n_ci, "predicted": float(np.log(width)), "prose": "O(N·K^N): b = ln K"})
+            fits.append(
+                {
+                    "method": method,
+                    "fit": f"time ∝ K^a at N={depth}",
+                    "measured": k_slope,
+                    "ci95": k_ci,
+                    "predicted": float(depth),
+                    "prose": "O(N·K^N)",
+                }
+            )
+            fits.append(
+                {
+                    "method": method,
+                    "fit": f"time ∝ e^(b·N) at K={width}",
+                    "measured": n_slope,
+                    "ci95": n_ci,
+                    "predicted": float(np.log(width)),
+                    "prose": "O(N·K^N): b = ln K",
+                }
+            )
         else:
             n_slope, n_ci = _fit(rows, method, "N", tail)
             predicted_n = 2.0 if method == "finite differences" else 1.0
             prose = "O(N²·K⁴)" if method == "finite differences" else "O(N·K²) one example; O(N·K³) for K examples"
-            fits.append({"method": method, "fit": f"time ∝ K^a at N={depth}", "measured": k_slope, "ci95": k_ci,
-                         "predicted": PREDICTED_K_EXPONENT[method], "prose": prose})
-            fits.append({"method": method, "fit": f"time ∝ N^a at K={width}", "measured": n_slope, "ci95": n_ci,
-                         "predicted": predicted_n, "prose": prose})
+            fits.append(
+                {
+                    "method": method,
+                    "fit": f"time ∝ K^a at N={depth}",
+                    "measured": k_slope,
+                    "ci95": k_ci,
+                    "predicted": PREDICTED_K_EXPONENT[method],
+                    "prose": prose,
+                }
+            )
+            fits.append(
+                {
+                    "method": method,
+                    "fit": f"time ∝ N^a at K={width}",
+                    "measured": n_slope,
+                    "ci95": n_ci,
+                    "predicted": predicted_n,
+                    "prose": prose,
+                }
+            )
     return fits
 
 
@@ -152,12 +202,22 @@ def disagreeing(agreement: Mapping[str, float], tolerance: float = AGREEMENT) ->
 
 def fit_rows(fits: list[dict]) -> list[list[str]]:
     """The rows of ``fits.tsv`` (:data:`FIT_COLUMNS`), numbers to two decimals."""
-    return [[f["method"], f["fit"], f"{f['measured']:.2f}", f"{f['ci95'][0]:.2f} to {f['ci95'][1]:.2f}",
-             f"{f['predicted']:.2f}", f["prose"]] for f in fits]
+    return [
+        [
+            f["method"],
+            f["fit"],
+            f"{f['measured']:.2f}",
+            f"{f['ci95'][0]:.2f} to {f['ci95'][1]:.2f}",
+            f"{f['predicted']:.2f}",
+            f["prose"],
+        ]
+        for f in fits
+    ]
 
 
-def measure_job(settings: Mapping, timings: str | os.PathLike, fits: str | os.PathLike,
-                summary: str | os.PathLike) -> dict:
+def measure_job(
+    settings: Mapping, timings: str | os.PathLike, fits: str | os.PathLike, summary: str | os.PathLike
+) -> dict:
     """The measure_backprop_cost job: the methods' agreement (SystemExit if they disagree),
     then the grid timed with BLAS on one thread (the methods' own cost, not how well BLAS
     spreads it over cores), the fitted exponents, and the summary the figure reads."""
@@ -170,7 +230,11 @@ def measure_job(settings: Mapping, timings: str | os.PathLike, fits: str | os.Pa
     found = fit_exponents(rows)
     write_tsv(timings, TIMING_COLUMNS, [[r[c] for c in TIMING_COLUMNS] for r in rows])
     write_tsv(fits, FIT_COLUMNS, fit_rows(found))
-    out = {"agreement": {**settings["agreement"], "max_rel_diff": agreement}, "repeats": settings["repeats"],
-           "fits": found, "points": medians(rows)}
+    out = {
+        "agreement": {**settings["agreement"], "max_rel_diff": agreement},
+        "repeats": settings["repeats"],
+        "fits": found,
+        "points": medians(rows),
+    }
     write_json(summary, out)
     return out

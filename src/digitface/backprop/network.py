@@ -43,10 +43,10 @@ def backprop_gradients(weights, x, t) -> list[np.ndarray]:
     h = forward(weights, x)
     delta = (h[-1] - t) * (1 - h[-1] ** 2)  # dC/d(pre-activation) of the output layer
     grads = [None] * len(weights)
-    for l in range(len(weights) - 1, -1, -1):
-        grads[l] = np.outer(delta, h[l])
-        if l:
-            delta = (weights[l].T @ delta) * (1 - h[l] ** 2)
+    for layer in range(len(weights) - 1, -1, -1):
+        grads[layer] = np.outer(delta, h[layer])
+        if layer:
+            delta = (weights[layer].T @ delta) * (1 - h[layer] ** 2)
     return grads
 
 
@@ -68,11 +68,11 @@ def path_gradients(weights, x, t) -> list[np.ndarray]:
         return total
 
     grads = []
-    for l, W in enumerate(weights):
+    for layer, W in enumerate(weights):
         g = np.empty_like(W)
         for j in range(W.shape[0]):
             for i in range(W.shape[1]):
-                g[j, i] = paths(l + 1, j) * slope[l + 1][j] * h[l][i]
+                g[j, i] = paths(layer + 1, j) * slope[layer + 1][j] * h[layer][i]
         grads.append(g)
     return grads
 

@@ -48,8 +48,9 @@ def learning_curves(history: list[dict], best_iteration: int, title: str) -> "pl
         style = {"color": SPLIT_STYLE.get(split), "label": split}
         ax_acc.plot(it, [100 * r["accuracy"] for r in rows], **style)
         ax_cost.plot(it, [r["mean_cost"] for r in rows], **style)
-    chosen = next((100 * r["accuracy"] for r in history
-                   if r["split"] == "validation" and r["iteration"] == best_iteration), None)
+    chosen = next(
+        (100 * r["accuracy"] for r in history if r["split"] == "validation" and r["iteration"] == best_iteration), None
+    )
     label = f"chosen on validation: iteration {best_iteration}"
     if chosen is not None:
         label += f" ({chosen:.1f}%)"
@@ -97,20 +98,33 @@ def curves_title(settings: Mapping, data_name: str) -> str:
 
 def read_history(path: str | os.PathLike) -> list[dict]:
     """A training job's ``history.tsv`` as rows with numbers."""
-    return [{"iteration": int(r["iteration"]), "split": r["split"], "accuracy": float(r["accuracy"]),
-             "mean_cost": float(r["mean_cost"])} for r in read_tsv(path)]
+    return [
+        {
+            "iteration": int(r["iteration"]),
+            "split": r["split"],
+            "accuracy": float(r["accuracy"]),
+            "mean_cost": float(r["mean_cost"]),
+        }
+        for r in read_tsv(path)
+    ]
 
 
 def plot_digit_gallery(data: str | os.PathLike, settings: Mapping, data_name: str, png: str | os.PathLike) -> None:
     """The plot_digit_gallery job: seeded training examples of each digit."""
     split = load_split(data)
     title = f"{settings['per_digit']} training examples of each digit ({data_name})"
-    save_figure(digit_gallery(split["x_train"], split["y_train"], settings["per_digit"], settings["seed"],
-                              title=title), png)
+    save_figure(
+        digit_gallery(split["x_train"], split["y_train"], settings["per_digit"], settings["seed"], title=title), png
+    )
 
 
-def plot_learning_curves(history: str | os.PathLike, metrics: str | os.PathLike, data_name: str,
-                         png: str | os.PathLike, svg: str | os.PathLike) -> None:
+def plot_learning_curves(
+    history: str | os.PathLike,
+    metrics: str | os.PathLike,
+    data_name: str,
+    png: str | os.PathLike,
+    svg: str | os.PathLike,
+) -> None:
     """The plot_learning_curves job: one run's curves, the iteration it kept marked."""
     run = json.loads(Path(metrics).read_text(encoding="utf-8"))
     title = curves_title(run["settings"], data_name)

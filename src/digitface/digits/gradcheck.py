@@ -77,20 +77,28 @@ def check_gradients(
 
 def table_rows(rows: Sequence[GradCheckRow]) -> list[list[str]]:
     """The rows of ``gradcheck.tsv`` (:data:`TABLE_COLUMNS`), as text."""
-    return [[r.param, ",".join(map(str, r.index)), f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.rel_error:.3e}"]
-            for r in rows]
+    return [
+        [r.param, ",".join(map(str, r.index)), f"{r.analytic:.12g}", f"{r.numeric:.12g}", f"{r.rel_error:.3e}"]
+        for r in rows
+    ]
 
 
 def verdict(rows: Sequence[GradCheckRow], tolerance: float, examples: int) -> dict:
     """``gradcheck.json``: the worst relative error, and whether it is within ``tolerance``
     (equal passes)."""
     worst = max(r.rel_error for r in rows)
-    return {"max_rel_error": worst, "tolerance": tolerance, "passed": worst <= tolerance,
-            "coordinates": len(rows), "examples": examples}
+    return {
+        "max_rel_error": worst,
+        "tolerance": tolerance,
+        "passed": worst <= tolerance,
+        "coordinates": len(rows),
+        "examples": examples,
+    }
 
 
-def gradient_check_job(data: str | os.PathLike, settings: Mapping, init: Mapping, table: str | os.PathLike,
-                       verdict_path: str | os.PathLike) -> dict:
+def gradient_check_job(
+    data: str | os.PathLike, settings: Mapping, init: Mapping, table: str | os.PathLike, verdict_path: str | os.PathLike
+) -> dict:
     """The check_gradients job: the first ``settings["examples"]`` training images, a seeded
     normal ``W`` (a zero one would make every class equally likely and exercise little of the
     softmax), the table and the verdict written; SystemExit when it fails."""
@@ -105,9 +113,14 @@ def gradient_check_job(data: str | os.PathLike, settings: Mapping, init: Mapping
         log.info("  %s", "  ".join(row))
     result = verdict(rows, settings["tolerance"], n)
     write_json(verdict_path, result)
-    log.info("max relative error %.3e (tolerance %.1e): %s", result["max_rel_error"], settings["tolerance"],
-             "PASS" if result["passed"] else "FAIL")
+    log.info(
+        "max relative error %.3e (tolerance %.1e): %s",
+        result["max_rel_error"],
+        settings["tolerance"],
+        "PASS" if result["passed"] else "FAIL",
+    )
     if not result["passed"]:
-        raise SystemExit(f"gradient check failed: max relative error {result['max_rel_error']:.3e} > "
-                         f"{settings['tolerance']:.1e}")
+        raise SystemExit(
+            f"gradient check failed: max relative error {result['max_rel_error']:.3e} > {settings['tolerance']:.1e}"
+        )
     return result

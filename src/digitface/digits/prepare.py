@@ -30,15 +30,21 @@ def split_summary(source: str, digits: Digits, arrays: Mapping[str, np.ndarray],
     return {
         "source": source,
         "sample": source == "sample",
-        "test_set": "official MNIST test set" if digits.test_images is not None
+        "test_set": "official MNIST test set"
+        if digits.test_images is not None
         else "carved out of the sample (MNIST training images)",
         "counts": {k[2:]: int(len(v)) for k, v in arrays.items() if k.startswith("y_")},
         "split": {**split, "test_size": carved_test_size(split) if digits.test_images is None else None},
     }
 
 
-def prepare_job(source: str, files: Mapping[str, str | os.PathLike], split: Mapping, data: str | os.PathLike,
-                summary: str | os.PathLike) -> dict:
+def prepare_job(
+    source: str,
+    files: Mapping[str, str | os.PathLike],
+    split: Mapping,
+    data: str | os.PathLike,
+    summary: str | os.PathLike,
+) -> dict:
     """``files``: the source's files by role (the rule's named inputs); ``split``: the
     ``digits.split`` settings. Writes the split (npz) and its summary (JSON)."""
     digits = read_source(source, files)

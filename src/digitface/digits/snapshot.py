@@ -61,8 +61,9 @@ def _array_bytes(shape, dtype: np.dtype) -> int:
 def _check_size(shape, dtype) -> None:
     size = _array_bytes(shape, dtype)
     if size > MAX_ARRAY_BYTES:
-        raise UnsafePickleError(f"refusing an array of {size} bytes (shape {shape}, {np.dtype(dtype)}): "
-                                f"more than {MAX_ARRAY_BYTES} bytes")
+        raise UnsafePickleError(
+            f"refusing an array of {size} bytes (shape {shape}, {np.dtype(dtype)}): more than {MAX_ARRAY_BYTES} bytes"
+        )
 
 
 def _safe_reconstruct(subtype, shape, dtype_code):
@@ -123,17 +124,13 @@ class RestrictedUnpickler(pickle._Unpickler):
         try:
             return _ALLOWED[(module, name)]
         except KeyError:
-            raise UnsafePickleError(
-                f"refusing to load global {module}.{name}: only numpy arrays are allowed"
-            ) from None
+            raise UnsafePickleError(f"refusing to load global {module}.{name}: only numpy arrays are allowed") from None
 
 
 def load_array_pickle(data: bytes) -> dict[str, np.ndarray]:
     """Unpickle a dict of numeric numpy arrays (Python 2 or 3 pickles), refusing anything else."""
     obj = RestrictedUnpickler(io.BytesIO(data), encoding="latin1").load()
-    if not isinstance(obj, dict) or not all(
-        isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()
-    ):
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):
         raise UnsafePickleError("expected a dict of str -> numpy array")
     return obj
 
@@ -173,7 +170,10 @@ def evaluate_snapshot_job(snapshot: str | Path, data: str | Path, metrics: str |
     """The evaluate_snapshot job: the snapshot's accuracy on the run's split, and what it is."""
     accuracy = snapshot_accuracy(load_snapshot(snapshot), load_split(data))
     log.info("snapshot accuracy (inputs scaled to [0, 1]): %s", accuracy)
-    out = {"network": "tanh, 300 hidden units (snapshot50.pkl, handout iteration 50)",
-           "input_scaling": "pixels / 255", "accuracy": accuracy}
+    out = {
+        "network": "tanh, 300 hidden units (snapshot50.pkl, handout iteration 50)",
+        "input_scaling": "pixels / 255",
+        "accuracy": accuracy,
+    }
     write_json(metrics, out)
     return out

@@ -46,9 +46,7 @@ def cost(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> float:
     return cost_from_logits(logits(x, W, b), y)
 
 
-def gradients(
-    x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def gradients(x: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(dC/dW, dC/db)`` of the summed cost: ``xᵀ (p - y)`` and ``Σ (p - y)``."""
     g = forward(x, W, b)
     g[np.arange(len(y)), y] -= 1

@@ -127,9 +127,7 @@ def load_mat(path: str | Path) -> Digits:
             raise KeyError(f"{path}: missing keys {missing}")
         images = [mat_pixels(mat[k], f"{path}: {k}") for k in keys]
         parts[f"{part}_images"] = np.concatenate(images)
-        parts[f"{part}_labels"] = np.repeat(
-            np.arange(10, dtype=np.uint8), [len(x) for x in images]
-        )
+        parts[f"{part}_labels"] = np.repeat(np.arange(10, dtype=np.uint8), [len(x) for x in images])
     return Digits(**parts)
 
 

@@ -24,15 +24,11 @@ def _stratified_take(labels: np.ndarray, n: int, rng: np.random.Generator) -> np
     remainder = counts * n / len(labels) - quota
     for i in np.argsort(-remainder, kind="stable")[: n - quota.sum()]:
         quota[i] += 1
-    chosen = [
-        rng.permutation(np.flatnonzero(labels == c))[:q] for c, q in zip(classes, quota)
-    ]
+    chosen = [rng.permutation(np.flatnonzero(labels == c))[:q] for c, q in zip(classes, quota)]
     return np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=int)
 
 
-def split_digits(
-    digits: Digits, validation_size: int, test_size: int, seed: int
-) -> dict[str, np.ndarray]:
+def split_digits(digits: Digits, validation_size: int, test_size: int, seed: int) -> dict[str, np.ndarray]:
     """Return ``{x_train, y_train, x_val, y_val, x_test, y_test}`` (uint8 arrays).
 
     ``test_size`` is used only when ``digits`` has no official test set.

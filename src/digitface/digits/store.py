@@ -42,5 +42,7 @@ def load_feature_splits(path: str | Path) -> dict[str, tuple[np.ndarray, np.ndar
 def train_and_validation(splits: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Training and validation images pooled: what a refit (or the reference's protocol,
     which holds nothing out) trains on."""
-    return (np.concatenate([splits["train"][0], splits["validation"][0]]),
-            np.concatenate([splits["train"][1], splits["validation"][1]]))
+    return (
+        np.concatenate([splits["train"][0], splits["validation"][0]]),
+        np.concatenate([splits["train"][1], splits["validation"][1]]),
+    )

@@ -55,23 +55,37 @@ def summary_rows(
         }
         for split, (values, n) in measured.items():
             ref = reference.DIGITS.get((opt, split))
-            rows.append([
-                name, "accuracy", split, _pct(values["accuracy"]), _pct(ref),
-                _difference(values["accuracy"], ref, n), data,
-            ])
+            rows.append(
+                [
+                    name,
+                    "accuracy",
+                    split,
+                    _pct(values["accuracy"]),
+                    _pct(ref),
+                    _difference(values["accuracy"], ref, n),
+                    data,
+                ]
+            )
     for opt, metrics in (fixed or {}).items():
-        name = (f"softmax {opt}, reference protocol ({metrics['settings']['iterations']} "
-                "iterations on train + validation, nothing selected)")
+        name = (
+            f"softmax {opt}, reference protocol ({metrics['settings']['iterations']} "
+            "iterations on train + validation, nothing selected)"
+        )
         n = {"train": counts["train"] + counts["val"], "test": counts["test"]}
         for split in ("train", "test"):
             acc, ref = metrics["final"][split]["accuracy"], reference.DIGITS.get((opt, split))
-            rows.append([name, "accuracy", split, _pct(acc), _pct(ref),
-                         _difference(acc, ref, n[split]), data])
-    rows.append([
-        "gradient check (central differences, float64)", "max relative error",
-        f"{gradcheck['coordinates']} coordinates", f"{gradcheck['max_rel_error']:.2e}",
-        "agreement to 4-5 decimal places", "", "PASS" if gradcheck["passed"] else "FAIL",
-    ])
+            rows.append([name, "accuracy", split, _pct(acc), _pct(ref), _difference(acc, ref, n[split]), data])
+    rows.append(
+        [
+            "gradient check (central differences, float64)",
+            "max relative error",
+            f"{gradcheck['coordinates']} coordinates",
+            f"{gradcheck['max_rel_error']:.2e}",
+            "agreement to 4-5 decimal places",
+            "",
+            "PASS" if gradcheck["passed"] else "FAIL",
+        ]
+    )
     if snapshot:
         for split, acc in snapshot["accuracy"].items():
             rows.append(["snapshot50.pkl tanh network", "accuracy", split, _pct(acc), "", "", data])

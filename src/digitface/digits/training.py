@@ -30,8 +30,9 @@ def schedule_settings(schedule: Mapping, **changes) -> TrainSettings:
     return TrainSettings(**{"gamma": 0.0, **schedule, **changes})
 
 
-def selection_metrics(result: TrainResult, settings: TrainSettings, optimizer: str, init: str, refitted: bool,
-                      final: Mapping) -> dict:
+def selection_metrics(
+    result: TrainResult, settings: TrainSettings, optimizer: str, init: str, refitted: bool, final: Mapping
+) -> dict:
     """``metrics.json`` of a selection run: the iteration chosen on validation, every split at
     that iteration and at the last, and ``final``: the kept model's accuracies (the chosen
     iteration's, or the refit's on train + validation and test)."""
@@ -50,13 +51,26 @@ def selection_metrics(result: TrainResult, settings: TrainSettings, optimizer: s
 
 def protocol_metrics(settings: TrainSettings, optimizer: str, init: str, final: Mapping) -> dict:
     """``reference_protocol.json``: the last iteration's train (train + validation) and test accuracy."""
-    return {"optimizer": optimizer, "settings": vars(settings), "init": init, "model": REFERENCE_PROTOCOL,
-            "final": dict(final)}
+    return {
+        "optimizer": optimizer,
+        "settings": vars(settings),
+        "init": init,
+        "model": REFERENCE_PROTOCOL,
+        "final": dict(final),
+    }
 
 
-def train_softmax_job(data: str | os.PathLike, schedule: Mapping, init: Mapping, refit_chosen: bool, optimizer: str,
-                      threads: int | None, history: str | os.PathLike, metrics: str | os.PathLike,
-                      weights: str | os.PathLike) -> dict:
+def train_softmax_job(
+    data: str | os.PathLike,
+    schedule: Mapping,
+    init: Mapping,
+    refit_chosen: bool,
+    optimizer: str,
+    threads: int | None,
+    history: str | os.PathLike,
+    metrics: str | os.PathLike,
+    weights: str | os.PathLike,
+) -> dict:
     """The train_softmax job: train on the training images, keep the iteration best on
     validation, and with ``refit_chosen`` train again for that many iterations on train +
     validation (the test set is evaluated only on the model kept)."""
@@ -76,8 +90,15 @@ def train_softmax_job(data: str | os.PathLike, schedule: Mapping, init: Mapping,
     return out
 
 
-def reference_protocol_job(data: str | os.PathLike, schedule: Mapping, init: Mapping, iterations: int,
-                           optimizer: str, threads: int | None, metrics: str | os.PathLike) -> dict:
+def reference_protocol_job(
+    data: str | os.PathLike,
+    schedule: Mapping,
+    init: Mapping,
+    iterations: int,
+    optimizer: str,
+    threads: int | None,
+    metrics: str | os.PathLike,
+) -> dict:
     """The train_softmax_fixed job: ``iterations`` on train + validation from the configured
     start, then the last iteration's accuracy on them and on the test set."""
     splits = load_feature_splits(data)
@@ -85,7 +106,8 @@ def reference_protocol_job(data: str | os.PathLike, schedule: Mapping, init: Map
     W0, b0 = softmax.init_params(**init)
     settings = schedule_settings(schedule, iterations=iterations)
     W, b = refit(x, y, W0, b0, settings, iterations, threads=threads)
-    out = protocol_metrics(settings, optimizer, init["kind"],
-                           {"train": evaluate(x, y, W, b), "test": evaluate(*splits["test"], W, b)})
+    out = protocol_metrics(
+        settings, optimizer, init["kind"], {"train": evaluate(x, y, W, b), "test": evaluate(*splits["test"], W, b)}
+    )
     write_json(metrics, out)
     return out

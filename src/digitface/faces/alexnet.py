@@ -43,11 +43,19 @@ INPUT_SIZE = 227
 # Index of each named layer in torchvision's ``AlexNet.features``; the truncated network keeps
 # modules [0, index]. Checked against the modules' types in :func:`truncate`.
 LAYERS: dict[str, int] = {
-    "conv1": 0, "conv1_relu": 1, "pool1": 2,
-    "conv2": 3, "conv2_relu": 4, "pool2": 5,
-    "conv3": 6, "conv3_relu": 7,
-    "conv4": 8, "conv4_relu": 9,
-    "conv5": 10, "conv5_relu": 11, "pool5": 12,
+    "conv1": 0,
+    "conv1_relu": 1,
+    "pool1": 2,
+    "conv2": 3,
+    "conv2_relu": 4,
+    "pool2": 5,
+    "conv3": 6,
+    "conv3_relu": 7,
+    "conv4": 8,
+    "conv4_relu": 9,
+    "conv5": 10,
+    "conv5_relu": 11,
+    "pool5": 12,
 }
 _KIND = {"conv": nn.Conv2d, "relu": nn.ReLU, "pool": nn.MaxPool2d}
 
@@ -92,8 +100,9 @@ def _load_state(file: Path) -> dict[str, torch.Tensor]:
         return torch.load(file, map_location="cpu", weights_only=True)  # legacy (non-zip) file
 
 
-def load_alexnet(weights: str = "random", *, seed: int = 0, path: str | os.PathLike | None = None,
-                 features_only: bool = False) -> tuple[nn.Module, dict]:
+def load_alexnet(
+    weights: str = "random", *, seed: int = 0, path: str | os.PathLike | None = None, features_only: bool = False
+) -> tuple[nn.Module, dict]:
     """torchvision AlexNet in eval mode, and metadata saying which weights it carries.
 
     ``features_only`` returns an :class:`AlexNetFeatures` with the same ``features`` (same
@@ -108,8 +117,14 @@ def load_alexnet(weights: str = "random", *, seed: int = 0, path: str | os.PathL
             with torch.random.fork_rng(devices=[]):  # seeded without disturbing the caller's RNG
                 torch.manual_seed(seed)
                 model = torchvision.models.alexnet(weights=None)
-        meta = {"weights": "random", "pretrained": False, "seed": seed, "file": None, "sha256": None,
-                "description": f"randomly initialised AlexNet (seed {seed}); NOT ImageNet features"}
+        meta = {
+            "weights": "random",
+            "pretrained": False,
+            "seed": seed,
+            "file": None,
+            "sha256": None,
+            "description": f"randomly initialised AlexNet (seed {seed}); NOT ImageNet features",
+        }
     elif weights == "imagenet":
         if path is None:
             raise ValueError("weights='imagenet' needs the weights file (rule fetch_alexnet_weights)")
@@ -125,8 +140,13 @@ def load_alexnet(weights: str = "random", *, seed: int = 0, path: str | os.PathL
         else:
             model = torchvision.models.alexnet(weights=None)
         model.load_state_dict(state)
-        meta = {"weights": "imagenet", "pretrained": True, "seed": None, "file": str(file),
-                "description": f"AlexNet with ImageNet weights ({file.name})"}
+        meta = {
+            "weights": "imagenet",
+            "pretrained": True,
+            "seed": None,
+            "file": str(file),
+            "description": f"AlexNet with ImageNet weights ({file.name})",
+        }
     else:
         raise ValueError(f"unknown AlexNet weights {weights!r}: 'imagenet' or 'random'")
     return model.eval(), meta
@@ -140,7 +160,7 @@ def truncate(model: nn.Module, layer: str) -> nn.Sequential:
     kind = layer.split("_")[-1] if "_" in layer else layer.rstrip("0123456789")
     if not isinstance(model.features[index], _KIND[kind]):
         raise TypeError(f"features[{index}] is {model.features[index]!r}, expected {kind} for {layer}")
-    return nn.Sequential(*list(model.features.children())[:index + 1]).eval()
+    return nn.Sequential(*list(model.features.children())[: index + 1]).eval()
 
 
 def output_shape(extractor: nn.Module, size: int = INPUT_SIZE) -> tuple[int, ...]:
@@ -150,14 +170,20 @@ def output_shape(extractor: nn.Module, size: int = INPUT_SIZE) -> tuple[int, ...
         return tuple(extractor(torch.zeros(1, 3, size, size, device=p.device, dtype=p.dtype)).shape[1:])
 
 
-def build_extractor(layer: str = "conv5", weights: str = "random", *, seed: int = 0,
-                    path: str | os.PathLike | None = None) -> tuple[nn.Sequential, dict]:
+def build_extractor(
+    layer: str = "conv5", weights: str = "random", *, seed: int = 0, path: str | os.PathLike | None = None
+) -> tuple[nn.Sequential, dict]:
     """Truncated AlexNet for ``layer`` and metadata (weights, layer, feature count at 227x227)."""
     model, meta = load_alexnet(weights, seed=seed, path=path, features_only=True)
     extractor = truncate(model, layer)
     shape = output_shape(extractor)
-    meta = {**meta, "layer": layer, "features_index": LAYERS[layer], "shape": list(shape),
-            "n_features": int(np.prod(shape))}
+    meta = {
+        **meta,
+        "layer": layer,
+        "features_index": LAYERS[layer],
+        "shape": list(shape),
+        "n_features": int(np.prod(shape)),
+    }
     return extractor, meta
 
 
@@ -178,8 +204,13 @@ def _device(device) -> torch.device:
     return default_device() if device is None else torch.device(device)
 
 
-def iter_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str = "reference",
-                  batch_size: int = 50, device: str | torch.device | None = None) -> Iterator[np.ndarray]:
+def iter_features(
+    crops_uint8: np.ndarray,
+    model: nn.Module,
+    preprocess: str = "reference",
+    batch_size: int = 50,
+    device: str | torch.device | None = None,
+) -> Iterator[np.ndarray]:
     """Flattened float32 activations (b, D) of each batch of crops (N, S, S, 3), in order.
 
     One batch of inputs and activations is alive at a time; ``crops_uint8`` may be a memory
@@ -194,16 +225,21 @@ def iter_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str = "
     model = model.to(device).eval()
     with torch.inference_mode():
         for start in range(0, len(crops_uint8), batch_size):
-            block = crops_uint8[start:start + batch_size]  # one batch read from a memory map
+            block = crops_uint8[start : start + batch_size]  # one batch read from a memory map
             usable = block.flags.writeable and block.flags.c_contiguous  # torch wants writable memory
             batch = torch.from_numpy(np.array(block, copy=not usable))
             acts = model(preprocess_crops(batch.to(device, non_blocking=True), preprocess))
             yield acts.reshape(len(batch), -1).cpu().numpy()
 
 
-def extract_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str = "reference",
-                     batch_size: int = 50, device: str | torch.device | None = None,
-                     out: np.ndarray | None = None) -> np.ndarray:
+def extract_features(
+    crops_uint8: np.ndarray,
+    model: nn.Module,
+    preprocess: str = "reference",
+    batch_size: int = 50,
+    device: str | torch.device | None = None,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     """Activations (N, D) of ``model`` for crops (N, S, S, 3), computed batch by batch.
 
     Beyond the result, memory does not grow with N (see :func:`iter_features`). ``out`` (e.g. a
@@ -216,7 +252,7 @@ def extract_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str 
             out = np.empty((n, acts.shape[1]), dtype=np.float32)
         if out.shape != (n, acts.shape[1]):
             raise ValueError(f"out has shape {out.shape}, activations are {(n, acts.shape[1])}")
-        out[start:start + len(acts)] = acts
+        out[start : start + len(acts)] = acts
         start += len(acts)
     if out is None:  # no images: the width still comes from the network
         p = next(model.parameters())
@@ -224,10 +260,16 @@ def extract_features(crops_uint8: np.ndarray, model: nn.Module, preprocess: str 
     return out
 
 
-def extract_chunk_to_file(crops_uint8: np.ndarray, path: str | os.PathLike, model: nn.Module,
-                          preprocess: str = "reference", batch_size: int = 50,
-                          device: str | torch.device | None = None,
-                          dtype: str | np.dtype = "float32", progress_interval: float = 10.0) -> dict:
+def extract_chunk_to_file(
+    crops_uint8: np.ndarray,
+    path: str | os.PathLike,
+    model: nn.Module,
+    preprocess: str = "reference",
+    batch_size: int = 50,
+    device: str | torch.device | None = None,
+    dtype: str | np.dtype = "float32",
+    progress_interval: float = 10.0,
+) -> dict:
     """Write the activations of one chunk of crops to ``path`` (.npy), atomically.
 
     Each batch is appended to a temporary ``.npy`` beside ``path`` as soon as it is computed
@@ -249,7 +291,8 @@ def extract_chunk_to_file(crops_uint8: np.ndarray, path: str | os.PathLike, mode
             if dim is None:
                 dim = acts.shape[1]
                 np.lib.format.write_array_header_1_0(
-                    fh, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (n, dim)})
+                    fh, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": (n, dim)}
+                )
             fh.write(np.ascontiguousarray(acts, dtype=dtype).data)
             progress.advance(len(acts))
         if dim is None:  # an empty chunk: still a valid (0, D) file

@@ -8,12 +8,13 @@ those crops and the extraction settings (the feature set's folder name).
 
 A job computes up to ``chunks_per_job`` consecutive chunks of the plan, the jobs as even as
 they can be (across batches: no job is a few-image fragment of one small batch), so that its
-fixed cost (the interpreter, torch, the network) is small next to its work. Its declared output is a small manifest (a part) naming
-its chunks and their files; the files themselves live in the feature set's cache, named by
-the SHA-256 of the chunk's crop pixels. A job that reruns (its crops or its composition
-changed) computes only the chunks whose pixels are new: a changed crop recomputes only its
-chunk, whatever the grouping. Each file has a ``.sha256`` beside it (the digest of the file),
-written after the file itself, and a cached file is used only when it matches.
+fixed cost (the interpreter, torch, the network) is small next to its work. Its declared output
+is a small manifest (a part) naming its chunks and their files; the files themselves live in
+the feature set's cache, named by the SHA-256 of the chunk's crop pixels. A job that reruns
+(its crops or its composition changed) computes only the chunks whose pixels are new: a changed
+crop recomputes only its chunk, whatever the grouping. Each file has a ``.sha256`` beside it
+(the digest of the file), written after the file itself, and a cached file is used only when it
+matches.
 
 Planning imports no torch: Snakemake reads the plan while it builds the DAG.
 """
@@ -75,8 +76,7 @@ def chunk_rows(n_crops: int, part: int, chunk_size: int) -> range:
     """The crop-array rows of chunk ``part`` of an array of ``n_crops`` crops."""
     rows = range(part * chunk_size, min((part + 1) * chunk_size, n_crops))
     if part < 0 or not rows:
-        raise ValueError(f"no chunk {part}: {n_crops} crops make "
-                         f"{-(-n_crops // chunk_size)} chunks of {chunk_size}")
+        raise ValueError(f"no chunk {part}: {n_crops} crops make {-(-n_crops // chunk_size)} chunks of {chunk_size}")
     return rows
 
 
@@ -149,8 +149,10 @@ def read_parts(paths: Sequence[str | os.PathLike], cache_dir: str | os.PathLike)
             chunk = Chunk(r["array"], int(r["part"]), int(r["start"]), int(r["stop"]))
             file = NpyFile(Path(cache_dir) / r["file"])
             if len(file) != len(chunk):
-                raise ValueError(f"{path}: chunk {chunk.part} of {chunk.array} has {len(chunk)} crops but "
-                                 f"{file.path} has {len(file)} feature rows (rerun the extraction)")
+                raise ValueError(
+                    f"{path}: chunk {chunk.part} of {chunk.array} has {len(chunk)} crops but "
+                    f"{file.path} has {len(file)} feature rows (rerun the extraction)"
+                )
             chunks.append(chunk)
             files.append(file)
     return chunks, files
@@ -165,8 +167,10 @@ def feature_sets(rows: Sequence, plan: Sequence[Chunk], chunks: Sequence) -> dic
     offset = 0
     for c, features in zip(plan, chunks):
         if len(features) != len(c):
-            raise ValueError(f"chunk {c.part} of {c.array}: {len(features)} feature rows for "
-                             f"{len(c)} crops (a stale chunk file? rerun its job)")
+            raise ValueError(
+                f"chunk {c.part} of {c.array}: {len(features)} feature rows for "
+                f"{len(c)} crops (a stale chunk file? rerun its job)"
+            )
         where.update({(c.array, i): offset + i - c.start for i in range(c.start, c.stop)})
         offset += len(features)
     base = Rows(list(chunks))
@@ -177,7 +181,6 @@ def feature_sets(rows: Sequence, plan: Sequence[Chunk], chunks: Sequence) -> dic
         )
         for name in SETS
     }
-
 
 
 _JOBS: dict[tuple, list[list[Chunk]]] = {}

@@ -135,8 +135,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def clip_bbox(bbox: tuple[int, int, int, int], size: tuple[int, int],
-              min_fraction: float) -> tuple[int, int, int, int] | None:
+def clip_bbox(
+    bbox: tuple[int, int, int, int], size: tuple[int, int], min_fraction: float
+) -> tuple[int, int, int, int] | None:
     """The box clipped to an image of ``size`` (w, h), or None if empty or too much was cut off."""
     x1, y1, x2, y2 = bbox
     if x2 <= x1 or y2 <= y1:
@@ -149,8 +150,9 @@ def clip_bbox(bbox: tuple[int, int, int, int], size: tuple[int, int],
     return cx1, cy1, cx2, cy2
 
 
-def crop_face(data: bytes, bbox: tuple[int, int, int, int],
-              settings: CropSettings = CropSettings()) -> tuple[str, Image.Image | None]:
+def crop_face(
+    data: bytes, bbox: tuple[int, int, int, int], settings: CropSettings = CropSettings()
+) -> tuple[str, Image.Image | None]:
     """Decode ``data`` and cut ``bbox``: (``ok``, full-resolution RGB crop) or (failure outcome, None)."""
     max_pixels = min(settings.max_pixels, Image.MAX_IMAGE_PIXELS or settings.max_pixels)
     try:
@@ -188,16 +190,21 @@ def crop_name(row: ListRow) -> str:
 
 def recipe(settings: CropSettings) -> str:
     """How a crop is made, beyond its body and box: a cached crop made otherwise is redone."""
-    return (f"lanczos;depth-scaled;pixels-v2;min_bbox_fraction={settings.min_bbox_fraction};"
-            f"max_pixels={settings.max_pixels}")
+    return (
+        f"lanczos;depth-scaled;pixels-v2;min_bbox_fraction={settings.min_bbox_fraction};"
+        f"max_pixels={settings.max_pixels}"
+    )
 
 
 def crop_tag(row: ListRow, settings: CropSettings) -> dict[str, str]:
     """PNG text naming what a crop was made from (prefixed keys: Pillow 13 reads a "bbox" key
     itself). ``row.sha256`` is the digest of the body the crop was decoded from: bodies are
     verified before use."""
-    return {"facescrub_sha256": row.sha256, "facescrub_bbox": ",".join(str(v) for v in row.bbox),
-            "facescrub_recipe": recipe(settings)}
+    return {
+        "facescrub_sha256": row.sha256,
+        "facescrub_bbox": ",".join(str(v) for v in row.bbox),
+        "facescrub_recipe": recipe(settings),
+    }
 
 
 def _existing_digest(paths: Iterable[Path], tag: dict[str, str]) -> str:
@@ -246,8 +253,9 @@ def _read_crops(paths: dict[int, Path]) -> Pixels | None:
         return None
 
 
-def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path, settings: CropSettings,
-                staging: Path | None) -> tuple[str, str, Pixels | None]:
+def _crop_files(
+    record: FaceRecord, store_dir: Path, out_dir: Path, settings: CropSettings, staging: Path | None
+) -> tuple[str, str, Pixels | None]:
     """Runs in a worker: (outcome, pixel digest, the crops' pixels), reusing the files on disk
     or writing new ones (the pixels come back either way: the job's arrays are made of them)."""
     data = read_verified(store_dir / record.body, record.row.sha256)
@@ -271,8 +279,9 @@ def _crop_files(record: FaceRecord, store_dir: Path, out_dir: Path, settings: Cr
     return OK, digest, {size: pixels for size, (pixels, _) in made.items()}
 
 
-def encode_crops(face: Image.Image, tag: dict[str, str],
-                 sizes: Iterable[int]) -> tuple[str, dict[int, tuple[np.ndarray, bytes]]]:
+def encode_crops(
+    face: Image.Image, tag: dict[str, str], sizes: Iterable[int]
+) -> tuple[str, dict[int, tuple[np.ndarray, bytes]]]:
     """The face's pixel digest, and per size its square crop: pixels and PNG file (tagged)."""
     digest = pixel_digest(np.asarray(face))
     info = PngImagePlugin.PngInfo()
@@ -287,9 +296,14 @@ def encode_crops(face: Image.Image, tag: dict[str, str],
     return digest, made
 
 
-def crop_actor(records: Iterable[FaceRecord], store_dir: str | os.PathLike, out_dir: str | os.PathLike,
-               settings: CropSettings = CropSettings(), pixels: dict[str, Pixels] | None = None,
-               staging: str | os.PathLike | None = None) -> list[FaceRecord]:
+def crop_actor(
+    records: Iterable[FaceRecord],
+    store_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    settings: CropSettings = CropSettings(),
+    pixels: dict[str, Pixels] | None = None,
+    staging: str | os.PathLike | None = None,
+) -> list[FaceRecord]:
     """Crop stage for download records: every record comes back, with its final outcome.
 
     Rows without a verified body keep their download outcome. The others are cropped and
@@ -308,8 +322,9 @@ def crop_actor(records: Iterable[FaceRecord], store_dir: str | os.PathLike, out_
     done = [r for r in records if not r.body]
     progress = Progress(logger, "crop", len(todo), settings.progress_interval)
     with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="crop") as pool:
-        for record, (outcome, digest, made) in zip(todo, pool.map(
-                lambda r: _crop_files(r, store_dir, out_dir, settings, staging), todo)):
+        for record, (outcome, digest, made) in zip(
+            todo, pool.map(lambda r: _crop_files(r, store_dir, out_dir, settings, staging), todo)
+        ):
             name = crop_name(record.row)
             if outcome != OK:
                 done.append(replace(record, outcome=outcome, crop=""))

@@ -17,19 +17,29 @@ from digitface.faces.crop import STORE_DAMAGED, CropSettings, crop_actor
 from digitface.faces.dataset import write_crop_array
 from digitface.faces.manifest import by_person, read_manifest, write_manifest
 
-
 #: Under the crops folder: one folder per crop job for the files it is writing.
 STAGING = ".partial"
 
 
-def crop_batch(names: Sequence[str], stores: Sequence[str | os.PathLike], download_manifest: str | os.PathLike,
-               crops_dir: str | os.PathLike, settings: Mapping, manifest: str | os.PathLike,
-               arrays: Sequence[str | os.PathLike], threads: int | None = None) -> None:
+def crop_batch(
+    names: Sequence[str],
+    stores: Sequence[str | os.PathLike],
+    download_manifest: str | os.PathLike,
+    crops_dir: str | os.PathLike,
+    settings: Mapping,
+    manifest: str | os.PathLike,
+    arrays: Sequence[str | os.PathLike],
+    threads: int | None = None,
+) -> None:
     """``names`` and ``stores``: the batch's actors and their stores; ``arrays``: one output per
     configured size, in the order of ``settings["sizes"]``; ``threads``: the job's (Snakemake
     gives a job fewer than the rule asks for when there are fewer cores), else the setting's."""
-    crop = CropSettings(sizes=tuple(settings["sizes"]), min_bbox_fraction=settings["min_bbox_fraction"],
-                        max_pixels=settings["max_pixels"], workers=threads or settings["workers"])
+    crop = CropSettings(
+        sizes=tuple(settings["sizes"]),
+        min_bbox_fraction=settings["min_bbox_fraction"],
+        max_pixels=settings["max_pixels"],
+        workers=threads or settings["workers"],
+    )
     downloaded = by_person(read_manifest(download_manifest), names)
     # The job's own folder for files being written: a killed run's leftovers are removed here.
     staging = fresh_staging(Path(crops_dir) / STAGING / Path(manifest).stem)
@@ -46,15 +56,18 @@ def crop_batch(names: Sequence[str], stores: Sequence[str | os.PathLike], downlo
         write_crop_array(path, records, pixels, size)
 
 
-def damaged_store_message(bodies: Sequence[str | os.PathLike], download_manifest: str | os.PathLike,
-                          shown: int = 3) -> str:
+def damaged_store_message(
+    bodies: Sequence[str | os.PathLike], download_manifest: str | os.PathLike, shown: int = 3
+) -> str:
     """Why a crop job stops on a damaged store, and the command that repairs it. The store is
     the download job's: rerun for this batch, it re-hashes every body of the batch and fetches
     the damaged or missing ones again. The crop job leaves the store and its input alone: a
     job that deleted its upstream's output would leave Snakemake's record of what is up to
     date wrong, and say nothing of the fault."""
     named = ", ".join(map(str, bodies[:shown])) + (f" and {len(bodies) - shown} more" if len(bodies) > shown else "")
-    return (f"{len(bodies)} stored bodies were damaged or missing (their SHA-256 is not the list's): {named}. "
-            f"Nothing was cropped from them. The download job repairs its store: run the workflow again "
-            f"with --forcerun {download_manifest} (it checks every stored body of the batch and fetches "
-            "only the damaged or missing ones), then this batch is cropped.")
+    return (
+        f"{len(bodies)} stored bodies were damaged or missing (their SHA-256 is not the list's): {named}. "
+        f"Nothing was cropped from them. The download job repairs its store: run the workflow again "
+        f"with --forcerun {download_manifest} (it checks every stored body of the batch and fetches "
+        "only the damaged or missing ones), then this batch is cropped."
+    )

@@ -22,8 +22,9 @@ def cropped(records: Sequence[FaceRecord]) -> list[FaceRecord]:
     return [r for r in sorted(records, key=sort_key) if r.crop]
 
 
-def write_crop_array(path: str | Path, records: Sequence[FaceRecord], pixels: Mapping[str, Mapping[int, np.ndarray]],
-                     size: int) -> int:
+def write_crop_array(
+    path: str | Path, records: Sequence[FaceRecord], pixels: Mapping[str, Mapping[int, np.ndarray]], size: int
+) -> int:
     """The ``size`` crops of ``records`` (``pixels``: by crop name, then size) written as one
     uint8 ``.npy`` (atomically), face by face after the header: no stacked copy of the batch
     is made (at FaceScrub's size a batch's 227 array is hundreds of MB). Returns the rows."""

@@ -40,8 +40,16 @@ import requests
 
 from digitface.atomic import naming_full_disk, write_bytes
 from digitface.digests import sha256_file
-from digitface.faces.fetch import (FETCH_ERROR, FetchSettings, fetch, is_transient, make_session, outcome_settings,
-                                   sniff_extension, verify)
+from digitface.faces.fetch import (
+    FETCH_ERROR,
+    FetchSettings,
+    fetch,
+    is_transient,
+    make_session,
+    outcome_settings,
+    sniff_extension,
+    verify,
+)
 from digitface.faces.list_source import read_actor_rows
 from digitface.faces.lists import ListRow
 from digitface.faces.manifest import DUPLICATE_FACE_ID, OK, FaceRecord, duplicate_of, sort_key, write_manifest
@@ -191,20 +199,31 @@ def _plan(actor: ActorDownload, settings: FetchSettings) -> tuple[_ActorState, l
         todo = []
         for url in urls:
             old, made_with = previous.get((sha, url), (None, None))
-            if (old is None or old == OK or is_transient(old) or settings.retry_permanent
-                    or made_with != current):
+            if old is None or old == OK or is_transient(old) or settings.retry_permanent or made_with != current:
                 todo.append(url)
             else:
                 state.attempts[sha][url] = _Attempt(url, old)
         if todo:
             todo_images.append((sha, todo))
-    logger.info("download %s: %d rows, %d images, %d already stored, %d to fetch", store_dir.name,
-                len(rows), len(groups), len(state.stored), len(todo_images))
+    logger.info(
+        "download %s: %d rows, %d images, %d already stored, %d to fetch",
+        store_dir.name,
+        len(rows),
+        len(groups),
+        len(state.stored),
+        len(todo_images),
+    )
     return state, todo_images
 
 
-def _download_image(sha256: str, urls: Sequence[str], state: _ActorState, session: requests.Session,
-                    settings: FetchSettings, limit: _HostLimiter) -> list[_Attempt]:
+def _download_image(
+    sha256: str,
+    urls: Sequence[str],
+    state: _ActorState,
+    session: requests.Session,
+    settings: FetchSettings,
+    limit: _HostLimiter,
+) -> list[_Attempt]:
     """Try ``urls`` in order until one gives the body with ``sha256``; store it; journal each try."""
     attempts = []
     for url in urls:
@@ -222,8 +241,15 @@ def _download_image(sha256: str, urls: Sequence[str], state: _ActorState, sessio
             if outcome == OK:
                 name = f"{sha256}.{sniff_extension(body) or 'bin'}"
                 write_bytes(state.store_dir / name, body)
-        state.journal.append({"sha256": sha256, "url": url, "outcome": outcome, "seconds": seconds,
-                              "settings": outcome_settings(settings)})
+        state.journal.append(
+            {
+                "sha256": sha256,
+                "url": url,
+                "outcome": outcome,
+                "seconds": seconds,
+                "settings": outcome_settings(settings),
+            }
+        )
         attempts.append(_Attempt(url, outcome, name))
         if outcome == OK:
             break
@@ -248,12 +274,18 @@ def _records(rows: list[ListRow], attempts: dict[str, _Attempt], stored: str) ->
     if stored:
         verified_by = {url for url, attempt in attempts.items() if attempt.outcome == OK}
         owner = next((r for r in rows if r.url in verified_by), rows[0])
-        return [FaceRecord(r, OK, stored, OK) if r is owner else
-                FaceRecord(r, duplicate_of(owner.face_id), stored, duplicate_of(owner.face_id)) for r in rows]
+        return [
+            FaceRecord(r, OK, stored, OK)
+            if r is owner
+            else FaceRecord(r, duplicate_of(owner.face_id), stored, duplicate_of(owner.face_id))
+            for r in rows
+        ]
     return [FaceRecord(r, attempts[r.url].outcome, "", attempts[r.url].outcome) for r in rows]
 
 
-def download_batch(actors: Sequence[ActorDownload], settings: FetchSettings = FetchSettings()) -> list[list[FaceRecord]]:
+def download_batch(
+    actors: Sequence[ActorDownload], settings: FetchSettings = FetchSettings()
+) -> list[list[FaceRecord]]:
     """Download stage for a batch of actors, through one pool: each actor's records (one per
     row, sorted by ids), in the order given. Resumes from each actor's store and journal."""
     planned = [_plan(actor, settings) for actor in actors]
@@ -264,8 +296,10 @@ def download_batch(actors: Sequence[ActorDownload], settings: FetchSettings = Fe
         state.journal = Journal(actor.journal_path)
     try:
         with ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="fetch") as pool:
-            futures = {pool.submit(_download_image, sha, urls, state, session, settings, limit): (sha, state)
-                       for sha, urls, state in _interleave_hosts(jobs)}
+            futures = {
+                pool.submit(_download_image, sha, urls, state, session, settings, limit): (sha, state)
+                for sha, urls, state in _interleave_hosts(jobs)
+            }
             try:
                 for future in as_completed(futures):
                     sha, state = futures[future]
@@ -284,9 +318,13 @@ def download_batch(actors: Sequence[ActorDownload], settings: FetchSettings = Fe
     return [state.records() for state, _ in planned]
 
 
-def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journal_path: str | os.PathLike,
-                   settings: FetchSettings = FetchSettings(),
-                   base_dir: str | os.PathLike | None = None) -> list[FaceRecord]:
+def download_actor(
+    rows: Iterable[ListRow],
+    store_dir: str | os.PathLike,
+    journal_path: str | os.PathLike,
+    settings: FetchSettings = FetchSettings(),
+    base_dir: str | os.PathLike | None = None,
+) -> list[FaceRecord]:
     """Download stage for one actor's rows (:func:`download_batch` of one): one record per row.
 
     Resumes from ``store_dir`` (verified bodies) and ``journal_path`` (permanent failures).
@@ -295,8 +333,13 @@ def download_actor(rows: Iterable[ListRow], store_dir: str | os.PathLike, journa
     return download_batch([ActorDownload(list(rows), store_dir, journal_path, base_dir)], settings)[0]
 
 
-def download_job(rows_files: Sequence[str | os.PathLike], stores: Sequence[str | os.PathLike],
-                 journals: Sequence[str | os.PathLike], settings: dict, manifest: str | os.PathLike) -> None:
+def download_job(
+    rows_files: Sequence[str | os.PathLike],
+    stores: Sequence[str | os.PathLike],
+    journals: Sequence[str | os.PathLike],
+    settings: dict,
+    manifest: str | os.PathLike,
+) -> None:
     """The download job: each of the batch's actors' rows (``rows_files``, with their stores
     and journals) fetched through one pool, then the batch's download manifest."""
     fetch_settings = FetchSettings(**{**settings, "schemes": tuple(settings["schemes"])})

@@ -35,16 +35,30 @@ class _LazyNetwork:
             self._alexnet = alexnet
             if self.threads:
                 alexnet.torch.set_num_threads(self.threads)
-            self._model, self.meta = alexnet.build_extractor(self.settings["layer"], self.weights,
-                                                             seed=self.settings["seed"], path=self.weights_file)
+            self._model, self.meta = alexnet.build_extractor(
+                self.settings["layer"], self.weights, seed=self.settings["seed"], path=self.weights_file
+            )
             log.info("network: %s, %s features per face", self.meta["description"], self.meta["n_features"])
-        return self._alexnet.extract_chunk_to_file(pixels, path, self._model, self.settings["preprocess"],
-                                                   self.settings["batch_size"], dtype=self.settings["dtype"])
+        return self._alexnet.extract_chunk_to_file(
+            pixels,
+            path,
+            self._model,
+            self.settings["preprocess"],
+            self.settings["batch_size"],
+            dtype=self.settings["dtype"],
+        )
 
 
-def extract_chunks(chunks: Sequence[Chunk], crops: Mapping[str, str | os.PathLike], cache_dir: str | os.PathLike,
-                   part_path: str | os.PathLike, settings: Mapping, weights: str,
-                   weights_file: str | None = None, threads: int | None = None) -> dict:
+def extract_chunks(
+    chunks: Sequence[Chunk],
+    crops: Mapping[str, str | os.PathLike],
+    cache_dir: str | os.PathLike,
+    part_path: str | os.PathLike,
+    settings: Mapping,
+    weights: str,
+    weights_file: str | None = None,
+    threads: int | None = None,
+) -> dict:
     """Features of every chunk into the cache (computing the missing ones), then the job's
     manifest. ``crops``: each batch's 227 crop array by name; ``settings``: the extraction
     settings (layer, seed, preprocess, batch_size, dtype); ``threads``: torch's CPU threads.
@@ -57,7 +71,7 @@ def extract_chunks(chunks: Sequence[Chunk], crops: Mapping[str, str | os.PathLik
     entries = []
     with reused_freed_memory():
         for chunk in chunks:
-            pixels = arrays[chunk.array][chunk.start:chunk.stop]
+            pixels = arrays[chunk.array][chunk.start : chunk.stop]
             digest = crops_digest(pixels)
             if cached_file(cache_dir, digest, len(chunk)) is not None:
                 from_cache += 1
@@ -66,23 +80,56 @@ def extract_chunks(chunks: Sequence[Chunk], crops: Mapping[str, str | os.PathLik
                 info = network.extract(pixels, path)
                 seal(path)
                 computed, images, seconds = computed + 1, images + len(chunk), seconds + info["seconds"]
-                log.info("%s chunk %03d: crops %d-%d, %.1f images/s", chunk.array, chunk.part, chunk.start,
-                         chunk.stop - 1, len(chunk) / max(info["seconds"], 1e-9))
+                log.info(
+                    "%s chunk %03d: crops %d-%d, %.1f images/s",
+                    chunk.array,
+                    chunk.part,
+                    chunk.start,
+                    chunk.stop - 1,
+                    len(chunk) / max(info["seconds"], 1e-9),
+                )
             entries.append((chunk, digest))
     write_part(part_path, entries)
-    summary = {"chunks": len(chunks), "computed": computed, "from_cache": from_cache, "images_computed": images,
-               "forward_seconds": seconds}
-    log.info("%d chunks: %d computed (%d images, %.1f images/s in the network), %d found in the cache%s",
-             len(chunks), computed, images, images / seconds if seconds else 0.0, from_cache,
-             f"; {network.meta['description']}" if network.meta else "")
+    summary = {
+        "chunks": len(chunks),
+        "computed": computed,
+        "from_cache": from_cache,
+        "images_computed": images,
+        "forward_seconds": seconds,
+    }
+    log.info(
+        "%d chunks: %d computed (%d images, %.1f images/s in the network), %d found in the cache%s",
+        len(chunks),
+        computed,
+        images,
+        images / seconds if seconds else 0.0,
+        from_cache,
+        f"; {network.meta['description']}" if network.meta else "",
+    )
     return summary
 
 
-def extraction_job(chunks: Sequence[Sequence], arrays: Sequence[str], crops: Sequence[str | os.PathLike],
-                   cache_dir: str | os.PathLike, part_path: str | os.PathLike, settings: Mapping, weights: str,
-                   weights_file: str | None = None, threads: int | None = None) -> dict:
+def extraction_job(
+    chunks: Sequence[Sequence],
+    arrays: Sequence[str],
+    crops: Sequence[str | os.PathLike],
+    cache_dir: str | os.PathLike,
+    part_path: str | os.PathLike,
+    settings: Mapping,
+    weights: str,
+    weights_file: str | None = None,
+    threads: int | None = None,
+) -> dict:
     """The extract_alexnet_chunks job: its chunks as the rule's params give them
     (:func:`~digitface.faces.chunks.as_params`), ``crops``: the 227 crop arrays of the batches
     named ``arrays``, in that order; the rest as :func:`extract_chunks`."""
-    return extract_chunks(from_params(chunks), dict(zip(arrays, crops, strict=True)), cache_dir, part_path, settings,
-                          weights, weights_file, threads=threads)
+    return extract_chunks(
+        from_params(chunks),
+        dict(zip(arrays, crops, strict=True)),
+        cache_dir,
+        part_path,
+        settings,
+        weights,
+        weights_file,
+        threads=threads,
+    )

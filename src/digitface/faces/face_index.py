@@ -89,8 +89,7 @@ def build_index(
     unknown = set(placed) - set(labels)
     if unknown:
         raise ValueError(f"manifests hold faces of {sorted(unknown)}, not among the actors {labels}")
-    entries = [(actor, label, *place) for label, actor in enumerate(labels)
-               for place in placed.get(actor, [])]
+    entries = [(actor, label, *place) for label, actor in enumerate(labels) for place in placed.get(actor, [])]
     # face_id, not image_id, identifies a face: one image can hold two listed faces.
     split = split_table(
         [a for a, *_ in entries],
@@ -101,8 +100,17 @@ def build_index(
         seed=seed,
     )
     return [
-        IndexRow(a, label, r.row.face_id, r.row.image_id, r.row.sha256, array, i, s.set,
-                 "" if s.duplicate_of is None else str(s.duplicate_of))
+        IndexRow(
+            a,
+            label,
+            r.row.face_id,
+            r.row.image_id,
+            r.row.sha256,
+            array,
+            i,
+            s.set,
+            "" if s.duplicate_of is None else str(s.duplicate_of),
+        )
         for (a, label, array, i, r), s in zip(entries, split)
     ]
 
@@ -114,15 +122,25 @@ def set_counts(rows: Sequence[IndexRow], actor: str) -> dict[str, int]:
     return {s: sets.count(s) for s in sorted(set(sets))}
 
 
-def split_job(batches: Sequence[str], manifests: Sequence[str | os.PathLike], crops: Sequence[str | os.PathLike],
-              settings: Mapping, actors: Sequence[str], index: str | os.PathLike) -> list[IndexRow]:
+def split_job(
+    batches: Sequence[str],
+    manifests: Sequence[str | os.PathLike],
+    crops: Sequence[str | os.PathLike],
+    settings: Mapping,
+    actors: Sequence[str],
+    index: str | os.PathLike,
+) -> list[IndexRow]:
     """The split_faces job: each batch's final manifest and 64 crop array (in the order of
     ``batches``) -> the face index; ``settings``: ``face_models.split`` (its seed included)."""
     split = dict(settings)
     seed = split.pop("seed")
-    rows = build_index({b: read_manifest(p) for b, p in zip(batches, manifests)},
-                       {b: NpyFile(p) for b, p in zip(batches, crops)}, SplitSettings(**split), seed=seed,
-                       actors=actors)
+    rows = build_index(
+        {b: read_manifest(p) for b, p in zip(batches, manifests)},
+        {b: NpyFile(p) for b, p in zip(batches, crops)},
+        SplitSettings(**split),
+        seed=seed,
+        actors=actors,
+    )
     write_index(index, rows)
     for actor in actors:
         log.info("%s: %s", actor, set_counts(rows, actor))
@@ -157,9 +175,7 @@ def open_crop_arrays(names: Sequence[str], paths: Sequence[str | os.PathLike]) -
     return {name: NpyFile(p) for name, p in zip(names, paths)}
 
 
-def crop_sets(
-    rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]
-) -> dict[str, tuple[RowSubset, np.ndarray]]:
+def crop_sets(rows: Sequence[IndexRow], arrays: Mapping[str, np.ndarray]) -> dict[str, tuple[RowSubset, np.ndarray]]:
     """``{set: (rows of crops, labels)}`` over the batches' (memory-mapped) crop arrays."""
     missing = {r.array for r in rows} - set(arrays)
     if missing:
@@ -186,8 +202,9 @@ def choose_face(rows: Sequence[IndexRow], actor: str, image_id: int | None) -> I
     if found is None:
         ids = ", ".join(str(r.image_id) for r in mine[:12]) + (", ..." if len(mine) > 12 else "")
         what = f"image_id {image_id}" if image_id is not None else "a training image"
-        raise ValueError(f"face_models.hidden_units: {actor} has no cropped face with {what} "
-                         f"(its image_ids: {ids or 'none'})")
+        raise ValueError(
+            f"face_models.hidden_units: {actor} has no cropped face with {what} (its image_ids: {ids or 'none'})"
+        )
     return found
 
 

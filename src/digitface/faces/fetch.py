@@ -104,8 +104,10 @@ class FetchSettings:
 def outcome_settings(settings: FetchSettings) -> str:
     """The settings that can turn a URL's answer into a permanent failure (too_large,
     redirect_loop, scheme_not_allowed), as the journal records them."""
-    return json.dumps({"max_bytes": settings.max_bytes, "max_redirects": settings.max_redirects,
-                       "schemes": sorted(settings.schemes)}, sort_keys=True)
+    return json.dumps(
+        {"max_bytes": settings.max_bytes, "max_redirects": settings.max_redirects, "schemes": sorted(settings.schemes)},
+        sort_keys=True,
+    )
 
 
 def is_transient(outcome: str) -> bool:
@@ -144,19 +146,24 @@ def make_session(settings: FetchSettings) -> requests.Session:
     pool per worker, connect errors and 5xx retried with backoff, read errors and Retry-After
     not (a hung or throttling host must not hold a worker)."""
     return http.make_session(
-        settings.retries, settings.backoff_factor, settings.workers, settings.max_redirects,
-        retry_reads=False, respect_retry_after=False, statuses=settings.status_forcelist,
+        settings.retries,
+        settings.backoff_factor,
+        settings.workers,
+        settings.max_redirects,
+        retry_reads=False,
+        respect_retry_after=False,
+        statuses=settings.status_forcelist,
         user_agent=settings.user_agent,
     )
 
 
-def _get(session: requests.Session, url: str, settings: FetchSettings, limit: http.Deadline,
-         answers: list[int]) -> tuple[str, bytes | None]:
+def _get(
+    session: requests.Session, url: str, settings: FetchSettings, limit: http.Deadline, answers: list[int]
+) -> tuple[str, bytes | None]:
     """GET with the caps; the body is read with read1 so a trickle ends within a read of the
     cap. ``answers`` collects the status of every response, redirects included."""
     hook = {"response": lambda resp, *args, **kwargs: answers.append(resp.status_code)}
-    with session.get(url, stream=True, timeout=(settings.connect_timeout, settings.read_timeout),
-                     hooks=hook) as resp:
+    with session.get(url, stream=True, timeout=(settings.connect_timeout, settings.read_timeout), hooks=hook) as resp:
         if not 200 <= resp.status_code < 300:
             return f"http_{resp.status_code}", None
         length = resp.headers.get("Content-Length", "")
@@ -184,16 +191,25 @@ def _failure(exc: Exception, limit: http.Deadline, answered: bool) -> str:
         return REDIRECT_LOOP
     if isinstance(exc, requests.exceptions.InvalidSchema):  # also a ValueError: before those
         return SCHEME_NOT_ALLOWED
-    if answered and isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                                     urllib3.exceptions.LocationParseError, ValueError)):
+    if answered and isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            urllib3.exceptions.LocationParseError,
+            ValueError,
+        ),
+    ):
         return BAD_REDIRECT
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        urllib3.exceptions.LocationParseError)):
+    if isinstance(
+        exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, urllib3.exceptions.LocationParseError)
+    ):
         return BAD_URL
     if isinstance(exc, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError)):
         return TIMEOUT
-    if isinstance(exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError,
-                        http_client.HTTPException)):
+    if isinstance(
+        exc, (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, http_client.HTTPException)
+    ):
         return CONNECTION_ERROR
     if isinstance(exc, ValueError):  # incl. UnicodeError: a Location requests cannot parse
         return BAD_REDIRECT if answered else BAD_URL
@@ -231,8 +247,9 @@ def _read_local(url: str, base_dir: Path, settings: FetchSettings) -> tuple[str,
         return BAD_URL, None
 
 
-def fetch(session: requests.Session, url: str, settings: FetchSettings,
-          base_dir: Path | None = None) -> tuple[str, bytes | None]:
+def fetch(
+    session: requests.Session, url: str, settings: FetchSettings, base_dir: Path | None = None
+) -> tuple[str, bytes | None]:
     """Fetch one URL: (``ok``, body) or (failure outcome, None). The sha256 is not checked here."""
     try:
         parts = urlsplit(url)

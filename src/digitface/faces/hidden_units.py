@@ -69,8 +69,9 @@ def top_units(model_or_state, image: np.ndarray, actor: int, k: int = 10) -> lis
     may be shorter than ``k``: a unit that pushes away from the actor is never shown as evidence."""
     contrib, act, w = contributions(model_or_state, image, actor)
     order = np.lexsort((np.arange(len(contrib)), -contrib))
-    return [UnitContribution(int(j), float(contrib[j]), float(act[j]), float(w[j]))
-            for j in order[:k] if contrib[j] > 0]
+    return [
+        UnitContribution(int(j), float(contrib[j]), float(act[j]), float(w[j])) for j in order[:k] if contrib[j] > 0
+    ]
 
 
 def reference_top_units(model_or_state, image: np.ndarray, k: int = 10) -> list[int]:
@@ -81,8 +82,9 @@ def reference_top_units(model_or_state, image: np.ndarray, k: int = 10) -> list[
     return [int(j) for j in np.lexsort((np.arange(len(soft)), -soft))[:k]]
 
 
-def weight_picture(weights: np.ndarray | torch.Tensor, size: int | None = None,
-                   scale: float | None = None) -> np.ndarray:
+def weight_picture(
+    weights: np.ndarray | torch.Tensor, size: int | None = None, scale: float | None = None
+) -> np.ndarray:
     """A unit's incoming weights (S*S*3, pixel order of the flattened (S, S, 3) crop) as an RGB
     picture (S, S, 3) in [0, 1], symmetric around 0.5: zero weight is mid-grey, and +w and -w
     are equally far from it, so the sign stays readable. ``scale`` defaults to the unit's own
@@ -98,15 +100,17 @@ def weight_picture(weights: np.ndarray | torch.Tensor, size: int | None = None,
     return np.clip(pic, 0.0, 1.0).reshape(size, size, 3)
 
 
-def learned_change(state: Mapping[str, torch.Tensor], initial: Mapping[str, torch.Tensor],
-                   units: list[UnitContribution] | list[int]) -> np.ndarray:
+def learned_change(
+    state: Mapping[str, torch.Tensor], initial: Mapping[str, torch.Tensor], units: list[UnitContribution] | list[int]
+) -> np.ndarray:
     """Each unit's incoming weights minus their initial values, (k, D)."""
     idx = [u.unit if isinstance(u, UnitContribution) else int(u) for u in units]
     return (state["hidden.weight"][idx] - initial["hidden.weight"][idx]).double().cpu().numpy()
 
 
-def driving_images(state: Mapping[str, torch.Tensor], images,
-                   units: list[UnitContribution] | list[int], batch_size: int = 250) -> list[int]:
+def driving_images(
+    state: Mapping[str, torch.Tensor], images, units: list[UnitContribution] | list[int], batch_size: int = 250
+) -> list[int]:
     """For each unit, the position in ``images`` (raw crops: an array or :class:`Rows`, read a
     batch at a time) of the image that activates it most."""
     model = _model(state)
@@ -142,7 +146,7 @@ def span_fraction(pictures: np.ndarray, images: np.ndarray) -> np.ndarray:
     q, _ = np.linalg.qr(basis.T)  # (D, n): an orthonormal basis of the images' span
     pictures = np.atleast_2d(pictures).astype(np.float64)
     inside = (pictures @ q) ** 2
-    return inside.sum(1) / np.maximum((pictures ** 2).sum(1), 1e-300)
+    return inside.sum(1) / np.maximum((pictures**2).sum(1), 1e-300)
 
 
 @dataclass(frozen=True)
@@ -157,8 +161,9 @@ class UnitEvidence:
     span_faces: int  # how many training faces the span is measured on
 
 
-def unit_evidence(state: Mapping[str, torch.Tensor], image: np.ndarray, actor: int, k: int, seed: int,
-                  train_faces: Rows) -> UnitEvidence:
+def unit_evidence(
+    state: Mapping[str, torch.Tensor], image: np.ndarray, actor: int, k: int, seed: int, train_faces: Rows
+) -> UnitEvidence:
     """The ``k`` units that push ``image`` towards ``actor`` most (:func:`top_units`), what
     each learned (the initial weights drawn again from the run's ``seed``), the training face
     that drives each most, and how much of the learned and of the initial weights lies in the
@@ -170,5 +175,11 @@ def unit_evidence(state: Mapping[str, torch.Tensor], image: np.ndarray, actor: i
     sample = span_sample(len(train_faces))
     faces = train_faces.take(sample)  # prepared as in training, as span_fraction reads them
     untrained = initial["hidden.weight"][[u.unit for u in units]].double().numpy()
-    return UnitEvidence(units, changes, driving_images(state, train_faces, units), span_fraction(changes, faces),
-                        span_fraction(untrained, faces), len(sample))
+    return UnitEvidence(
+        units,
+        changes,
+        driving_images(state, train_faces, units),
+        span_fraction(changes, faces),
+        span_fraction(untrained, faces),
+        len(sample),
+    )

@@ -25,8 +25,15 @@ _UINT = re.compile(r"[0-9]{1,18}")  # bounded: int() of a 5,000-digit string rai
 _BOX = re.compile(r"(-?[0-9]{1,9}),(-?[0-9]{1,9}),(-?[0-9]{1,9}),(-?[0-9]{1,9})")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 # The one definition of a valid row (ASCII digits only: "\d" would accept other scripts' digits).
-_ROW = re.compile(r"([^\t]+)\t(" + _UINT.pattern + r")\t(" + _UINT.pattern + r")\t([^\t\s](?:[^\t]*[^\t\s])?)\t"
-                  + _BOX.pattern + r"\t([0-9a-fA-F]{64})")
+_ROW = re.compile(
+    r"([^\t]+)\t("
+    + _UINT.pattern
+    + r")\t("
+    + _UINT.pattern
+    + r")\t([^\t\s](?:[^\t]*[^\t\s])?)\t"
+    + _BOX.pattern
+    + r"\t([0-9a-fA-F]{64})"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +128,17 @@ def list_lines(data: bytes, source: str) -> Iterator[tuple[int, str | UnicodeDec
     for bom, codec in _UTF16.items():
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(codec)
+                text = data[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
-                raise ValueError(f"{source}: starts with a UTF-16 byte-order mark but is not UTF-16 "
-                                 f"({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+                raise ValueError(
+                    f"{source}: starts with a UTF-16 byte-order mark but is not UTF-16 "
+                    f"({exc.reason} at byte {exc.start}); save it as UTF-8"
+                ) from None
             for number, line in enumerate(text.split("\n"), start=1):
                 yield number, line.rstrip("\r"), line.encode("utf-8")
             return
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.rstrip(b"\r")
         try:
@@ -168,8 +177,9 @@ def parse_list(data: bytes, source: str) -> tuple[list[ListRow], list[Reject]]:
             rejects.append(Reject(source, number, f"duplicate face_id {face} (line {seen[face]})", text))
             continue
         seen[face] = number
-        rows.append(ListRow(name, int(image_id), face, url, (int(x1), int(y1), int(x2), int(y2)), sha.lower(),
-                            source, number))
+        rows.append(
+            ListRow(name, int(image_id), face, url, (int(x1), int(y1), int(x2), int(y2)), sha.lower(), source, number)
+        )
     return rows, rejects
 
 

@@ -24,8 +24,20 @@ DUPLICATE_PREFIX = "duplicate_of:"
 DUPLICATE_FACE_ID = "duplicate_face_id"
 FETCHED = frozenset({OK, "sha_mismatch", "not_an_image"})  # download outcomes where a body arrived
 
-COLUMNS = ["name", "image_id", "face_id", "url", "bbox", "sha256", "source", "line",
-           "download", "body", "outcome", "crop"]
+COLUMNS = [
+    "name",
+    "image_id",
+    "face_id",
+    "url",
+    "bbox",
+    "sha256",
+    "source",
+    "line",
+    "download",
+    "body",
+    "outcome",
+    "crop",
+]
 SUMMARY_COUNTS = ["listed", "fetched", "verified", "cropped", "images"]
 
 
@@ -64,8 +76,22 @@ def write_manifest(path: str | os.PathLike, records: Iterable[FaceRecord]) -> No
     lines = []
     for rec in sorted(records, key=sort_key):
         r = rec.row
-        lines.append([r.name, r.image_id, r.face_id, r.url, _bbox_text(r.bbox), r.sha256, r.source, r.line,
-                      rec.download, rec.body, rec.outcome, rec.crop])
+        lines.append(
+            [
+                r.name,
+                r.image_id,
+                r.face_id,
+                r.url,
+                _bbox_text(r.bbox),
+                r.sha256,
+                r.source,
+                r.line,
+                rec.download,
+                rec.body,
+                rec.outcome,
+                rec.crop,
+            ]
+        )
     write_tsv(path, COLUMNS, lines)
 
 
@@ -79,8 +105,7 @@ def read_manifest(path: str | os.PathLike) -> list[FaceRecord]:
     for line in lines[1:]:
         if not line:
             continue
-        (name, image_id, face_id, url, bbox, sha, source, number, download, body, outcome,
-         crop) = line.split("\t")
+        (name, image_id, face_id, url, bbox, sha, source, number, download, body, outcome, crop) = line.split("\t")
         x1, y1, x2, y2 = (int(v) for v in bbox.split(","))
         row = ListRow(name, int(image_id), int(face_id), url, (x1, y1, x2, y2), sha, source, int(number))
         records.append(FaceRecord(row, download, body, outcome, crop))

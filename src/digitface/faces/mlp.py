@@ -178,10 +178,18 @@ class MLPResult:
 
     def summary(self) -> dict:
         """Everything but the weights and the history, JSON-ready."""
-        return {"seed": self.seed, "chosen_epoch": self.chosen_epoch, "epochs_run": self.epochs_run,
-                "still_improving": self.still_improving, "metrics": self.metrics, "last": self.last,
-                "settings": self.settings, "curve_faces": self.curve_faces, "device": self.device,
-                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+        return {
+            "seed": self.seed,
+            "chosen_epoch": self.chosen_epoch,
+            "epochs_run": self.epochs_run,
+            "still_improving": self.still_improving,
+            "metrics": self.metrics,
+            "last": self.last,
+            "settings": self.settings,
+            "curve_faces": self.curve_faces,
+            "device": self.device,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+        }
 
 
 def save_state(path: str | os.PathLike, state_dict: Mapping[str, torch.Tensor]) -> None:
@@ -229,7 +237,7 @@ def input_statistics(rows: Rows, batch_size: int) -> tuple[np.ndarray, np.ndarra
 def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
     """One epoch's minibatches: consecutive slices of a fresh permutation of ``range(n)``."""
     perm = torch.randperm(n, generator=generator).numpy()
-    return [perm[start:start + batch_size] for start in range(0, n, batch_size)]
+    return [perm[start : start + batch_size] for start in range(0, n, batch_size)]
 
 
 def curve_sample(n: int, size: int) -> np.ndarray:
@@ -291,8 +299,7 @@ class _Data:
     curve: Rows  # the fixed training sample of the learning curve
 
     @classmethod
-    def check(cls, x_train, y_train, splits: Mapping[str, tuple], curve_faces: int,
-              device: torch.device) -> "_Data":
+    def check(cls, x_train, y_train, splits: Mapping[str, tuple], curve_faces: int, device: torch.device) -> "_Data":
         if VALIDATION not in splits:
             raise ValueError("splits must include 'validation': it chooses the epoch kept")
         if TRAIN in splits:
@@ -314,8 +321,14 @@ def _labels(y, device) -> torch.Tensor:
     return torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
 
 
-def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettings = MLPSettings(),
-              seed: int = 0, device: str | torch.device | None = None) -> MLPResult:
+def train_mlp(
+    x_train,
+    y_train,
+    splits: Mapping[str, tuple],
+    settings: MLPSettings = MLPSettings(),
+    seed: int = 0,
+    device: str | torch.device | None = None,
+) -> MLPResult:
     """Train one network; ``splits`` maps names to (x, y) and must contain ``"validation"``.
 
     ``x_*`` are arrays or sequences of chunk arrays (module docstring); ``y_*`` integer labels.
@@ -330,13 +343,22 @@ def train_mlp(x_train, y_train, splits: Mapping[str, tuple], settings: MLPSettin
         history, stopper, epochs_run, last = _fit(model, data, settings, seed, device, evaluating)
         model.load_state_dict(stopper.state)
         with evaluating:
-            metrics = {name: evaluate(model, rows, data.labels[name], settings.eval_batch_size, device)
-                       for name, rows in data.sets.items()}
+            metrics = {
+                name: evaluate(model, rows, data.labels[name], settings.eval_batch_size, device)
+                for name, rows in data.sets.items()
+            }
     total = time.perf_counter() - t0
     result = MLPResult(
-        state_dict=stopper.state, history=history, chosen_epoch=stopper.epoch, epochs_run=epochs_run,
-        metrics=metrics, last=last, seed=seed, settings=asdict(settings),
-        curve_faces=len(data.curve), device=str(device),
+        state_dict=stopper.state,
+        history=history,
+        chosen_epoch=stopper.epoch,
+        epochs_run=epochs_run,
+        metrics=metrics,
+        last=last,
+        seed=seed,
+        settings=asdict(settings),
+        curve_faces=len(data.curve),
+        device=str(device),
         seconds={"total": total, "training": total - evaluating.seconds, "evaluation": evaluating.seconds},
     )
     _log_outcome(result, "patience ran out" if stopper.stop else f"the last of {settings.epochs} epochs")
@@ -352,8 +374,9 @@ def _new_network(train: Rows, n_classes: int, settings: MLPSettings, seed: int, 
     return model
 
 
-def _fit(model: MLP, data: _Data, settings: MLPSettings, seed: int, device: torch.device,
-         evaluating: Stopwatch) -> tuple[list[dict], EarlyStopping, int, dict]:
+def _fit(
+    model: MLP, data: _Data, settings: MLPSettings, seed: int, device: torch.device, evaluating: Stopwatch
+) -> tuple[list[dict], EarlyStopping, int, dict]:
     """Epochs until patience runs out or ``settings.epochs`` are done, measured before the first
     and after each: (the learning curve's rows, the stopper holding the best epoch's weights,
     epochs run, the last measurement)."""
@@ -373,23 +396,46 @@ def _fit(model: MLP, data: _Data, settings: MLPSettings, seed: int, device: torc
         if epoch >= settings.epochs or stopper.stop:
             return history, stopper, epoch, last
         epoch += 1
-        train_epoch(model, opt, data.train, data.labels[TRAIN],
-                    epoch_batches(len(data.train), settings.batch_size, g_batch), device)
+        train_epoch(
+            model,
+            opt,
+            data.train,
+            data.labels[TRAIN],
+            epoch_batches(len(data.train), settings.batch_size, g_batch),
+            device,
+        )
 
 
 def _log_outcome(result: MLPResult, why: str) -> None:
     metrics = result.metrics
-    log.info("seed %d: kept epoch %d of %d (%s; validation accuracy %.4f, test %s) in %.1f s on %s, "
-             "%.0f%% of it evaluating", result.seed, result.chosen_epoch, result.epochs_run, why,
-             metrics[VALIDATION]["accuracy"], f"{metrics['test']['accuracy']:.4f}" if "test" in metrics else "n/a",
-             result.seconds["total"], result.device, 100 * result.seconds["evaluation"] / result.seconds["total"])
+    log.info(
+        "seed %d: kept epoch %d of %d (%s; validation accuracy %.4f, test %s) in %.1f s on %s, %.0f%% of it evaluating",
+        result.seed,
+        result.chosen_epoch,
+        result.epochs_run,
+        why,
+        metrics[VALIDATION]["accuracy"],
+        f"{metrics['test']['accuracy']:.4f}" if "test" in metrics else "n/a",
+        result.seconds["total"],
+        result.device,
+        100 * result.seconds["evaluation"] / result.seconds["total"],
+    )
     if result.still_improving:
-        log.warning("seed %d: the kept epoch is the last one run: still improving on validation, more epochs "
-                    "(the MLP's `epochs` setting) may do better", result.seed)
+        log.warning(
+            "seed %d: the kept epoch is the last one run: still improving on validation, more epochs "
+            "(the MLP's `epochs` setting) may do better",
+            result.seed,
+        )
 
 
-def train_epoch(model: MLP, opt: torch.optim.Optimizer, train: Rows, labels: torch.Tensor,
-                batches: Sequence[np.ndarray], device: torch.device) -> None:
+def train_epoch(
+    model: MLP,
+    opt: torch.optim.Optimizer,
+    train: Rows,
+    labels: torch.Tensor,
+    batches: Sequence[np.ndarray],
+    device: torch.device,
+) -> None:
     """One optimizer step per minibatch (index arrays into ``train``)."""
     model.train()
     for idx in batches:
@@ -402,8 +448,10 @@ def train_epoch(model: MLP, opt: torch.optim.Optimizer, train: Rows, labels: tor
 
 def _measure(model: MLP, data: _Data, batch_size: int, device: torch.device) -> dict[str, dict[str, float]]:
     """The learning curve's point: the whole validation set and the fixed training sample."""
-    return {VALIDATION: evaluate(model, data.sets[VALIDATION], data.labels[VALIDATION], batch_size, device),
-            TRAIN: evaluate(model, data.curve, data.labels["curve"], batch_size, device)}
+    return {
+        VALIDATION: evaluate(model, data.sets[VALIDATION], data.labels[VALIDATION], batch_size, device),
+        TRAIN: evaluate(model, data.curve, data.labels["curve"], batch_size, device),
+    }
 
 
 def _history_rows(epoch: int, measured: Mapping[str, dict]) -> list[dict]:
@@ -430,5 +478,6 @@ def predict(model: MLP, x, batch_size: int = 500, device: str | torch.device | N
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model = model.to(device).eval()
     rows = as_rows(x)
-    return np.concatenate([model(torch.from_numpy(rows.range(a, b)).to(device)).cpu().numpy()
-                           for a, b in rows.slices(batch_size)])
+    return np.concatenate(
+        [model(torch.from_numpy(rows.range(a, b)).to(device)).cpu().numpy() for a, b in rows.slices(batch_size)]
+    )

@@ -27,9 +27,16 @@ def _series(rows: Sequence[dict], split: str, key: str) -> tuple[np.ndarray, np.
     return np.array([p[0] for p in pts]), np.array([p[1] for p in pts], dtype=float)
 
 
-def learning_curve_figure(history: Sequence[dict], chosen_epoch: int | None = None, *,
-                          band: Sequence[dict] | None = None, title: str = "", note: str = "",
-                          chosen: Sequence[int] = (), test: float | None = None) -> "plt.Figure":
+def learning_curve_figure(
+    history: Sequence[dict],
+    chosen_epoch: int | None = None,
+    *,
+    band: Sequence[dict] | None = None,
+    title: str = "",
+    note: str = "",
+    chosen: Sequence[int] = (),
+    test: float | None = None,
+) -> "plt.Figure":
     """Accuracy (%) of each split against epoch.
 
     ``history``: rows {"epoch", "split", "accuracy"} of one run (the median seed's);
@@ -48,33 +55,73 @@ def learning_curve_figure(history: Sequence[dict], chosen_epoch: int | None = No
             it, mean = _series(band, split, "mean")
             _, sd = _series(band, split, "sd")
             if len(it):
-                ax.fill_between(it, 100 * (mean - sd), 100 * (mean + sd), color=color, alpha=0.2, linewidth=0,
-                                label=f"{split}: mean ± sd over seeds")
+                ax.fill_between(
+                    it,
+                    100 * (mean - sd),
+                    100 * (mean + sd),
+                    color=color,
+                    alpha=0.2,
+                    linewidth=0,
+                    label=f"{split}: mean ± sd over seeds",
+                )
         it, val = _series(history, split, "accuracy")
         ax.plot(it, 100 * val, color=color, label=f"{split} (the median seed)", linewidth=1.5)
     if chosen_epoch is not None:
-        ax.axvline(chosen_epoch, color="0.3", linestyle="--", linewidth=1,
-                   label=f"kept on validation, the median seed (epoch {chosen_epoch})")
+        ax.axvline(
+            chosen_epoch,
+            color="0.3",
+            linestyle="--",
+            linewidth=1,
+            label=f"kept on validation, the median seed (epoch {chosen_epoch})",
+        )
         if test is not None:
-            ax.plot([chosen_epoch], [100 * test], marker="o", color=_COLORS["test"], linestyle="none",
-                    label=f"test at the kept epoch, the median seed ({100 * test:.1f}%)")
+            ax.plot(
+                [chosen_epoch],
+                [100 * test],
+                marker="o",
+                color=_COLORS["test"],
+                linestyle="none",
+                label=f"test at the kept epoch, the median seed ({100 * test:.1f}%)",
+            )
     for i, it in enumerate(chosen):
-        ax.plot([it], [0], marker="^", color="0.3", markersize=7, clip_on=False,
-                label="kept epoch of each seed" if i == 0 else None)
+        ax.plot(
+            [it],
+            [0],
+            marker="^",
+            color="0.3",
+            markersize=7,
+            clip_on=False,
+            label="kept epoch of each seed" if i == 0 else None,
+        )
     ax.set_xlabel("epoch (passes over the training set)")
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 102)
     ax.grid(alpha=0.3)
     if title:
         ax.set_title(title, fontsize=10)
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8, frameon=False,
-               title=note or None, title_fontsize=7)
+    fig.legend(
+        *ax.get_legend_handles_labels(),
+        loc="outside lower center",
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+        title=note or None,
+        title_fontsize=7,
+    )
     return fig
 
 
-def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution], changes: Sequence[np.ndarray],
-                        drivers: Sequence[np.ndarray], actor: str, *, title: str = "", explanation: str = "",
-                        columns: int = 5) -> "plt.Figure":
+def hidden_units_figure(
+    image: np.ndarray,
+    units: Sequence[UnitContribution],
+    changes: Sequence[np.ndarray],
+    drivers: Sequence[np.ndarray],
+    actor: str,
+    *,
+    title: str = "",
+    explanation: str = "",
+    columns: int = 5,
+) -> "plt.Figure":
     """The input image and, for each top unit, what it learned (its weights minus their initial
     values, as an RGB picture: grey is no change) above the training face that drives it most."""
     if not len(units) == len(changes) == len(drivers):
@@ -100,42 +147,79 @@ def hidden_units_figure(image: np.ndarray, units: Sequence[UnitContribution], ch
     fig.suptitle(title or f"hidden units that push towards {actor}", fontsize=9)
     note = fig.add_subplot(grid[-1, :])
     note.axis("off")
-    note.text(0, 1, textwrap.fill(explanation, width=int(28 * (cols + 1))), fontsize=7, color="0.25",
-              va="top", ha="left", transform=note.transAxes)
+    note.text(
+        0,
+        1,
+        textwrap.fill(explanation, width=int(28 * (cols + 1))),
+        fontsize=7,
+        color="0.25",
+        va="top",
+        ha="left",
+        transform=note.transAxes,
+    )
     return fig
 
 
 def hidden_units_explanation(name: str, evidence: UnitEvidence, training_faces: int) -> str:
     """The words under the hidden-unit figure: how units are ranked, what is drawn, and how much
     of what they learned is made of training faces (beside what the initial weights give)."""
-    spanned = (f"the {training_faces} training faces" if evidence.span_faces == training_faces
-               else f"{evidence.span_faces} of the {training_faces} training faces (evenly spread)")
+    spanned = (
+        f"the {training_faces} training faces"
+        if evidence.span_faces == training_faces
+        else f"{evidence.span_faces} of the {training_faces} training faces (evenly spread)"
+    )
     return (
         f"Units ranked by how much each adds to {name}'s score for this image: its activation on the image "
         f"times the weight from the unit to {name}'s output (units that push away from {name} are not shown). "
         "Top: what the unit learned, its weights minus their random initial values (grey: no change; one "
         "colour scale for all). Bottom: the training face that activates it most. The learned changes lie "
         f"{100 * np.median(evidence.learned):.0f}% (median) in the span of {spanned}; the "
-        f"initial weights {100 * np.median(evidence.untrained):.1f}%.")
+        f"initial weights {100 * np.median(evidence.untrained):.1f}%."
+    )
 
 
-def hidden_units_stats(name: str, chosen: IndexRow, train: Sequence[IndexRow], evidence: UnitEvidence,
-                       pixels: int) -> dict:
+def hidden_units_stats(
+    name: str, chosen: IndexRow, train: Sequence[IndexRow], evidence: UnitEvidence, pixels: int
+) -> dict:
     """The figure's numbers (``hidden_units_<actor>.json``): the image, and per unit its
     contribution, span shares and driving face."""
     return {
-        "actor": name, "image_id": chosen.image_id, "face_id": chosen.face_id, "set": chosen.set,
-        "training_faces": len(train), "span_faces": evidence.span_faces, "pixels": int(pixels),
-        "units": [{"unit": u.unit, "contribution": u.contribution, "activation": u.activation, "weight": u.weight,
-                   "learned_span_fraction": float(f), "initial_span_fraction": float(g),
-                   "driving_face_id": train[i].face_id}
-                  for u, f, g, i in zip(evidence.units, evidence.learned, evidence.untrained, evidence.drivers)],
+        "actor": name,
+        "image_id": chosen.image_id,
+        "face_id": chosen.face_id,
+        "set": chosen.set,
+        "training_faces": len(train),
+        "span_faces": evidence.span_faces,
+        "pixels": int(pixels),
+        "units": [
+            {
+                "unit": u.unit,
+                "contribution": u.contribution,
+                "activation": u.activation,
+                "weight": u.weight,
+                "learned_span_fraction": float(f),
+                "initial_span_fraction": float(g),
+                "driving_face_id": train[i].face_id,
+            }
+            for u, f, g, i in zip(evidence.units, evidence.learned, evidence.untrained, evidence.drivers)
+        ],
     }
 
 
-def plot_hidden_units(index: str | os.PathLike, batches: Sequence[str], crops: Sequence[str | os.PathLike],
-                      model: str | os.PathLike, actor: str, name: str, image_id: int | None, top: int, seed: int,
-                      data: str, png: str | os.PathLike, stats: str | os.PathLike) -> dict:
+def plot_hidden_units(
+    index: str | os.PathLike,
+    batches: Sequence[str],
+    crops: Sequence[str | os.PathLike],
+    model: str | os.PathLike,
+    actor: str,
+    name: str,
+    image_id: int | None,
+    top: int,
+    seed: int,
+    data: str,
+    png: str | os.PathLike,
+    stats: str | os.PathLike,
+) -> dict:
     """The plot_hidden_units job: the ``top`` hidden units of the MLP trained with ``seed`` that
     push the actor's configured image (``image_id``; none: the first training face) towards
     the actor (``actor``: slug, ``name``: as listed), drawn with what each learned and the
@@ -148,11 +232,16 @@ def plot_hidden_units(index: str | os.PathLike, batches: Sequence[str], crops: S
     train = [r for r in rows if r.set == "train"]
     evidence = unit_evidence(state, image, chosen.label, top, seed, crop_sets(rows, arrays)["train"][0])
     scale = float(np.abs(evidence.changes).max()) if len(evidence.units) else 1.0
-    fig = hidden_units_figure(image, evidence.units, [weight_picture(c, scale=scale) for c in evidence.changes],
-                              list(gather_crops([train[i] for i in evidence.drivers], arrays)), name,
-                              explanation=hidden_units_explanation(name, evidence, len(train)),
-                              title=f"{name}, image_id {chosen.image_id} ({chosen.set} set): the hidden units that "
-                                    f"push it towards {name}\n{data}")
+    fig = hidden_units_figure(
+        image,
+        evidence.units,
+        [weight_picture(c, scale=scale) for c in evidence.changes],
+        list(gather_crops([train[i] for i in evidence.drivers], arrays)),
+        name,
+        explanation=hidden_units_explanation(name, evidence, len(train)),
+        title=f"{name}, image_id {chosen.image_id} ({chosen.set} set): the hidden units that "
+        f"push it towards {name}\n{data}",
+    )
     save_figure(fig, png)
     numbers = hidden_units_stats(name, chosen, train, evidence, state["hidden.weight"].shape[1])
     write_json(stats, numbers)

@@ -26,8 +26,12 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.f
 class NpyFile:
     """Row access to a C-ordered ``.npy`` file of plain numbers (module docstring)."""
 
-    def __init__(self, path: str | os.PathLike, shape: tuple[int, ...] | None = None,
-                 _header: tuple[np.dtype, int, tuple[int, ...]] | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        shape: tuple[int, ...] | None = None,
+        _header: tuple[np.dtype, int, tuple[int, ...]] | None = None,
+    ):
         self.path = Path(path)
         if _header is None:
             with open(self.path, "rb") as fh:
@@ -37,8 +41,10 @@ class NpyFile:
                 file_shape, fortran, dtype = _HEADER_READERS[version](fh)
                 offset = fh.tell()
             if fortran or dtype.hasobject or dtype.fields is not None or not file_shape:
-                raise ValueError(f"{self.path}: not a C-ordered array of plain numbers with rows "
-                                 f"(shape {file_shape}, dtype {dtype}, fortran order {fortran})")
+                raise ValueError(
+                    f"{self.path}: not a C-ordered array of plain numbers with rows "
+                    f"(shape {file_shape}, dtype {dtype}, fortran order {fortran})"
+                )
             _header = (dtype, offset, tuple(file_shape))
         self.dtype, self._offset, file_shape = _header
         self._header = _header

@@ -74,7 +74,7 @@ class Rows:
         for k, c in enumerate(self.chunks):
             lo, hi = max(start, self.offsets[k]), min(stop, self.offsets[k + 1])
             if lo < hi:
-                parts.append(self._as_float(np.asarray(c[lo - self.offsets[k]:hi - self.offsets[k]])))
+                parts.append(self._as_float(np.asarray(c[lo - self.offsets[k] : hi - self.offsets[k]])))
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 

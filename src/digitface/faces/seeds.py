@@ -20,8 +20,12 @@ from digitface.plotting import save_figure
 
 def mean_sd(values: Sequence[float]) -> dict:
     v = np.asarray(values, dtype=np.float64)
-    return {"mean": float(v.mean()), "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
-            "n": int(len(v)), "values": [float(x) for x in v]}
+    return {
+        "mean": float(v.mean()),
+        "sd": float(v.std(ddof=1)) if len(v) > 1 else 0.0,
+        "n": int(len(v)),
+        "values": [float(x) for x in v],
+    }
 
 
 def summarize_runs(runs: Sequence[dict]) -> dict:
@@ -32,11 +36,13 @@ def summarize_runs(runs: Sequence[dict]) -> dict:
     and the settings' ``epochs`` are carried over from the first."""
     if len(runs) < 2:
         raise ValueError("need at least two seeds for a standard deviation")
-    out = {"seeds": [r["seed"] for r in runs],
-           "chosen_epoch": mean_sd([r["chosen_epoch"] for r in runs]),
-           "epochs_run": mean_sd([r["epochs_run"] for r in runs]),
-           "max_epochs": runs[0]["settings"]["epochs"],
-           "still_improving": [r["seed"] for r in runs if r["still_improving"]]}
+    out = {
+        "seeds": [r["seed"] for r in runs],
+        "chosen_epoch": mean_sd([r["chosen_epoch"] for r in runs]),
+        "epochs_run": mean_sd([r["epochs_run"] for r in runs]),
+        "max_epochs": runs[0]["settings"]["epochs"],
+        "still_improving": [r["seed"] for r in runs if r["still_improving"]],
+    }
     out.update({k: runs[0][k] for k in ("n", "device") if k in runs[0]})
     for split in runs[0]["metrics"]:
         out[split] = {m: mean_sd([r["metrics"][split][m] for r in runs]) for m in ("accuracy", "loss")}
@@ -50,8 +56,10 @@ def history_band(histories: Sequence[Sequence[dict]], metric: str = "accuracy") 
     for history in histories:
         for row in history:
             values.setdefault((row["epoch"], row["split"]), []).append(row[metric])
-    return [{"epoch": epoch, "split": split, **{k: v for k, v in mean_sd(vals).items() if k != "values"}}
-            for (epoch, split), vals in sorted(values.items())]
+    return [
+        {"epoch": epoch, "split": split, **{k: v for k, v in mean_sd(vals).items() if k != "values"}}
+        for (epoch, split), vals in sorted(values.items())
+    ]
 
 
 def median_run(runs: Sequence[dict]) -> int:
@@ -63,23 +71,29 @@ def median_run(runs: Sequence[dict]) -> int:
 def curve_note(summary: dict, curve_faces: int, n_train: int) -> str:
     """What the learning-curve figure shows, in words under it."""
     kept = summary["chosen_epoch"]
-    train = (f"all {n_train} training faces" if curve_faces >= n_train
-             else f"a fixed sample of {curve_faces} of the {n_train} training faces")
+    train = (
+        f"all {n_train} training faces"
+        if curve_faces >= n_train
+        else f"a fixed sample of {curve_faces} of the {n_train} training faces"
+    )
     still = summary["still_improving"]
-    warning = (f"; seeds {', '.join(map(str, still))} kept their last epoch: still improving" if still else "")
-    return (f"{len(summary['seeds'])} seeds {summary['seeds']}; each keeps the epoch with the best validation "
-            f"accuracy (▲; mean {kept['mean']:.1f}, at most {summary['max_epochs']} epochs, early stopping on "
-            f"validation){warning}; train line: {train}")
+    warning = f"; seeds {', '.join(map(str, still))} kept their last epoch: still improving" if still else ""
+    return (
+        f"{len(summary['seeds'])} seeds {summary['seeds']}; each keeps the epoch with the best validation "
+        f"accuracy (▲; mean {kept['mean']:.1f}, at most {summary['max_epochs']} epochs, early stopping on "
+        f"validation){warning}; train line: {train}"
+    )
 
 
 def read_history(path) -> list[dict]:
     """A training job's history.tsv as rows with numbers."""
-    return [{"epoch": int(r["epoch"]), "split": r["split"], "accuracy": float(r["accuracy"]),
-             "loss": float(r["loss"])} for r in read_tsv(path)]
+    return [
+        {"epoch": int(r["epoch"]), "split": r["split"], "accuracy": float(r["accuracy"]), "loss": float(r["loss"])}
+        for r in read_tsv(path)
+    ]
 
 
-def write_seed_summary(metrics_paths: Sequence, history_paths: Sequence, summary_path, figure_path,
-                       title: str) -> dict:
+def write_seed_summary(metrics_paths: Sequence, history_paths: Sequence, summary_path, figure_path, title: str) -> dict:
     """The summarize_face_runs job: every seed's metrics.json and history.tsv -> summary.json
     and the learning-curve figure of the median seed with the band over seeds."""
     runs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in metrics_paths]
@@ -88,8 +102,14 @@ def write_seed_summary(metrics_paths: Sequence, history_paths: Sequence, summary
     write_json(summary_path, summary)
     shown = median_run(runs)
     note = curve_note(summary, runs[shown]["curve_faces"], runs[shown]["n"]["train"])
-    fig = learning_curve_figure(histories[shown], runs[shown]["chosen_epoch"], band=history_band(histories),
-                                title=title, note=note, chosen=[r["chosen_epoch"] for r in runs],
-                                test=runs[shown]["metrics"].get("test", {}).get("accuracy"))
+    fig = learning_curve_figure(
+        histories[shown],
+        runs[shown]["chosen_epoch"],
+        band=history_band(histories),
+        title=title,
+        note=note,
+        chosen=[r["chosen_epoch"] for r in runs],
+        test=runs[shown]["metrics"].get("test", {}).get("accuracy"),
+    )
     save_figure(fig, figure_path)
     return summary

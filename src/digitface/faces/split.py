@@ -110,8 +110,10 @@ def held_out_counts(n_unique: int, actor: str, settings: SplitSettings) -> tuple
     needed = test + val + train
     if n_unique >= needed:
         return test, val
-    what = (f"actor {actor!r} has {n_unique} unique images, fewer than the {needed} needed "
-            f"({test} test + {val} validation + at least {train} train)")
+    what = (
+        f"actor {actor!r} has {n_unique} unique images, fewer than the {needed} needed "
+        f"({test} test + {val} validation + at least {train} train)"
+    )
     if settings.too_few != "scale":
         raise ValueError(f"{what}; lower the per-actor sizes or set too_few='scale'")
     wanted = [n for n in (test, val) if n > 0]
@@ -126,9 +128,14 @@ def held_out_counts(n_unique: int, actor: str, settings: SplitSettings) -> tuple
     return t, v
 
 
-def split_table(actors: Sequence[str], face_ids: Sequence[int], sha256s: Sequence[str],
-                crops: np.ndarray | Sequence[np.ndarray] | None = None,
-                settings: SplitSettings = SplitSettings(), seed: int = 0) -> list[SplitRow]:
+def split_table(
+    actors: Sequence[str],
+    face_ids: Sequence[int],
+    sha256s: Sequence[str],
+    crops: np.ndarray | Sequence[np.ndarray] | None = None,
+    settings: SplitSettings = SplitSettings(),
+    seed: int = 0,
+) -> list[SplitRow]:
     """One row per input image (same order): its set, after deduplication (module docstring).
 
     ``crops`` (N, S, S, 3) are only hashed, to find pixel-identical copies; without them only
@@ -156,8 +163,9 @@ def _checked_keys(actors, face_ids, sha256s, crops) -> list[tuple[str, int]]:
     return keys
 
 
-def _resolve_copies(keys: Sequence[tuple[str, int]], group: Sequence[int], pixels: Sequence[str] | None,
-                    sets: list, dup_of: list) -> dict[str, list[int]]:
+def _resolve_copies(
+    keys: Sequence[tuple[str, int]], group: Sequence[int], pixels: Sequence[str] | None, sets: list, dup_of: list
+) -> dict[str, list[int]]:
     """Within each group of copies: a CONFLICT if the same pixels carry two actors' names; else
     per actor the lowest face_id represents the copies (the rest are DUPLICATEs of it), and a
     representative shared with another actor is kept in TRAIN. Fills ``sets`` and ``dup_of``;

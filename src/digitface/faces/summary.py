@@ -15,8 +15,19 @@ from pathlib import Path
 from .. import reference
 from ..atomic import write_tsv
 
-HEADER = ["experiment", "split", "ours (mean ± sd over seeds)", "reference", "difference", "sampling error",
-          "n", "chance", "epoch kept", "data", "weights"]
+HEADER = [
+    "experiment",
+    "split",
+    "ours (mean ± sd over seeds)",
+    "reference",
+    "difference",
+    "sampling error",
+    "n",
+    "chance",
+    "epoch kept",
+    "data",
+    "weights",
+]
 NAMES = {"mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)", "alexnet": "MLP on AlexNet features (600 ReLU, Adam)"}
 
 
@@ -35,8 +46,10 @@ def epoch_note(summary: dict) -> str:
     text = f"{kept['mean']:.1f} ± {kept['sd']:.1f} (at most {summary['max_epochs']})"
     still = summary["still_improving"]
     if still:
-        text += (f"; {len(still)} of {len(summary['seeds'])} seeds kept their last epoch: still improving "
-                 f"(seeds {', '.join(map(str, still))})")
+        text += (
+            f"; {len(still)} of {len(summary['seeds'])} seeds kept their last epoch: still improving "
+            f"(seeds {', '.join(map(str, still))})"
+        )
     return text
 
 
@@ -51,8 +64,9 @@ def comparison(model: str, split: str, accuracy: float, n: int, not_comparable: 
     return _pct(ref), f"{100 * (accuracy - ref):+.2f} pts (1 SE = {100 * se:.2f} pts, n = {n})"
 
 
-def summary_rows(runs: dict[str, dict], data: str, weights: dict[str, str], n_classes: int,
-                 not_comparable: dict[str, str]) -> list[list[str]]:
+def summary_rows(
+    runs: dict[str, dict], data: str, weights: dict[str, str], n_classes: int, not_comparable: dict[str, str]
+) -> list[list[str]]:
     """``runs``: {"mlp" | "alexnet": summary.json of summarize_face_runs}; ``not_comparable``:
     per model, why the reference's number does not apply ("" when it does)."""
     rows = []
@@ -60,19 +74,37 @@ def summary_rows(runs: dict[str, dict], data: str, weights: dict[str, str], n_cl
         for split in ("train", "validation", "test"):
             acc, n = summary[split]["accuracy"], summary["n"][split]
             ref, diff = comparison(model, split, acc["mean"], n, not_comparable.get(model, ""))
-            rows.append([
-                f"{NAMES[model]}, {len(summary['seeds'])} seeds", split,
-                f"{_pct(acc['mean'])} ± {100 * acc['sd']:.2f}", ref, diff,
-                f"{100 * standard_error(acc['mean'], n):.2f} pts", str(n),
-                f"{_pct(1 / n_classes)} (1 of {n_classes})", epoch_note(summary), data, weights.get(model, ""),
-            ])
+            rows.append(
+                [
+                    f"{NAMES[model]}, {len(summary['seeds'])} seeds",
+                    split,
+                    f"{_pct(acc['mean'])} ± {100 * acc['sd']:.2f}",
+                    ref,
+                    diff,
+                    f"{100 * standard_error(acc['mean'], n):.2f} pts",
+                    str(n),
+                    f"{_pct(1 / n_classes)} (1 of {n_classes})",
+                    epoch_note(summary),
+                    data,
+                    weights.get(model, ""),
+                ]
+            )
     return rows
 
 
-def write_summary_table(summaries: dict[str, str], table: str, data: str, weights: str, alexnet: dict,
-                        n_classes: int, not_comparable: dict[str, str]) -> None:
+def write_summary_table(
+    summaries: dict[str, str],
+    table: str,
+    data: str,
+    weights: str,
+    alexnet: dict,
+    n_classes: int,
+    not_comparable: dict[str, str],
+) -> None:
     """The summarize_faces job: each classifier's summary.json -> metrics.tsv."""
     runs = {model: json.loads(Path(path).read_text(encoding="utf-8")) for model, path in summaries.items()}
-    described = {"alexnet": f"{weights}, layer {alexnet['layer']}, {alexnet['preprocess']} preprocessing, "
-                            f"chunks of up to {alexnet['chunk_size']} faces"}
+    described = {
+        "alexnet": f"{weights}, layer {alexnet['layer']}, {alexnet['preprocess']} preprocessing, "
+        f"chunks of up to {alexnet['chunk_size']} faces"
+    }
     write_tsv(table, HEADER, summary_rows(runs, data, described, n_classes, not_comparable))

@@ -26,16 +26,30 @@ class RunFiles(Protocol):
     model: str | os.PathLike
 
 
-def train_on_crops(index: str | os.PathLike, batches: Sequence[str], crops: Sequence[str | os.PathLike],
-                   settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
+def train_on_crops(
+    index: str | os.PathLike,
+    batches: Sequence[str],
+    crops: Sequence[str | os.PathLike],
+    settings: Mapping,
+    seed: int | str,
+    threads: int,
+    out: RunFiles,
+) -> MLPResult:
     """The train_face_mlp job: the MLP on the 64x64 crops of every used face (``crops``: each
     batch's 64 array; ``seed``: a number, or the seed wildcard's text)."""
     sets = crop_sets(read_index(index), open_crop_arrays(batches, crops))
     return _train(sets, settings, seed, threads, out)
 
 
-def train_on_features(index: str | os.PathLike, parts: Sequence[str | os.PathLike], cache: str | os.PathLike,
-                      settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
+def train_on_features(
+    index: str | os.PathLike,
+    parts: Sequence[str | os.PathLike],
+    cache: str | os.PathLike,
+    settings: Mapping,
+    seed: int | str,
+    threads: int,
+    out: RunFiles,
+) -> MLPResult:
     """The train_alexnet_mlp job: the MLP on the AlexNet features of every used face
     (``parts``: the extraction jobs' manifests, naming the chunk files in ``cache``)."""
     chunks, files = read_parts(parts, cache)
@@ -44,8 +58,12 @@ def train_on_features(index: str | os.PathLike, parts: Sequence[str | os.PathLik
 
 
 def _train(sets: Mapping[str, tuple], settings: Mapping, seed: int | str, threads: int, out: RunFiles) -> MLPResult:
-    result = train_mlp(*sets["train"], {VALIDATION: sets[VALIDATION], "test": sets["test"]},
-                       MLPSettings(**settings, threads=threads), seed=int(seed))
+    result = train_mlp(
+        *sets["train"],
+        {VALIDATION: sets[VALIDATION], "test": sets["test"]},
+        MLPSettings(**settings, threads=threads),
+        seed=int(seed),
+    )
     write_tsv(out.history, HISTORY_COLUMNS, [[r[c] for c in HISTORY_COLUMNS] for r in result.history])
     write_json(out.metrics, {**result.summary(), "n": {k: len(v[1]) for k, v in sets.items()}})
     save_state(out.model, result.state_dict)

@@ -22,7 +22,8 @@ TORCHVISION_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
 def hub_checkpoint_dir() -> Path:
     """torch hub's checkpoint folder, as ``torch.hub.get_dir()`` computes it (without torch)."""
     home = os.environ.get("TORCH_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "torch"
+    )
     return Path(home) / "hub" / "checkpoints"
 
 
@@ -42,15 +43,23 @@ def weight_sources(settings: Mapping) -> list[str]:
 def fetch_alexnet_weights(settings: Mapping, dest: str | os.PathLike, session=None) -> str:
     """Verified weights at ``dest``; the source used. The error of a machine without them
     names the URL, the file and the folder where a copy made elsewhere can go."""
-    transfer = Transfer(settings["connect_timeout"], settings["read_timeout"], settings["retries"],
-                        settings["max_bytes"])
+    transfer = Transfer(
+        settings["connect_timeout"], settings["read_timeout"], settings["retries"], settings["max_bytes"]
+    )
     try:
-        return fetch_verified(weight_sources(settings), dest, sha256_check(settings["sha256"]), transfer,
-                              session=session, what="AlexNet ImageNet weights")
+        return fetch_verified(
+            weight_sources(settings),
+            dest,
+            sha256_check(settings["sha256"]),
+            transfer,
+            session=session,
+            what="AlexNet ImageNet weights",
+        )
     except SourcesExhausted as exc:
         url = settings["urls"][0]
         raise SourcesExhausted(
             f"{exc}\nThe AlexNet ImageNet weights (sha256 {settings['sha256']}) are not on this "
             f"machine and no source served them. On a machine with network, download {url} and "
             f"put it in {hub_checkpoint_dir()}/ as {weights_filename(url)}, or set "
-            "face_models.alexnet.imagenet.path to your copy; or use weights 'random'.") from None
+            "face_models.alexnet.imagenet.path to your copy; or use weights 'random'."
+        ) from None
