@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .digits.sources import IDX_FILES, idx_file
+from digitface.digits.sources import IDX_FILES, idx_file
 
 DEFAULT_RUN = "sample"
 RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -301,7 +301,7 @@ def split_problems(split: Mapping, counts: Mapping[str, int]) -> list[str]:
 
 def faces_problems(config: Mapping) -> list[str]:
     """Missing lists, actors that collide as folder names, hidden-unit actors not configured."""
-    from .faces.lists import content_problem, slugify
+    from digitface.faces.lists import content_problem, slugify
 
     faces, models = config["faces"], config["face_models"]
     problems = []

@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 import requests
 import urllib3
 
-from .digests import sha256_file
-from .http import make_session
+from digitface.digests import sha256_file
+from digitface.http import make_session
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .atomic import atomic_path  # noqa: E402
+from digitface.atomic import atomic_path  # noqa: E402
 
 # Stable bytes for identical figures: no creation dates or software versions in the files.
 _METADATA = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import reference
-from .configuration import resolved_weights, synthetic_faces
+from digitface import reference
+from digitface.configuration import resolved_weights, synthetic_faces
 
 
 def digits_data(config: Mapping) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .atomic import read_tsv, write_text
+from digitface.atomic import read_tsv, write_text
 
 #: Human headings of the columns of each table the workflow writes (TSV name -> heading).
 HEADINGS = {

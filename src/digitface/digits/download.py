@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from ..pinned import SourcesExhausted, Transfer, fetch_verified
+from digitface.pinned import SourcesExhausted, Transfer, fetch_verified
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .idx import read_idx
+from digitface.digits.idx import read_idx
 
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",

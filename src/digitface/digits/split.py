@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .sources import Digits
+from digitface.digits.sources import Digits
 
 
 def _stratified_take(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

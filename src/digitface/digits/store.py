@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
-from .split import to_features
+from digitface.atomic import atomic_path
+from digitface.digits.split import to_features
 
 SPLIT_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 #: Names used in tables and figures for the three parts of a split.

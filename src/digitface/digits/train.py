@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..progress import Progress
-from . import softmax
+from digitface.digits import softmax
+from digitface.progress import Progress
 
 log = logging.getLogger(__name__)
 

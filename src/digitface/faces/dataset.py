@@ -13,8 +13,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_path
-from .manifest import FaceRecord, sort_key
+from digitface.atomic import atomic_path
+from digitface.faces.manifest import FaceRecord, sort_key
 
 
 def cropped(records: Sequence[FaceRecord]) -> list[FaceRecord]:

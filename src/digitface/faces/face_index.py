@@ -18,13 +18,13 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..atomic import write_tsv
-from .dataset import cropped
-from .lists import slugify
-from .manifest import FaceRecord, read_manifest
-from .npy_file import NpyFile
-from .rows import Rows, RowSubset
-from .split import SETS, SplitSettings, split_table
+from digitface.atomic import write_tsv
+from digitface.faces.dataset import cropped
+from digitface.faces.lists import slugify
+from digitface.faces.manifest import FaceRecord, read_manifest
+from digitface.faces.npy_file import NpyFile
+from digitface.faces.rows import Rows, RowSubset
+from digitface.faces.split import SETS, SplitSettings, split_table
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import logging
 from pathlib import Path
 from typing import Sequence
 
-from ..atomic import read_tsv, write_tsv
-from ..digests import sha256_file
-from ..pinned import Transfer, fetch_verified
-from .lists import ListRow, Reject, format_row, parse_list, slugify
+from digitface.atomic import read_tsv, write_tsv
+from digitface.digests import sha256_file
+from digitface.faces.lists import ListRow, Reject, format_row, parse_list, slugify
+from digitface.pinned import Transfer, fetch_verified
 
 log = logging.getLogger(__name__)
 REJECT_COLUMNS = ["source", "line", "reason", "text"]

@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .npy_file import NpyFile
+from digitface.faces.npy_file import NpyFile
 
 
 class Rows:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import reference
-from ..atomic import write_tsv
+from digitface import reference
+from digitface.atomic import write_tsv
 
 HEADER = [
     "experiment",

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..pinned import SourcesExhausted, Transfer, fetch_verified, sha256_check
+from digitface.pinned import SourcesExhausted, Transfer, fetch_verified, sha256_check
 
 TORCHVISION_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
 
