@@ -209,6 +209,18 @@ def loopback_url(port: int, url: str) -> str:
     return f"http://127.0.0.1:{port}/{scheme}/{rest}"
 
 
+#: Distinct good images per actor in the 2018 replica (its README.txt). Bracco has two hosts
+#: serving one photo with two checksums, which the crop stage keeps once.
+REPLICA_GOOD_IMAGES = {
+    "Lorraine Bracco": 61,
+    "Bill Hader": 57,
+    "Angie Harmon": 57,
+    "Steve Carell": 54,
+    "Alec Baldwin": 45,
+    "Peri Gilpin": 35,
+}
+
+
 @dataclass(frozen=True)
 class Replica:
     """The six actors' rows and the 2018 responses: url -> (kind, body path)."""

@@ -29,17 +29,8 @@ from digitface.faces.download import download_actor
 from digitface.faces.fetch import is_transient
 from digitface.faces.lists import slugify
 from digitface.faces.manifest import write_manifest, write_summary
-from testkit.loopback import Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
+from testkit.loopback import REPLICA_GOOD_IMAGES, Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
 
-# Documented in replica/README.txt: distinct good images per actor.
-GOOD_IMAGES = {
-    "Lorraine Bracco": 61,
-    "Bill Hader": 57,
-    "Angie Harmon": 57,
-    "Steve Carell": 54,
-    "Alec Baldwin": 45,
-    "Peri Gilpin": 35,
-}
 # Dead URL number i (in Replica.dead_urls order) fails as DEAD_CYCLE[i % 60]: ~18 of each rare kind.
 DEAD_CYCLE = ["hang", "trickle", "large", "stream", "redirect", "500"] + ["refused"] * 6 + ["404"] * 48
 DEAD_OUTCOME = {
@@ -180,7 +171,7 @@ def test_six_actors_end_to_end(server, replica, tmp_path):
     for r in records:
         if r.body:
             images[r.row.name].add(r.row.sha256)
-    assert {name: len(shas) for name, shas in images.items()} == GOOD_IMAGES
+    assert {name: len(shas) for name, shas in images.items()} == REPLICA_GOOD_IMAGES
 
     # Final outcomes: failures stay, and of the crops with equal pixels only the first is kept
     # (the body's owner first, then by ids); each kept crop equals an independent crop.
@@ -199,7 +190,7 @@ def test_six_actors_end_to_end(server, replica, tmp_path):
     assert all(r.outcome == r.download for r in records if not r.body)
     cropped = [r for r in records if r.crop]
     assert len(cropped) == len(first_crop) == len(files_under(results / "crops" / "227"))
-    assert {name: {r.row.sha256 for r in cropped if r.row.name == name} for name in GOOD_IMAGES} == kept_images
+    assert {name: {r.row.sha256 for r in cropped if r.row.name == name} for name in REPLICA_GOOD_IMAGES} == kept_images
 
     # Slow hosts cost at most about the total-time cap.
     for line in (results / "journal.jsonl").read_text().splitlines():
@@ -273,7 +264,7 @@ def test_killed_download_resumes_without_refetching(server, replica, tmp_path):
             assert server.hits[plan.path[to_original[url]]] == 0, (url, outcome)
     download = expected_downloads(plan, replica)
     assert {r.row.face_id: r.download for r in records} == {r.face_id: download[r.face_id] for r in rows}
-    assert len(list(store.iterdir())) == GOOD_IMAGES["Peri Gilpin"]
+    assert len(list(store.iterdir())) == REPLICA_GOOD_IMAGES["Peri Gilpin"]
 
 
 def test_replica_evidence_for_the_exif_decision(replica):

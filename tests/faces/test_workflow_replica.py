@@ -11,21 +11,10 @@ import numpy as np
 import pytest
 
 from digitface.faces.lists import format_row, slugify
-from testkit.loopback import LoopbackServer, Route, serve_replica
+from testkit.loopback import REPLICA_GOOD_IMAGES, LoopbackServer, Route, serve_replica
 from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
 pytestmark = pytest.mark.slow  # a minute: the whole faces part on the replica (python -m pytest -m slow)
-
-#: Good images per actor (replica README); Bracco has two hosts serving one photo with two
-#: checksums, which the crop stage keeps once.
-GOOD = {
-    "Lorraine Bracco": 61,
-    "Bill Hader": 57,
-    "Angie Harmon": 57,
-    "Steve Carell": 54,
-    "Alec Baldwin": 45,
-    "Peri Gilpin": 35,
-}
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +37,7 @@ def _run_workflow(workdir, rows):
         {
             "faces": {
                 "lists": [{"name": "replica", "path": str(listed)}],
-                "actors": list(GOOD),
+                "actors": list(REPLICA_GOOD_IMAGES),
                 "download": {
                     "workers": 8,
                     "per_host": 8,
@@ -115,7 +104,7 @@ def test_replica_yields_exactly_the_good_images(replica_run):
         kind = replica.responses.get(row.url, ("dead",))[0]
         if kind == "ok":
             good_sha[row.name].add(row.sha256)
-    assert {a: len(s) for a, s in good_sha.items()} == GOOD
+    assert {a: len(s) for a, s in good_sha.items()} == REPLICA_GOOD_IMAGES
     assert sum(int(s["images"]) for s in summary.values()) == 309 - 1  # one re-hosted duplicate
     for actor, stats in summary.items():
         assert int(stats["listed"]) == sum(r.name == actor for r in replica.rows)

@@ -24,7 +24,7 @@ from digitface.faces.lists import slugify
 from digitface.faces.manifest import FaceRecord, read_manifest
 from digitface.faces.npy_file import NpyFile
 from digitface.faces.rows import Rows, RowSubset
-from digitface.faces.split import SETS, SplitSettings, split_table
+from digitface.faces.split import SETS, SplitSettings, split_counts, split_table
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,10 @@ def build_index(
     ]
 
 
-def set_counts(rows: Sequence[IndexRow], actor: str) -> dict[str, int]:
-    """How many of the actor's faces each set holds (sets in name order; duplicates and
-    conflicts under their own names)."""
-    sets = [r.set for r in rows if r.actor == actor]
-    return {s: sets.count(s) for s in sorted(set(sets))}
+def set_counts(rows: Sequence[IndexRow]) -> dict[str, dict[str, int]]:
+    """Per actor, how many of its faces each set holds (sets in name order, empty ones left
+    out; duplicates and conflicts under their own names): :func:`split_counts`, in one pass."""
+    return {actor: {s: n for s, n in sorted(sets.items()) if n} for actor, sets in split_counts(rows).items()}
 
 
 def split_job(
@@ -142,8 +141,9 @@ def split_job(
         actors=actors,
     )
     write_index(index, rows)
+    counts = set_counts(rows)
     for actor in actors:
-        log.info("%s: %s", actor, set_counts(rows, actor))
+        log.info("%s: %s", actor, counts.get(actor, {}))
     return rows
 
 
