@@ -49,7 +49,7 @@ def child(args: argparse.Namespace) -> None:
     """One chunk job, as a workflow job would run it: memory-map the crops, process a slice."""
     import torch
 
-    from digitface.faces import alexnet
+    from digitface.faces.models import alexnet
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -66,8 +66,8 @@ def child(args: argparse.Namespace) -> None:
 
 def job(args: argparse.Namespace) -> None:
     """An extraction job's process: the rule script's one call, on chunks of a crops file."""
-    from digitface.faces.chunks import Chunk
-    from digitface.faces.extraction import extract_chunks
+    from digitface.faces.models.chunks import Chunk
+    from digitface.faces.models.extraction import extract_chunks
 
     n = int(np.load(args.crops, mmap_mode="r").shape[0])
     chunks = [Chunk("crops", k, s, min(s + args.chunk, n)) for k, s in enumerate(range(0, n, args.chunk))]
@@ -150,7 +150,7 @@ def in_process(crops: np.ndarray, args: argparse.Namespace) -> dict:
     """The limit: preprocessing and the forward pass over ``crops`` in this warm process."""
     import torch
 
-    from digitface.faces import alexnet
+    from digitface.faces.models import alexnet
 
     if args.threads:
         torch.set_num_threads(args.threads)

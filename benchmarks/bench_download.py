@@ -46,8 +46,8 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.results_io import write_result
-from digitface.faces.download import download_actor
-from digitface.faces.fetch import FetchSettings
+from digitface.faces.data.download import download_actor
+from digitface.faces.data.fetch import FetchSettings
 from testkit.loopback import LoopbackServer, Route, load_replica, serve_replica
 
 REPO = Path(__file__).resolve().parents[1]

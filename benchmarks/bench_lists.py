@@ -13,7 +13,7 @@ import statistics
 import time
 
 from benchmarks.results_io import write_result
-from digitface.faces.lists import parse_list, slugify
+from digitface.faces.data.lists import parse_list, slugify
 from testkit.scale import scale_list_text
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from benchmarks.results_io import write_result
-from digitface.faces.lists import format_row
+from digitface.faces.data.lists import format_row
 from testkit.loopback import LoopbackServer, Route, load_replica, serve_replica
 from testkit.workflow import REPO, copy_workflow, write_config
 

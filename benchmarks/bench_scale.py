@@ -218,8 +218,8 @@ def _cpu() -> float:
 def download_limit(web: WebProcess, sample: list, settings: dict, tmp: Path) -> dict:
     """The client's CPU per request, in this process: the run's download settings on a sample of
     rows whose answer comes at once (hangs and trickles cost waiting, not CPU)."""
-    from digitface.faces.download import download_actor
-    from digitface.faces.fetch import FetchSettings
+    from digitface.faces.data.download import download_actor
+    from digitface.faces.data.fetch import FetchSettings
 
     fetch = FetchSettings(**{**settings, "schemes": tuple(settings["schemes"]), "progress_interval": 3600})
     before, cpu = web.requests(), _cpu()
@@ -233,8 +233,8 @@ def crop_limit(records: list, store: dict[str, Path], settings: dict) -> dict:
     body's SHA-256, decode, cut the box, resize to every size, encode the tagged PNGs."""
     import hashlib
 
-    from digitface.faces.crop import CropSettings, crop_face, crop_tag, encode_crops
-    from digitface.faces.lists import ListRow
+    from digitface.faces.data.crop import CropSettings, crop_face, crop_tag, encode_crops
+    from digitface.faces.data.lists import ListRow
 
     crop = CropSettings(
         sizes=tuple(settings["sizes"]),
@@ -260,7 +260,7 @@ def extraction_limit(crops: np.ndarray, settings: dict, threads: int) -> dict:
     """AlexNet's forward pass (preprocessing included) of one chunk, the job's threads."""
     import torch
 
-    from digitface.faces.alexnet import build_extractor, iter_features
+    from digitface.faces.models.alexnet import build_extractor, iter_features
 
     torch.set_num_threads(threads)
     model, _ = build_extractor(settings["layer"], "random", seed=settings["seed"])
@@ -284,8 +284,8 @@ def epoch_limit(sets: dict, settings: dict) -> dict:
     """One training epoch of the MLP on the run's training set, one thread, as the job trains."""
     import torch
 
-    from digitface.faces import mlp
-    from digitface.faces.rows import as_rows
+    from digitface.faces.data.rows import as_rows
+    from digitface.faces.models import mlp
     from digitface.memory import reused_freed_memory
 
     rows, y = sets["train"]
@@ -308,8 +308,8 @@ def limits(run_dir: Path, web: WebProcess, web_rows: list, config: dict, tmp: Pa
     """Every stage's limit, measured here on the run's own data (``config``: with the schema's
     defaults filled in)."""
     from digitface.configuration import extraction_settings
-    from digitface.faces.chunks import feature_sets, read_parts
-    from digitface.faces.face_index import crop_sets, open_crop_arrays, read_index
+    from digitface.faces.data.face_index import crop_sets, open_crop_arrays, read_index
+    from digitface.faces.models.chunks import feature_sets, read_parts
 
     faces = run_dir / "faces"
     sample = [located(r, web.ports) for r in web_rows if r.kind not in ("hang", "trickle")][:400]
@@ -351,8 +351,8 @@ def with_defaults(config: dict) -> dict:
 
 #: Each stage's rule and how its work is counted.
 STAGES = {
-    "download": "download_actor",
-    "crop": "crop_actor",
+    "download": "download_batch",
+    "crop": "crop_batch",
     "extraction": "extract_alexnet_chunks",
     "train_face_mlp": "train_face_mlp",
     "train_alexnet_mlp": "train_alexnet_mlp",
@@ -395,11 +395,11 @@ def compare(
     bound = 1.5 * service / concurrency + download["total_timeout"]
     rates["download"].update(
         {
-            "span_s": stages["download_actor"]["span_s"],
+            "span_s": stages["download_batch"]["span_s"],
             "bound_s": bound,
             "service_s": service,
             "concurrency": concurrency,
-            "span_over_bound": stages["download_actor"]["span_s"] / bound,
+            "span_over_bound": stages["download_batch"]["span_s"] / bound,
         }
     )
     return rates

@@ -25,9 +25,9 @@ from digitface.configuration import (
     synthetic_faces,
 )
 from digitface.digits.sources import IDX_FILES, source_files
-from digitface.faces.batches import actor_batches
-from digitface.faces.chunks import as_params, extraction_jobs
-from digitface.faces.lists import slugify
+from digitface.faces.data.batches import actor_batches
+from digitface.faces.models.chunks import as_params, extraction_jobs
+from digitface.faces.data.lists import slugify
 from digitface.report_request import built, report_only
 from digitface.report_tables import TABLES, summary_fragment
 
@@ -181,7 +181,7 @@ def get_alexnet_weights(wildcards):
 
 def alexnet_jobs():
     """The chunks of every extraction job, read from the face index once the split
-    checkpoint has run (digitface.faces.chunks; memoised per version of the index)."""
+    checkpoint has run (digitface.faces.models.chunks; memoised per version of the index)."""
     index = checkpoints.split_faces.get().output.index
     return extraction_jobs(index, ALEXNET["chunk_size"], ALEXNET["chunks_per_job"])
 

@@ -49,7 +49,7 @@ checkpoint index_face_lists:
         "../scripts/index_face_lists.py"
 
 
-rule download_actor:
+rule download_batch:
     """Fetch and verify one batch's images (concurrent, resumable, every row's outcome kept)."""
     input:
         rows=get_batch_rows,
@@ -62,9 +62,9 @@ rule download_actor:
         ],
         settings=FACES["download"],
     log:
-        "<logs>/download_actor/{batch}.log",
+        "<logs>/download_batch/{batch}.log",
     benchmark:
-        "<benchmarks>/download_actor/{batch}.tsv"
+        "<benchmarks>/download_batch/{batch}.tsv"
     localrule: True
     # Waiting on the network, not computing: a download job takes no core from the jobs that
     # compute (crops of finished batches run meanwhile); how many download at once is the
@@ -76,7 +76,7 @@ rule download_actor:
     conda:
         "../envs/faces.yaml"
     script:
-        "../scripts/download_actor.py"
+        "../scripts/download_batch.py"
 
 
 # A store body that is missing or fails its SHA-256 here stops the job, naming it and the
@@ -84,22 +84,22 @@ rule download_actor:
 # job's (each run re-hashes the bodies its rows name and fetches the missing or damaged ones
 # again); this job changes neither the store nor its input, so Snakemake's record of what is
 # up to date stays true.
-rule crop_actor:
+rule crop_batch:
     """Crop one batch's verified images at every configured size; the final manifest."""
     input:
-        manifest=rules.download_actor.output.manifest,
+        manifest=rules.download_batch.output.manifest,
     output:
         manifest="<results>/faces/manifests/{batch}.tsv",
         arrays=expand("<results>/faces/arrays/{{batch}}_{size}.npy", size=CROP_SIZES),
     params:
         names=lambda wildcards: [ACTOR_NAMES[a] for a in BATCHES[wildcards.batch]],
-        stores=rules.download_actor.params.stores,
+        stores=rules.download_batch.params.stores,
         crops=f"{RESULTS}/faces/crops",
         settings=FACES["crop"],
     log:
-        "<logs>/crop_actor/{batch}.log",
+        "<logs>/crop_batch/{batch}.log",
     benchmark:
-        "<benchmarks>/crop_actor/{batch}.tsv"
+        "<benchmarks>/crop_batch/{batch}.tsv"
     threads: FACES["crop"]["workers"]
     resources:
         mem_mb=4000,
@@ -107,13 +107,13 @@ rule crop_actor:
     conda:
         "../envs/faces.yaml"
     script:
-        "../scripts/crop_actor.py"
+        "../scripts/crop_batch.py"
 
 
 rule summarize_faces_data:
     """Per actor: listed, fetched, verified, cropped, distinct images, a count per reason."""
     input:
-        manifests=expand(rules.crop_actor.output.manifest, batch=BATCHES),
+        manifests=expand(rules.crop_batch.output.manifest, batch=BATCHES),
         rejects=rules.index_face_lists.output.rejects,
     output:
         summary="<results>/faces/summary.tsv",

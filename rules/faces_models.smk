@@ -12,7 +12,7 @@
 checkpoint split_faces:
     """Index every cropped face and split each actor's (deduplicated) faces into sets."""
     input:
-        manifests=expand(rules.crop_actor.output.manifest, batch=BATCHES),
+        manifests=expand(rules.crop_batch.output.manifest, batch=BATCHES),
         crops=expand("<results>/faces/arrays/{batch}_64.npy", batch=BATCHES),
     output:
         index="<results>/faces/split.tsv",

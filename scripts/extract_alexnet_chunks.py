@@ -1,6 +1,6 @@
 """Snakemake script: AlexNet features of a few consecutive chunks, each its own cached file."""
 
-from digitface.faces.extraction import extraction_job
+from digitface.faces.models.extraction import extraction_job
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -1,7 +1,7 @@
 """Snakemake script: the hidden units that push one actor's configured image towards that actor,
 what each learned, and the training face that drives it most."""
 
-from digitface.faces.model_figures import plot_hidden_units
+from digitface.faces.models.model_figures import plot_hidden_units
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: index every cropped face and split it per actor after deduplication."""
 
-from digitface.faces.face_index import split_job
+from digitface.faces.data.face_index import split_job
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

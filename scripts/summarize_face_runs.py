@@ -1,6 +1,6 @@
 """Snakemake script: mean ± sd over seeds of one classifier, and its learning curves."""
 
-from digitface.faces.seeds import write_seed_summary
+from digitface.faces.models.seeds import write_seed_summary
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

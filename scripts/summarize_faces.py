@@ -1,6 +1,6 @@
 """Snakemake script: the face classifiers' metrics table, side by side with the reference."""
 
-from digitface.faces.summary import write_summary_table
+from digitface.faces.models.summary import write_summary_table
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: the per-actor data summary (listed, fetched, verified, cropped, reasons)."""
 
-from digitface.faces.manifest import summarize_manifests
+from digitface.faces.data.manifest import summarize_manifests
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -1,6 +1,6 @@
 """Snakemake script: one seed of the MLP on AlexNet feature chunks, the epoch kept on validation."""
 
-from digitface.faces.training import train_on_features
+from digitface.faces.models.training import train_on_features
 from digitface.logs import log_to_file
 
 log_to_file(snakemake.log[0])

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from digitface.faces.lists import ListRow, format_row
+from digitface.faces.data.lists import ListRow, format_row
 from testkit import synthetic_faces as synthetic
 from testkit.loopback import LoopbackServer, Route
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 from PIL import Image
 from requests.utils import requote_uri
 
-from digitface.faces.fetch import FetchSettings
-from digitface.faces.lists import ListRow, read_list, select_actors
+from digitface.faces.data.fetch import FetchSettings
+from digitface.faces.data.lists import ListRow, read_list, select_actors
 
 SIX = ("Lorraine Bracco", "Peri Gilpin", "Angie Harmon", "Alec Baldwin", "Bill Hader", "Steve Carell")
 

@@ -25,7 +25,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from digitface.faces.lists import ListRow, format_row
+from digitface.faces.data.lists import ListRow, format_row
 
 DEFAULT_SEED = 20180301
 LIST_NAME = "synthetic_faces.txt"

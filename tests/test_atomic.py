@@ -37,7 +37,7 @@ def full_disk(tmp_path):
 
 
 def _writers():
-    from digitface.faces.dataset import save_array
+    from digitface.faces.data.dataset import save_array
     from digitface.plotting import plt, save_figure
 
     def figure(dest):
@@ -64,7 +64,7 @@ def test_a_full_disk_names_the_file_and_leaves_nothing(full_disk, kind):
 
 def test_the_download_journal_and_store_on_a_full_disk_fail_the_job_naming_the_file(full_disk, tmp_path):
     """A full disk is the job's fault, not a row's: the download stops with the file named."""
-    from digitface.faces.download import download_actor
+    from digitface.faces.data.download import download_actor
     from testkit.loopback import LoopbackServer, Route, fast_settings, make_row
 
     body = os.urandom(400_000)  # an "image" larger than the disk
@@ -82,7 +82,7 @@ def test_a_file_size_limit_is_reported_the_same_way(tmp_path):
     code = textwrap.dedent(f"""
         import resource, signal
         import numpy as np
-        from digitface.faces.dataset import save_array
+        from digitface.faces.data.dataset import save_array
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
         save_array({str(dest)!r}, np.ones((100, 64, 64, 3), np.uint8))

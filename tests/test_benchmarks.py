@@ -113,7 +113,7 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
     for size in result["sizes"]:
         assert size["cropped_faces"] > 0 and size["run"]["wall_s"] > 0 and size["run"]["cpu_s"] > 0
         assert 0 < size["snakemake_share"] < 1
-        for rule in ("download_actor", "crop_actor", "train_face_mlp", "extract_alexnet_chunks", "train_alexnet_mlp"):
+        for rule in ("download_batch", "crop_batch", "train_face_mlp", "extract_alexnet_chunks", "train_alexnet_mlp"):
             stage = size["stages"][rule]
             assert stage["jobs"] >= 1 and stage["peak_rss_mb"] > 0 and stage["cpu_s"] > 0, (rule, stage)
         for stage, rate in size["rates"].items():
@@ -125,7 +125,7 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
             assert [s["seed"] for s in seeds] == [0, 1, 2]
             assert all(0 <= s["chosen_epoch"] <= s["epochs_run"] and 0 <= s["test"] <= 1 for s in seeds)
         # two identities per download and crop job
-        assert size["stages"]["download_actor"]["jobs"] == -(-size["identities"] // 2)
+        assert size["stages"]["download_batch"]["jobs"] == -(-size["identities"] // 2)
         assert size["actors"] == size["identities"] and size["actors_per_job"] == 2
         assert set(size["targets_met"]) == set(result["targets"])
 

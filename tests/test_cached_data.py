@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from digitface.faces import alexnet as ax
+from digitface.faces.models import alexnet as ax
 from testkit.loopback import LoopbackServer, Route, closed_port
 from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
@@ -106,7 +106,7 @@ def test_a_damaged_store_body_stops_the_crop_job_and_its_download_job_fetches_it
     assert body.read_bytes() == good
     repaired = {r["face_id"]: r for r in _manifest(faces / "manifests" / "synthetic_person_d.tsv")}
     assert {r["outcome"] for r in repaired.values()} == {"ok"} and len(repaired) == len(rows)
-    log = (cropped / f"results/{RUN}/logs/download_actor/synthetic_person_d.log").read_text()
+    log = (cropped / f"results/{RUN}/logs/download_batch/synthetic_person_d.log").read_text()
     assert "removing corrupt store file" in log and "1 to fetch" in log
 
 

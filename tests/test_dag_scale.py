@@ -1,7 +1,7 @@
 """The DAG is per batch of actors, never per image: a FaceScrub-size list plans as 2 jobs per
 actor, or per ``actors_per_job`` actors."""
 
-from digitface.faces.lists import read_list
+from digitface.faces.data.lists import read_list
 from testkit.scale import scale_list_names, scale_list_text
 from testkit.workflow import copy_workflow, snakemake, write_config
 
@@ -37,9 +37,9 @@ def test_facescrub_size_list_plans_per_actor(tmp_path):
         return counts
 
     counts = planned()
-    assert counts["download_actor"] == 530 and counts["crop_actor"] == 530
+    assert counts["download_batch"] == 530 and counts["crop_batch"] == 530
     # + summarize_faces_data, its HTML copy (render_table), the target (the index has run)
     assert counts["total"] == 530 * 2 + 3
     # Ten actors per job: 53 download and 53 crop jobs; the lists need not be read again.
     counts = planned("--config", "faces={actors_per_job: 10}")
-    assert counts["download_actor"] == 53 and counts["crop_actor"] == 53 and counts["total"] == 53 * 2 + 3
+    assert counts["download_batch"] == 53 and counts["crop_batch"] == 53 and counts["total"] == 53 * 2 + 3

@@ -9,7 +9,7 @@ from collections import Counter
 
 import requests
 
-from digitface.faces.lists import parse_list
+from digitface.faces.data.lists import parse_list
 from testkit.facescrub_web import MIX, FacescrubWeb, WebSpec, build
 
 

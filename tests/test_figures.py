@@ -17,8 +17,8 @@ from digitface.digits.figures import (
     plot_weights,
     weight_images,
 )
-from digitface.faces.hidden_units import UnitContribution
-from digitface.faces.model_figures import hidden_units_figure, learning_curve_figure
+from digitface.faces.models.hidden_units import UnitContribution
+from digitface.faces.models.model_figures import hidden_units_figure, learning_curve_figure
 from digitface.plotting import plt
 from testkit.digits import write_split
 

@@ -105,7 +105,7 @@ def test_a_list_with_no_usable_row_is_refused_before_any_job_naming_the_file(tmp
 
 
 def test_a_utf16_list_is_read(tmp_path):
-    from digitface.faces.lists import parse_list
+    from digitface.faces.data.lists import parse_list
 
     text = (copy_workflow(tmp_path) / LIST).read_text(encoding="utf-8")
     rows, rejects = parse_list(text.encode("utf-16"), "utf16.txt")
@@ -157,7 +157,7 @@ def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
         ) in proc.stderr
         assert "face_models.alexnet.dtype" in proc.stderr and "faces.disk_face_share" in proc.stderr
         # Planning makes nothing: a dry run and the DAG are not refused.
-        assert "crop_actor" in snakemake(workdir, "faces_data", "-n").stdout
+        assert "crop_batch" in snakemake(workdir, "faces_data", "-n").stdout
         # The share of rows the user expects to become faces: 1% of 360 rows fits in 3 MB.
         snakemake(workdir, "faces_data", "--config", "faces={disk_face_share: 0.01}", "--until", "index_face_lists")
     finally:
@@ -166,7 +166,7 @@ def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
 
 def test_the_disk_check_knows_each_layers_size_without_torch():
     from digitface.capacity import LAYER_VALUES
-    from digitface.faces.alexnet import build_extractor
+    from digitface.faces.models.alexnet import build_extractor
 
     for layer, values in LAYER_VALUES.items():
         _, meta = build_extractor(layer, "random", seed=0)
@@ -182,13 +182,13 @@ def test_a_job_that_may_not_fit_in_memory_stops_the_run_before_any_job(tmp_path)
     assert proc.returncode != 0 and not (workdir / "results").exists(), proc.stdout + proc.stderr
     assert (
         "memory: 3 rule(s) of this run declare more memory than --resources mem_mb gives (3,500 MB): "
-        "crop_actor 4,000 MB, split_faces 4,000 MB, train_alexnet_mlp 4,000 MB"
+        "crop_batch 4,000 MB, split_faces 4,000 MB, train_alexnet_mlp 4,000 MB"
     ) in proc.stderr
-    assert "--set-resources crop_actor:mem_mb=<MB>" in proc.stderr
+    assert "--set-resources crop_batch:mem_mb=<MB>" in proc.stderr
     # with the settings lowered, as the message says, it plans
-    lowered = [f"{rule}:mem_mb=3000" for rule in ("crop_actor", "split_faces", "train_alexnet_mlp")]
+    lowered = [f"{rule}:mem_mb=3000" for rule in ("crop_batch", "split_faces", "train_alexnet_mlp")]
     proc = snakemake(workdir, "-n", *faces_only, "--set-resources", *lowered)
-    assert "crop_actor" in proc.stdout
+    assert "crop_batch" in proc.stdout
 
 
 def test_what_a_run_already_made_counts_towards_the_disk_it_needs(tmp_path):

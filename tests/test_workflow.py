@@ -392,7 +392,7 @@ def test_profiles_plan_the_workflow(tmp_path, profile):
     counts = {
         p[0]: int(p[1]) for p in (line.split() for line in proc.stdout.splitlines()) if len(p) == 2 and p[1].isdigit()
     }
-    assert counts["download_actor"] == 6 and counts["train_softmax"] == 2
+    assert counts["download_batch"] == 6 and counts["train_softmax"] == 2
 
 
 def test_downloads_run_on_the_head_node(tmp_path):
@@ -402,7 +402,7 @@ def test_downloads_run_on_the_head_node(tmp_path):
     proc = subprocess.run([sys.executable, "-c", LOCAL_RULES], cwd=workdir, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [
-        "download_actor",
+        "download_batch",
         "download_mnist",
         "fetch_alexnet_weights",
         "fetch_face_list",
@@ -503,7 +503,7 @@ def test_the_dag_renders_with_graphviz(finished_run, tmp_path):
     svg = subprocess.run([dot, "-Tsvg"], input=graph, capture_output=True, text=True, check=True).stdout
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     jobs = re.findall(r'label = "([a-z_]+)', graph)
-    assert jobs.count("download_actor") == 6 and jobs.count("extract_alexnet_chunks") == 3
+    assert jobs.count("download_batch") == 6 and jobs.count("extract_alexnet_chunks") == 3
     assert len(jobs) < 100  # per actor, chunk and seed: never per image (360 faces)
 
 
@@ -548,7 +548,7 @@ def test_planning_the_workflow_imports_no_torch(finished_run):
     )
     assert "Nothing to be done" in proc.stdout + proc.stderr
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert "digitface.faces.face_index" in imported  # the chunk plan was read
+    assert "digitface.faces.data.face_index" in imported  # the chunk plan was read
     assert not {m for m in imported if m == "torch" or m.startswith("torch.")}, "planning imported torch"
 
 
@@ -605,12 +605,12 @@ def test_several_actors_per_job_make_fewer_jobs_and_the_same_results(finished_ru
     summary_before = (faces / "summary.tsv").read_text()
     proc = snakemake(workdir, "faces", "--configfile", "tiny.yaml", "--config", "faces={actors_per_job: 4}")
     log = proc.stdout + proc.stderr
-    for rule in ("download_actor", "crop_actor"):
+    for rule in ("download_batch", "crop_batch"):
         assert re.search(rf"^{rule}\s+2$", log, re.MULTILINE), log
     batches = ["synthetic_person_a..synthetic_person_d", "synthetic_person_e..synthetic_person_f"]
     assert sorted(p.stem for p in (faces / "manifests").glob("*..*.tsv")) == batches
     for batch in batches:
-        assert re.search(r", 0 to fetch", (workdir / OUT / f"logs/download_actor/{batch}.log").read_text())
+        assert re.search(r", 0 to fetch", (workdir / OUT / f"logs/download_batch/{batch}.log").read_text())
     assert {p: p.stat().st_mtime_ns for p in kept} == kept  # no body fetched, no crop redone
     split_after = index()
     assert {row["array"] for row in split_after} == set(batches)
@@ -657,7 +657,7 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     import json
     import re
 
-    from digitface.faces import crop, fetch
+    from digitface.faces.data import crop, fetch
     from digitface.report_tables import tsv_page
 
     browser, workdir, page = _report(finished_run)

@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "scale.json"
 #: Rules in the order a run meets them, and their names in the figure.
 STAGES = {
-    "download_actor": "download",
-    "crop_actor": "verify + crop",
+    "download_batch": "download",
+    "crop_batch": "verify + crop",
     "split_faces": "split",
     "extract_alexnet_chunks": "AlexNet features",
     "train_face_mlp": "MLP on 64×64 crops",

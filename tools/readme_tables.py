@@ -20,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from digitface.faces.split import SplitSettings
-from digitface.faces.summary import standard_error
+from digitface.faces.data.split import SplitSettings
+from digitface.faces.models.summary import standard_error
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -163,8 +163,8 @@ def run_results_table(result: dict) -> str:
 #: Rules of the faces part, in the order a run meets them.
 STAGES = [
     "index_face_lists",
-    "download_actor",
-    "crop_actor",
+    "download_batch",
+    "crop_batch",
     "split_faces",
     "extract_alexnet_chunks",
     "train_face_mlp",

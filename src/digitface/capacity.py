@@ -36,8 +36,8 @@ _DTYPE_BYTES = {"float32": 4, "float16": 2}
 
 def listed_rows(list_paths: list[str | Path], actors: list[str]) -> int:
     """Lines of the local lists that name one of ``actors`` (a quick count: a line's first
-    field), the lists read as the workflow reads them (:func:`~digitface.faces.lists.list_lines`)."""
-    from digitface.faces.lists import list_lines
+    field), the lists read as the workflow reads them (:func:`~digitface.faces.data.lists.list_lines`)."""
+    from digitface.faces.data.lists import list_lines
 
     names = set(actors)
     return sum(

@@ -301,7 +301,7 @@ def split_problems(split: Mapping, counts: Mapping[str, int]) -> list[str]:
 
 def faces_problems(config: Mapping) -> list[str]:
     """Missing lists, actors that collide as folder names, hidden-unit actors not configured."""
-    from digitface.faces.lists import content_problem, slugify
+    from digitface.faces.data.lists import content_problem, slugify
 
     faces, models = config["faces"], config["face_models"]
     problems = []

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from digitface.faces import alexnet as ax
+from digitface.faces.models import alexnet as ax
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +164,7 @@ def test_batched_extraction_equals_one_big_batch(random_model, crops):
 def test_chunk_file_is_atomic_and_memmappable(tmp_path, random_model, crops, caplog):
     net = ax.truncate(random_model[0], "conv4_relu")
     path = tmp_path / "chunks" / "chunk_000.npy"
-    with caplog.at_level("INFO", logger="digitface.faces.alexnet"):
+    with caplog.at_level("INFO", logger="digitface.faces.models.alexnet"):
         info = ax.extract_chunk_to_file(crops[:3], path, net, batch_size=2, device="cpu", progress_interval=0.0)
     # A progress line per batch here (interval 0): done/total, then the final one.
     lines = [r.getMessage() for r in caplog.records if "AlexNet features" in r.getMessage()]

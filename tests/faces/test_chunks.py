@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from digitface.faces import chunks as ch
-from digitface.faces.chunks import Chunk, chunk_plan, chunk_rows, feature_sets, job_plan
-from digitface.faces.face_index import IndexRow
+from digitface.faces.data.face_index import IndexRow
+from digitface.faces.models import chunks as ch
+from digitface.faces.models.chunks import Chunk, chunk_plan, chunk_rows, feature_sets, job_plan
 
 
 def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
@@ -86,7 +86,7 @@ def test_jobs_take_consecutive_chunks_across_batches():
 
 
 def test_the_job_plan_is_read_again_only_when_the_index_changes(tmp_path):
-    from digitface.faces.face_index import write_index
+    from digitface.faces.data.face_index import write_index
 
     index = tmp_path / "split.tsv"
     write_index(index, _rows({"a": 7, "b": 2}))
@@ -135,8 +135,8 @@ SETTINGS = {"layer": "conv1", "seed": 0, "preprocess": "reference", "batch_size"
 
 
 def test_a_job_computes_its_chunks_once_and_a_changed_crop_only_its_chunk(tmp_path, batch_arrays, caplog):
-    from digitface.faces.alexnet import build_extractor, extract_features
-    from digitface.faces.extraction import extract_chunks
+    from digitface.faces.models.alexnet import build_extractor, extract_features
+    from digitface.faces.models.extraction import extract_chunks
 
     arrays, paths = batch_arrays
     rows = [IndexRow(a, 0, i, i, "s", a, i, "train") for a, n in (("a", 5), ("b", 2)) for i in range(n)]
@@ -165,14 +165,14 @@ def test_a_job_computes_its_chunks_once_and_a_changed_crop_only_its_chunk(tmp_pa
 
 
 def test_a_job_whose_chunks_are_cached_imports_no_torch(tmp_path, batch_arrays):
-    from digitface.faces.extraction import extract_chunks
+    from digitface.faces.models.extraction import extract_chunks
 
     _, paths = batch_arrays
     job = [Chunk("a", 0, 0, 3), Chunk("b", 0, 0, 2)]
     extract_chunks(job, paths, tmp_path / "cache", tmp_path / "p0.tsv", SETTINGS, "random", threads=1)
     # The job as the rule calls it: its chunks and crop arrays as the rule's params give them.
     code = (
-        "import sys; from digitface.faces.extraction import extraction_job; "
+        "import sys; from digitface.faces.models.extraction import extraction_job; "
         "s = extraction_job([['a', 0, 0, 3], ['b', 0, 0, 2]], ['a', 'b'], "
         f"[{str(paths['a'])!r}, {str(paths['b'])!r}], {str(tmp_path / 'cache')!r}, "
         f"{str(tmp_path / 'p1.tsv')!r}, {SETTINGS!r}, 'random'); "

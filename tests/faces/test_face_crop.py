@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from digitface.faces import crop as crop_module
-from digitface.faces.crop import (
+from digitface.faces.data import crop as crop_module
+from digitface.faces.data.crop import (
     STORE_DAMAGED,
     CropSettings,
     clip_bbox,
@@ -22,10 +22,10 @@ from digitface.faces.crop import (
     recipe,
     square,
 )
-from digitface.faces.crop_job import crop_batch
-from digitface.faces.download import download_job
-from digitface.faces.list_source import write_actor_rows
-from digitface.faces.manifest import FaceRecord, read_manifest
+from digitface.faces.data.crop_job import crop_batch
+from digitface.faces.data.download import download_job
+from digitface.faces.data.list_source import write_actor_rows
+from digitface.faces.data.manifest import FaceRecord, read_manifest
 from testkit.loopback import make_row, png_bytes
 
 RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)

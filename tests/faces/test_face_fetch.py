@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from digitface.faces.download import Journal, download_actor
-from digitface.faces.fetch import is_transient, sniff_extension, verify
+from digitface.faces.data.download import Journal, download_actor
+from digitface.faces.data.fetch import is_transient, sniff_extension, verify
 from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
 IMAGE = png_bytes()
@@ -256,7 +256,7 @@ def test_progress_is_logged(server, tmp_path, caplog):
         body = png_bytes(color=(0, i, 0))
         server.add(server.url(f"/{i}.png"), Route("body", body))
         rows.append(make_row(server.url(f"/{i}.png"), body, i))
-    with caplog.at_level(logging.INFO, logger="digitface.faces.download"):
+    with caplog.at_level(logging.INFO, logger="digitface.faces.data.download"):
         download_actor(rows, tmp_path / "store", tmp_path / "j.jsonl", fast_settings(progress_interval=60))
     lines = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("download: 3/3 (100%)") and "ETA" in m for m in lines)
@@ -308,7 +308,7 @@ def test_verify_and_transience():
 def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(server, tmp_path):
     """The slow URLs of every actor in a batch are in flight together (one pool), not actor
     after actor; each actor's bodies and attempts stay in its own store and journal."""
-    from digitface.faces.download import ActorDownload, download_batch
+    from digitface.faces.data.download import ActorDownload, download_batch
 
     actors = []
     for a, name in enumerate(("Ann Bee", "Cy Dee")):

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from digitface.faces.chunks import Chunk, chunk_plan
-from digitface.faces.face_index import IndexRow
+from digitface.faces.data.face_index import IndexRow
+from digitface.faces.models.chunks import Chunk, chunk_plan
 
 
 def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
@@ -15,7 +15,7 @@ def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicat
 
 
 def test_the_configured_image_is_the_image_shown():
-    from digitface.faces.face_index import IndexRow, choose_face
+    from digitface.faces.data.face_index import IndexRow, choose_face
 
     rows = [
         IndexRow("a", 0, 10, 100, "s1", "a", 0, "test"),
@@ -30,7 +30,7 @@ def test_the_configured_image_is_the_image_shown():
 
 
 def test_the_index_reads_back_as_written(tmp_path):
-    from digitface.faces.face_index import COLUMNS, IndexRow, read_index, write_index
+    from digitface.faces.data.face_index import COLUMNS, IndexRow, read_index, write_index
 
     rows = [
         IndexRow("a", 0, 10, 100, "s1", "a..b", 0, "test"),
@@ -48,8 +48,8 @@ def test_the_index_reads_back_as_written(tmp_path):
 def _records(people: dict[str, int]) -> list:
     """Download-and-crop records of ``people`` ({name: faces}), every one cropped, with ids
     that interleave the people (so a batch's manifest order mixes nothing up only by luck)."""
-    from digitface.faces.lists import ListRow
-    from digitface.faces.manifest import OK, FaceRecord
+    from digitface.faces.data.lists import ListRow
+    from digitface.faces.data.manifest import OK, FaceRecord
 
     records = []
     for p, (name, n) in enumerate(sorted(people.items())):
@@ -62,17 +62,17 @@ def _records(people: dict[str, int]) -> list:
 
 def _crops(records) -> np.ndarray:
     """One distinct 2x2 crop per cropped record, in the manifest's (array) order."""
-    from digitface.faces.dataset import cropped
+    from digitface.faces.data.dataset import cropped
 
     return np.array([np.full((2, 2, 3), r.row.face_id, np.uint8) for r in cropped(records)])
 
 
 def test_batches_of_actors_index_and_serve_the_same_faces_as_one_array_per_actor():
     """actors_per_job changes where crops are stored, never a face's label, set or pixels."""
-    from digitface.faces.batches import actor_batches
-    from digitface.faces.face_index import build_index, crop_sets, gather_crops
-    from digitface.faces.manifest import by_person
-    from digitface.faces.split import SplitSettings
+    from digitface.faces.data.batches import actor_batches
+    from digitface.faces.data.face_index import build_index, crop_sets, gather_crops
+    from digitface.faces.data.manifest import by_person
+    from digitface.faces.data.split import SplitSettings
 
     people = {"Ann Bee": 9, "Cy Dee": 7, "Ed Fay": 8, "Gil Ho": 6, "Ida Jo": 5}
     slugs = {name: name.lower().replace(" ", "_") for name in people}
@@ -101,8 +101,8 @@ def test_batches_of_actors_index_and_serve_the_same_faces_as_one_array_per_actor
 
 
 def test_an_actor_without_a_crop_keeps_its_label_and_strangers_are_refused():
-    from digitface.faces.face_index import build_index
-    from digitface.faces.split import SplitSettings
+    from digitface.faces.data.face_index import build_index
+    from digitface.faces.data.split import SplitSettings
 
     records = _records({"Ann Bee": 4, "Ed Fay": 4})
     settings = SplitSettings(test_per_actor=1, validation_per_actor=1, min_train_per_actor=1)
@@ -113,7 +113,7 @@ def test_an_actor_without_a_crop_keeps_its_label_and_strangers_are_refused():
 
 
 def test_chunks_cut_a_batch_array_whatever_actors_share_it():
-    from digitface.faces.batches import actor_batches, batch_name
+    from digitface.faces.data.batches import actor_batches, batch_name
 
     assert actor_batches(["c", "a", "b", "d", "e"], 2) == {"a..b": ["a", "b"], "c..d": ["c", "d"], "e": ["e"]}
     assert batch_name(["solo"]) == "solo"
@@ -128,9 +128,9 @@ def test_chunks_cut_a_batch_array_whatever_actors_share_it():
 
 
 def test_the_split_job_indexes_the_batches_files_and_counts_each_actors_sets(tmp_path):
-    from digitface.faces.face_index import build_index, read_index, set_counts, split_job
-    from digitface.faces.manifest import write_manifest
-    from digitface.faces.split import SplitSettings
+    from digitface.faces.data.face_index import build_index, read_index, set_counts, split_job
+    from digitface.faces.data.manifest import write_manifest
+    from digitface.faces.data.split import SplitSettings
 
     everyone = _records({"Ann Bee": 6, "Cy Dee": 5, "Ed Fay": 4})
     batches = {

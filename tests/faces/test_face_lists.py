@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from digitface.faces.lists import ListRow, parse_list, read_list, select_actors, slugify
+from digitface.faces.data.lists import ListRow, parse_list, read_list, select_actors, slugify
 
 SHA = hashlib.sha256(b"face").hexdigest()
 
@@ -109,7 +109,7 @@ def test_facescrub_size_list_parses_in_one_pass(monkeypatch):
     """The full FaceScrub lists have ~107,000 rows. Counted, not timed (the time is a benchmark,
     benchmarks/bench_lists.py): valid rows never reach the slow explanation path, and the
     530 names are slugified once each, not once per row."""
-    from digitface.faces import lists
+    from digitface.faces.data import lists
 
     data = b"".join(
         line(
@@ -138,7 +138,7 @@ def test_a_face_id_given_twice_across_lists_is_recorded_not_shared(tmp_path):
     """Two lists give Ann face 7 (the crop file is named by it): the first keeps it, the other
     row is marked as a clash; within one list the parser already rejects a repeat. Each actor's
     rows survive the trip through their own file."""
-    from digitface.faces.list_source import actors_rows, read_actor_rows, write_actor_rows
+    from digitface.faces.data.list_source import actors_rows, read_actor_rows, write_actor_rows
 
     first = _write_list(
         tmp_path / "a.txt",
@@ -169,7 +169,7 @@ def test_a_face_id_given_twice_across_lists_is_recorded_not_shared(tmp_path):
 def test_names_that_share_a_folder_name_are_not_merged(tmp_path):
     """ "José García" and "Jose Garcia" slug alike: only the configured spelling is used, and the
     other spelling's rows are reported."""
-    from digitface.faces.list_source import actors_rows
+    from digitface.faces.data.list_source import actors_rows
 
     path = _write_list(
         tmp_path / "l.txt",
@@ -189,7 +189,7 @@ def test_names_that_share_a_folder_name_are_not_merged(tmp_path):
 
 def test_the_index_job_writes_each_actors_rows_and_refuses_an_actor_no_list_has(tmp_path):
     from digitface.atomic import read_tsv
-    from digitface.faces.list_source import index_lists, read_actor_rows
+    from digitface.faces.data.list_source import index_lists, read_actor_rows
 
     listed = _write_list(
         tmp_path / "l.txt",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digitface.faces.manifest import COLUMNS, FaceRecord, read_manifest, summarize, write_manifest, write_summary
+from digitface.faces.data.manifest import COLUMNS, FaceRecord, read_manifest, summarize, write_manifest, write_summary
 from testkit.loopback import make_row
 
 
@@ -61,7 +61,7 @@ def test_summary_counts(tmp_path):
 
 
 def test_the_data_summary_reads_every_batchs_manifest_and_refuses_strangers(tmp_path):
-    from digitface.faces.manifest import summarize_manifests
+    from digitface.faces.data.manifest import summarize_manifests
 
     other = [FaceRecord(make_row("http://h/z", b"z", 9, name="Bo Example"), "too_large", "", "too_large", "")]
     write_manifest(tmp_path / "ann.tsv", records())

@@ -24,11 +24,11 @@ from PIL import Image
 from requests.utils import requote_uri
 
 import digitface
-from digitface.faces.crop import CropSettings, crop_actor
-from digitface.faces.download import download_actor
-from digitface.faces.fetch import is_transient
-from digitface.faces.lists import slugify
-from digitface.faces.manifest import write_manifest, write_summary
+from digitface.faces.data.crop import CropSettings, crop_actor
+from digitface.faces.data.download import download_actor
+from digitface.faces.data.fetch import is_transient
+from digitface.faces.data.lists import slugify
+from digitface.faces.data.manifest import write_manifest, write_summary
 from testkit.loopback import REPLICA_GOOD_IMAGES, Route, fast_settings, make_row, png_bytes, serve_replica, wait_until
 
 # Dead URL number i (in Replica.dead_urls order) fails as DEAD_CYCLE[i % 60]: ~18 of each rare kind.
@@ -218,9 +218,9 @@ def test_six_actors_end_to_end(server, replica, tmp_path):
 
 KILLED_RUN = """
 import json, sys
-from digitface.faces.download import download_actor
-from digitface.faces.fetch import FetchSettings
-from digitface.faces.lists import ListRow
+from digitface.faces.data.download import download_actor
+from digitface.faces.data.fetch import FetchSettings
+from digitface.faces.data.lists import ListRow
 rows = [ListRow(**{**r, "bbox": tuple(r["bbox"])}) for r in json.load(open(sys.argv[1]))]
 download_actor(rows, sys.argv[2], sys.argv[3], FetchSettings(**json.load(open(sys.argv[4]))))
 """

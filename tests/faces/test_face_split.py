@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from digitface.faces import split as sp
+from digitface.faces.data import split as sp
 
 SMALL = sp.SplitSettings(test_per_actor=5, validation_per_actor=3, min_train_per_actor=2)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from digitface.faces import hidden_units as hu
-from digitface.faces.mlp import MLP
-from digitface.faces.model_figures import hidden_units_figure
+from digitface.faces.models import hidden_units as hu
+from digitface.faces.models.mlp import MLP
+from digitface.faces.models.model_figures import hidden_units_figure
 from digitface.plotting import save_figure
 
 
@@ -133,9 +133,9 @@ def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_fac
     training faces: the job finds the start again from the seed, so each shown change lies
     wholly in the training faces' span, while the initial weights do not; every unit's driving
     face is the training face that activates it most."""
-    from digitface.faces.face_index import IndexRow, write_index
-    from digitface.faces.mlp import initial_state, save_state
-    from digitface.faces.model_figures import plot_hidden_units
+    from digitface.faces.data.face_index import IndexRow, write_index
+    from digitface.faces.models.mlp import initial_state, save_state
+    from digitface.faces.models.model_figures import plot_hidden_units
 
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 256, (9, 2, 2, 3), dtype=np.uint8)
@@ -181,7 +181,7 @@ def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_fac
 
 
 def test_the_hidden_units_explanation_says_how_many_faces_the_span_is_measured_on():
-    from digitface.faces.model_figures import hidden_units_explanation
+    from digitface.faces.models.model_figures import hidden_units_explanation
 
     evidence = hu.UnitEvidence([], np.zeros((2, 12)), [0, 1], np.array([0.9, 0.7]), np.array([0.02, 0.04]), 1000)
     text = hidden_units_explanation("Ann", evidence, 25_000)

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from digitface.faces.download import download_actor
-from digitface.faces.fetch import fetch, make_session
+from digitface.faces.data.download import download_actor
+from digitface.faces.data.fetch import fetch, make_session
 from testkit.loopback import Route, fast_settings, make_row, png_bytes
 
 #: Slack on top of the total cap: generous for a busy 2-core machine, far below the minute an

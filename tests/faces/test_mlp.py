@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from digitface.faces import mlp
-from digitface.faces.model_figures import learning_curve_figure
-from digitface.faces.rows import Rows
+from digitface.faces.data.rows import Rows
+from digitface.faces.models import mlp
+from digitface.faces.models.model_figures import learning_curve_figure
 from digitface.plotting import save_figure
 
 FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, epochs=15, patience=15, threads=1)
@@ -143,7 +143,7 @@ def test_early_stopping_ends_a_run_patience_epochs_after_its_best():
 
 def test_a_run_that_keeps_its_last_epoch_says_it_was_still_improving(toy, caplog):
     settings = mlp.MLPSettings(hidden=32, learning_rate=3e-4, epochs=2, patience=10, threads=1)
-    with caplog.at_level("WARNING", logger="digitface.faces.mlp"):
+    with caplog.at_level("WARNING", logger="digitface.faces.models.mlp"):
         result = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
     assert result.chosen_epoch == result.epochs_run == 2 and result.still_improving
     assert result.summary()["still_improving"] is True
@@ -207,7 +207,7 @@ def test_rejects_bad_inputs(toy):
 
 
 def test_multi_seed_summary_and_band(toy, tmp_path):
-    from digitface.faces.seeds import history_band, summarize_runs
+    from digitface.faces.models.seeds import history_band, summarize_runs
 
     settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, epochs=5, patience=2, threads=1)
     results = [mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=s) for s in range(5)]
@@ -247,7 +247,7 @@ def test_multi_seed_summary_and_band(toy, tmp_path):
 def test_the_curves_show_the_seed_whose_kept_epoch_is_the_median():
     """An odd count: the middle one; ties by position (the later of equal epochs sits higher);
     an even count: the upper of the two middle ones."""
-    from digitface.faces.seeds import median_run
+    from digitface.faces.models.seeds import median_run
 
     assert median_run([{"chosen_epoch": e} for e in (7, 3, 9, 5, 4)]) == 3  # 3, 4, [5], 7, 9
     assert median_run([{"chosen_epoch": e} for e in (7, 3, 9, 5, 5)]) == 4  # 3, 5 (run 3), [5 (run 4)], 7, 9
@@ -272,9 +272,9 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     split -> MLP -> hidden units -> figures, end to end."""
     from PIL import Image
 
-    from digitface.faces import hidden_units as hu
-    from digitface.faces import split as sp
-    from digitface.faces.model_figures import hidden_units_figure
+    from digitface.faces.data import split as sp
+    from digitface.faces.models import hidden_units as hu
+    from digitface.faces.models.model_figures import hidden_units_figure
 
     actors, ids, shas, crops = [], [], [], []
     for line in (SAMPLE / "synthetic_faces.txt").read_text().splitlines():

@@ -7,8 +7,8 @@ import os
 import numpy as np
 import pytest
 
-from digitface.faces.npy_file import NpyFile
-from digitface.faces.rows import Rows, RowSubset
+from digitface.faces.data.npy_file import NpyFile
+from digitface.faces.data.rows import Rows, RowSubset
 
 
 @pytest.fixture()

@@ -79,9 +79,9 @@ def test_files_match_checksums_and_boxes_lie_inside(rows):
 
 
 def test_project_list_parser_accepts_every_row(lines):
-    if importlib.util.find_spec("digitface.faces.lists") is None:
-        pytest.skip("digitface.faces.lists not present")
-    from digitface.faces.lists import parse_list
+    if importlib.util.find_spec("digitface.faces.data.lists") is None:
+        pytest.skip("digitface.faces.data.lists not present")
+    from digitface.faces.data.lists import parse_list
 
     parsed, rejects = parse_list(LIST.read_bytes(), LIST.name)
     assert rejects == [] and len(parsed) == len(lines)

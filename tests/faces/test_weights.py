@@ -12,7 +12,7 @@ import torch
 import torchvision
 import yaml
 
-from digitface.faces import weights as w
+from digitface.faces.models import weights as w
 from digitface.pinned import SourcesExhausted, part_path
 from testkit.loopback import LoopbackServer, Route, closed_port
 from testkit.workflow import REPO

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from digitface.faces.lists import format_row, slugify
+from digitface.faces.data.lists import format_row, slugify
 from testkit.loopback import REPLICA_GOOD_IMAGES, LoopbackServer, Route, serve_replica
 from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 

@@ -14,9 +14,9 @@ from typing import Sequence
 import numpy as np
 
 from digitface.atomic import write_json
-from digitface.faces.face_index import IndexRow, choose_face, crop_sets, gather_crops, open_crop_arrays, read_index
-from digitface.faces.hidden_units import UnitContribution, UnitEvidence, unit_evidence, weight_picture
-from digitface.faces.mlp import load_state
+from digitface.faces.data.face_index import IndexRow, choose_face, crop_sets, gather_crops, open_crop_arrays, read_index
+from digitface.faces.models.hidden_units import UnitContribution, UnitEvidence, unit_evidence, weight_picture
+from digitface.faces.models.mlp import load_state
 from digitface.plotting import plt, save_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
@@ -41,7 +41,7 @@ def learning_curve_figure(
 
     ``history``: rows {"epoch", "split", "accuracy"} of one run (the median seed's);
     ``band``: rows {"epoch", "split", "mean", "sd"} over seeds
-    (:func:`digitface.faces.seeds.history_band`), drawn as mean ± sd; ``chosen_epoch``: the
+    (:func:`digitface.faces.models.seeds.history_band`), drawn as mean ± sd; ``chosen_epoch``: the
     shown run's choice (dashed line); ``chosen``: every seed's choice (ticks on the axis);
     ``test``: the shown run's test accuracy, measured once at its kept epoch (a point).
     The legend and ``note`` sit under the axes, off the data.

@@ -1,4 +1,4 @@
-"""The AlexNet extraction job: a few consecutive chunks (:mod:`digitface.faces.chunks`), each
+"""The AlexNet extraction job: a few consecutive chunks (:mod:`digitface.faces.models.chunks`), each
 looked up in the feature set's cache by the digest of its crops and computed only if missing.
 
 torch and the network are loaded only when a chunk has to be computed, so a job whose chunks
@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from digitface.faces.chunks import Chunk, cached_file, crops_digest, from_params, seal, write_part
-from digitface.faces.npy_file import NpyFile
+from digitface.faces.data.npy_file import NpyFile
+from digitface.faces.models.chunks import Chunk, cached_file, crops_digest, from_params, seal, write_part
 from digitface.memory import reused_freed_memory
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class _LazyNetwork:
     def extract(self, pixels, path: Path) -> dict:
         """Features of ``pixels`` (uint8 crops) written atomically to ``path``."""
         if self._model is None:
-            from digitface.faces import alexnet
+            from digitface.faces.models import alexnet
 
             self._alexnet = alexnet
             if self.threads:
@@ -121,7 +121,7 @@ def extraction_job(
     threads: int | None = None,
 ) -> dict:
     """The extract_alexnet_chunks job: its chunks as the rule's params give them
-    (:func:`~digitface.faces.chunks.as_params`), ``crops``: the 227 crop arrays of the batches
+    (:func:`~digitface.faces.models.chunks.as_params`), ``crops``: the 227 crop arrays of the batches
     named ``arrays``, in that order; the rest as :func:`extract_chunks`."""
     return extract_chunks(
         from_params(chunks),

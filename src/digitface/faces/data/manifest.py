@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from digitface.atomic import write_tsv
-from digitface.faces.lists import ListRow
+from digitface.faces.data.lists import ListRow
 
 OK = "ok"
 DUPLICATE_PREFIX = "duplicate_of:"

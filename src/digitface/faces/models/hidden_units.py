@@ -30,8 +30,8 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from digitface.faces.mlp import MLP, initial_state
-from digitface.faces.rows import Rows, as_rows
+from digitface.faces.data.rows import Rows, as_rows
+from digitface.faces.models.mlp import MLP, initial_state
 
 
 @dataclass(frozen=True)

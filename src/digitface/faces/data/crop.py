@@ -35,7 +35,7 @@ Outcomes added by this stage: ``ok``, ``not_an_image`` (Pillow cannot decode it,
 files included), ``bad_bbox``, ``decompression_bomb``, ``unsupported_pixels``, ``store_damaged`` (the stored body is
 missing or its SHA-256 is no longer the list's: the store is the download job's, so the file is
 left for it to replace; the workflow's crop job then fails naming it and the command that
-repairs it, :func:`digitface.faces.crop_job.damaged_store_message`), and ``duplicate_of:<face_id>`` for a
+repairs it, :func:`digitface.faces.data.crop_job.damaged_store_message`), and ``duplicate_of:<face_id>`` for a
 row whose full-resolution crop has exactly the pixels of an earlier row's crop. That covers
 two rows of one body with one box, and also one photo re-hosted with different bytes: the
 replica has such a pair (Lorraine Bracco images 20839 and 20911, two hosts, two sha256s,
@@ -69,8 +69,8 @@ from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from digitface.atomic import write_bytes
 from digitface.digests import pixel_digest
-from digitface.faces.lists import ListRow, slugify
-from digitface.faces.manifest import OK, FaceRecord, duplicate_of, sort_key
+from digitface.faces.data.lists import ListRow, slugify
+from digitface.faces.data.manifest import OK, FaceRecord, duplicate_of, sort_key
 from digitface.progress import Progress
 
 logger = logging.getLogger(__name__)

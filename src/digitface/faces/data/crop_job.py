@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from digitface.atomic import fresh_staging
-from digitface.faces.crop import STORE_DAMAGED, CropSettings, crop_actor
-from digitface.faces.dataset import write_crop_array
-from digitface.faces.manifest import by_person, read_manifest, write_manifest
+from digitface.faces.data.crop import STORE_DAMAGED, CropSettings, crop_actor
+from digitface.faces.data.dataset import write_crop_array
+from digitface.faces.data.manifest import by_person, read_manifest, write_manifest
 
 #: Under the crops folder: one folder per crop job for the files it is writing.
 STAGING = ".partial"

@@ -1,7 +1,7 @@
 """Row access to the inputs of the face classifiers, without building one big array.
 
 Inputs are one array (N, ...) or a sequence of chunk arrays (n_i, D), typically the crop arrays
-or the AlexNet feature chunks opened as :class:`~digitface.faces.npy_file.NpyFile` (rows read
+or the AlexNet feature chunks opened as :class:`~digitface.faces.data.npy_file.NpyFile` (rows read
 on demand, nothing mapped): a minibatch gathers its rows chunk by chunk,
 and a split set (:class:`RowSubset`) is a list of row numbers into them, never a copy. uint8
 arrays are pixels and come back scaled to [-1, 1] (x / 127.5 - 1, as the reference did);
@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from digitface.faces.npy_file import NpyFile
+from digitface.faces.data.npy_file import NpyFile
 
 
 class Rows:

@@ -31,10 +31,10 @@ import numpy as np
 
 from digitface.atomic import read_tsv, write_text, write_tsv
 from digitface.digests import sha256_file
-from digitface.faces.face_index import read_index
-from digitface.faces.npy_file import NpyFile
-from digitface.faces.rows import Rows, RowSubset
-from digitface.faces.split import SETS
+from digitface.faces.data.face_index import read_index
+from digitface.faces.data.npy_file import NpyFile
+from digitface.faces.data.rows import Rows, RowSubset
+from digitface.faces.data.split import SETS
 
 PART_COLUMNS = ["array", "part", "start", "stop", "crops_sha256", "file"]
 

@@ -44,7 +44,7 @@ by the next run; the others are permanent and reused from the journal unless
 ``retry_permanent`` is set or the settings that can decide them (size cap, redirect cap,
 schemes: :func:`outcome_settings`) differ from those the journal recorded with them.
 
-The stage itself (the pool, the store, the journal of attempts): :mod:`digitface.faces.download`.
+The stage itself (the pool, the store, the journal of attempts): :mod:`digitface.faces.data.download`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ import requests
 import urllib3
 
 from digitface import http
-from digitface.faces.manifest import OK
+from digitface.faces.data.manifest import OK
 
 logger = logging.getLogger(__name__)
 

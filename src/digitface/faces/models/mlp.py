@@ -8,7 +8,7 @@ the hidden layer so little that the network needs several times the epochs to le
 
 Either kind may be one array (N, ...) flattened to (N, D), or a sequence of chunk arrays
 (n_i, D), typically the AlexNet activation files opened as
-:class:`~digitface.faces.npy_file.NpyFile`: minibatches then read their rows chunk by chunk, and
+:class:`~digitface.faces.data.npy_file.NpyFile`: minibatches then read their rows chunk by chunk, and
 no dataset-sized array is ever built or mapped. Both give bit-identical minibatches, hence
 identical runs.
 
@@ -46,7 +46,7 @@ from torch import nn
 
 from digitface.atomic import atomic_path
 from digitface.device import default_device
-from digitface.faces.rows import Rows, RowSubset, as_rows
+from digitface.faces.data.rows import Rows, RowSubset, as_rows
 from digitface.memory import reused_freed_memory
 from digitface.progress import Progress
 

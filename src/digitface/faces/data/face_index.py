@@ -1,8 +1,8 @@
 """The face index: one row per cropped face of every actor, with its class label, where its
-pixels are (a row of its batch's crop array: :mod:`digitface.faces.batches`) and its split set.
+pixels are (a row of its batch's crop array: :mod:`digitface.faces.data.batches`) and its split set.
 
 It is the one table everything downstream of the crops reads, written once by the split job.
-Labels follow the sorted actor slugs. The AlexNet chunks (:mod:`digitface.faces.chunks`) are
+Labels follow the sorted actor slugs. The AlexNet chunks (:mod:`digitface.faces.models.chunks`) are
 runs of rows of each crop array, independent of the split; the index says which of their
 feature rows are in which set.
 """
@@ -19,12 +19,12 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from digitface.atomic import write_tsv
-from digitface.faces.dataset import cropped
-from digitface.faces.lists import slugify
-from digitface.faces.manifest import FaceRecord, read_manifest
-from digitface.faces.npy_file import NpyFile
-from digitface.faces.rows import Rows, RowSubset
-from digitface.faces.split import SETS, SplitSettings, split_counts, split_table
+from digitface.faces.data.dataset import cropped
+from digitface.faces.data.lists import slugify
+from digitface.faces.data.manifest import FaceRecord, read_manifest
+from digitface.faces.data.npy_file import NpyFile
+from digitface.faces.data.rows import Rows, RowSubset
+from digitface.faces.data.split import SETS, SplitSettings, split_counts, split_table
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def build_index(
 ) -> list[IndexRow]:
     """Index every cropped face (actors in sorted slug order, each in its crop-array order)
     and split it per actor after deduplication by source checksum and crop pixels
-    (:mod:`digitface.faces.split`).
+    (:mod:`digitface.faces.data.split`).
 
     ``manifests`` and ``crops`` are keyed by batch (one or more actors each; row ``i`` of a
     batch's crop array is the ``i``-th cropped record of its manifest); the crops (any size)

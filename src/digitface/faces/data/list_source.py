@@ -14,7 +14,7 @@ from typing import Sequence
 
 from digitface.atomic import read_tsv, write_tsv
 from digitface.digests import sha256_file
-from digitface.faces.lists import ListRow, Reject, format_row, parse_list, slugify
+from digitface.faces.data.lists import ListRow, Reject, format_row, parse_list, slugify
 from digitface.pinned import Transfer, fetch_verified
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ are queued together, interleaved over hosts, so that the slow URLs of one actor 
 trickles, each held up to the total-time cap) overlap with the others' instead of ending
 each actor with an idle tail. At most ``workers`` requests are in flight and ``per_host`` to
 one host. Each actor keeps its own store and journal, so regrouping actors into other
-batches fetches nothing again. One URL's exchange: :mod:`digitface.faces.fetch`.
+batches fetches nothing again. One URL's exchange: :mod:`digitface.faces.data.fetch`.
 
 Store: a body whose sha256 equals the list's is written atomically to
 ``<store>/<sha256>.<ext>`` (``ext`` from the body's magic bytes, never from the URL). A sha256
@@ -13,7 +13,7 @@ already in the store (and re-hashed correct) is not fetched again. Rows sharing 
 one download: their URLs are tried in order until one verifies. The store is this job's to
 repair: each run re-hashes every body its rows name and fetches again the ones missing or
 damaged (a damaged file is removed first), which is how a crop job that found one asks for
-them (``--forcerun`` of the batch's download manifest: :mod:`digitface.faces.crop_job`).
+them (``--forcerun`` of the batch's download manifest: :mod:`digitface.faces.data.crop_job`).
 
 Journal: one JSON line per URL attempt ({"sha256", "url", "outcome", "seconds", "settings"}), appended
 with one ``os.write`` on an O_APPEND descriptor by the workers: the one output not written by
@@ -40,7 +40,7 @@ import requests
 
 from digitface.atomic import naming_full_disk, write_bytes
 from digitface.digests import sha256_file
-from digitface.faces.fetch import (
+from digitface.faces.data.fetch import (
     FETCH_ERROR,
     FetchSettings,
     fetch,
@@ -50,9 +50,9 @@ from digitface.faces.fetch import (
     sniff_extension,
     verify,
 )
-from digitface.faces.list_source import read_actor_rows
-from digitface.faces.lists import ListRow
-from digitface.faces.manifest import DUPLICATE_FACE_ID, OK, FaceRecord, duplicate_of, sort_key, write_manifest
+from digitface.faces.data.list_source import read_actor_rows
+from digitface.faces.data.lists import ListRow
+from digitface.faces.data.manifest import DUPLICATE_FACE_ID, OK, FaceRecord, duplicate_of, sort_key, write_manifest
 from digitface.progress import Progress
 
 logger = logging.getLogger(__name__)

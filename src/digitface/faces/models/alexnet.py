@@ -10,7 +10,7 @@ Weights:
 
 * ``imagenet``: ``AlexNet_Weights.IMAGENET1K_V1``, from the file the rule
   ``fetch_alexnet_weights`` obtained and checked against its pinned SHA-256
-  (:mod:`digitface.faces.weights`), loaded with ``torch.load(weights_only=True)``.
+  (:mod:`digitface.faces.models.weights`), loaded with ``torch.load(weights_only=True)``.
 * ``random``: PyTorch's default initialisation drawn under ``seed`` (the default for the offline
   synthetic sample). The metadata says so, so figures and reports can state that the
   features are NOT ImageNet features.

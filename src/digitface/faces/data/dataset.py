@@ -2,7 +2,7 @@
 
 Row ``i`` of ``<batch>_<size>.npy`` is the ``i``-th record of the batch's final manifest that
 has a crop (manifest order: name, image_id, face_id; a batch is one actor by default,
-:mod:`digitface.faces.batches`). Plain ``.npy`` (uint8, N x S x S x 3) so a
+:mod:`digitface.faces.data.batches`). Plain ``.npy`` (uint8, N x S x S x 3) so a
 consumer can memory-map it and read only the rows it needs (AlexNet chunk jobs).
 """
 
@@ -14,7 +14,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from digitface.atomic import atomic_path
-from digitface.faces.manifest import FaceRecord, sort_key
+from digitface.faces.data.manifest import FaceRecord, sort_key
 
 
 def cropped(records: Sequence[FaceRecord]) -> list[FaceRecord]:

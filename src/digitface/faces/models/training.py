@@ -11,9 +11,9 @@ import os
 from typing import Mapping, Protocol, Sequence
 
 from digitface.atomic import write_json, write_tsv
-from digitface.faces.chunks import feature_sets, read_parts
-from digitface.faces.face_index import crop_sets, open_crop_arrays, read_index
-from digitface.faces.mlp import VALIDATION, MLPResult, MLPSettings, save_state, train_mlp
+from digitface.faces.data.face_index import crop_sets, open_crop_arrays, read_index
+from digitface.faces.models.chunks import feature_sets, read_parts
+from digitface.faces.models.mlp import VALIDATION, MLPResult, MLPSettings, save_state, train_mlp
 
 HISTORY_COLUMNS = ["epoch", "split", "accuracy", "loss"]
 
