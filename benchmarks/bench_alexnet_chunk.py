@@ -49,16 +49,15 @@ def child(args: argparse.Namespace) -> None:
     """One chunk job, as a workflow job would run it: memory-map the crops, process a slice."""
     import torch
 
-    from digitface.faces.models import alexnet
+    from digitface.faces.models.alexnet import extract_chunk_to_file
+    from digitface.faces.models.alexnet_network import build_extractor
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    net, _ = alexnet.build_extractor(args.layer, "random", seed=0)
+    net, _ = build_extractor(args.layer, "random", seed=0)
     if args.mode != "model_only":
         crops = np.load(args.crops, mmap_mode=None if args.mode == "naive" else "r")
-        alexnet.extract_chunk_to_file(
-            crops[args.start : args.stop], args.out, net, batch_size=args.batch_size, device="cpu"
-        )
+        extract_chunk_to_file(crops[args.start : args.stop], args.out, net, batch_size=args.batch_size, device="cpu")
     status = Path("/proc/self/status").read_text()
     peak_kib = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
     print(json.dumps({"peak_rss_mib": peak_kib / 1024}))
@@ -150,15 +149,16 @@ def in_process(crops: np.ndarray, args: argparse.Namespace) -> dict:
     """The limit: preprocessing and the forward pass over ``crops`` in this warm process."""
     import torch
 
-    from digitface.faces.models import alexnet
+    from digitface.faces.models.alexnet import iter_features
+    from digitface.faces.models.alexnet_network import build_extractor
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    net, meta = alexnet.build_extractor(args.layer, "random", seed=0)
-    for _ in alexnet.iter_features(crops[: args.batch_size], net, SETTINGS["preprocess"], args.batch_size):
+    net, meta = build_extractor(args.layer, "random", seed=0)
+    for _ in iter_features(crops[: args.batch_size], net, SETTINGS["preprocess"], args.batch_size):
         pass  # warm-up
     cpu, wall = time.process_time(), time.perf_counter()
-    for _ in alexnet.iter_features(crops, net, SETTINGS["preprocess"], args.batch_size):
+    for _ in iter_features(crops, net, SETTINGS["preprocess"], args.batch_size):
         pass
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     return {

@@ -233,7 +233,9 @@ def crop_limit(records: list, store: dict[str, Path], settings: dict) -> dict:
     body's SHA-256, decode, cut the box, resize to every size, encode the tagged PNGs."""
     import hashlib
 
-    from digitface.faces.data.crop import CropSettings, crop_face, crop_tag, encode_crops
+    from digitface.faces.data.crop_files import crop_tag, encode_crops
+    from digitface.faces.data.crop_image import crop_face
+    from digitface.faces.data.crop_settings import CropSettings
     from digitface.faces.data.lists import ListRow
 
     crop = CropSettings(
@@ -260,7 +262,8 @@ def extraction_limit(crops: np.ndarray, settings: dict, threads: int) -> dict:
     """AlexNet's forward pass (preprocessing included) of one chunk, the job's threads."""
     import torch
 
-    from digitface.faces.models.alexnet import build_extractor, iter_features
+    from digitface.faces.models.alexnet import iter_features
+    from digitface.faces.models.alexnet_network import build_extractor
 
     torch.set_num_threads(threads)
     model, _ = build_extractor(settings["layer"], "random", seed=settings["seed"])
@@ -285,21 +288,23 @@ def epoch_limit(sets: dict, settings: dict) -> dict:
     import torch
 
     from digitface.faces.data.rows import as_rows
-    from digitface.faces.models import mlp
+    from digitface.faces.models.mlp import train_epoch
+    from digitface.faces.models.mlp_data import epoch_batches, input_statistics
+    from digitface.faces.models.mlp_network import deterministic, init_mlp
     from digitface.memory import reused_freed_memory
 
     rows, y = sets["train"]
     train, labels = as_rows(rows), torch.as_tensor(y)
-    with mlp.deterministic(1), reused_freed_memory():
+    with deterministic(1), reused_freed_memory():
         g = torch.Generator().manual_seed(0)
-        model = mlp.init_mlp(train.dim, settings.get("hidden", 600), int(y.max()) + 1, g)
+        model = init_mlp(train.dim, settings.get("hidden", 600), int(y.max()) + 1, g)
         if settings.get("standardize"):
-            model.standardize(*mlp.input_statistics(train, 250))
+            model.standardize(*input_statistics(train, 250))
         opt = torch.optim.Adam(model.parameters(), lr=settings["learning_rate"], fused=True)
-        batches = mlp.epoch_batches(len(train), settings["batch_size"], g)
-        mlp.train_epoch(model, opt, train, labels, batches[:2], torch.device("cpu"))  # warm-up
+        batches = epoch_batches(len(train), settings["batch_size"], g)
+        train_epoch(model, opt, train, labels, batches[:2], torch.device("cpu"))  # warm-up
         cpu = _cpu()
-        mlp.train_epoch(model, opt, train, labels, batches, torch.device("cpu"))
+        train_epoch(model, opt, train, labels, batches, torch.device("cpu"))
         cpu = _cpu() - cpu
     return {"unit": "training face", "work": len(train), "cpu_s": cpu, "per_cpu_s": len(train) / cpu}
 
@@ -307,7 +312,7 @@ def epoch_limit(sets: dict, settings: dict) -> dict:
 def limits(run_dir: Path, web: WebProcess, web_rows: list, config: dict, tmp: Path) -> dict:
     """Every stage's limit, measured here on the run's own data (``config``: with the schema's
     defaults filled in)."""
-    from digitface.configuration import extraction_settings
+    from digitface.config.derived import extraction_settings
     from digitface.faces.data.face_index import crop_sets, open_crop_arrays, read_index
     from digitface.faces.models.chunks import feature_sets, read_parts
 

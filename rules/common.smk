@@ -12,24 +12,22 @@ from snakemake.utils import update_config, validate
 
 from digitface import provenance
 from digitface.capacity import disk_problem, memory_problem, physical_memory_mb
-from digitface.configuration import (
-    ConfigError,
-    check_config,
-    coerce_to_schema,
-    config_sources,
-    invalid_setting,
+from digitface.config import ConfigError
+from digitface.config.checks import check_config
+from digitface.config.derived import (
     extraction_settings,
     feature_set,
     resolved_weights,
-    run_name,
     synthetic_faces,
 )
+from digitface.config.overrides import coerce_to_schema, config_sources, invalid_setting
+from digitface.config.run_name import run_name
 from digitface.digits.sources import IDX_FILES, source_files
 from digitface.faces.data.batches import actor_batches
 from digitface.faces.models.chunks import as_params, extraction_jobs
 from digitface.faces.data.lists import slugify
-from digitface.report_request import built, report_only
-from digitface.report_tables import TABLES, summary_fragment
+from digitface.report.request import built, report_only
+from digitface.report.pages import TABLES, summary_fragment
 
 
 with open(workflow.source_path("../schemas/config.schema.yaml")) as _fh:
@@ -181,7 +179,8 @@ def get_alexnet_weights(wildcards):
 
 def alexnet_jobs():
     """The chunks of every extraction job, read from the face index once the split
-    checkpoint has run (digitface.faces.models.chunks; memoised per version of the index)."""
+    checkpoint has run (digitface.faces.models.chunks; memoised per version of the
+    index)."""
     index = checkpoints.split_faces.get().output.index
     return extraction_jobs(index, ALEXNET["chunk_size"], ALEXNET["chunks_per_job"])
 
@@ -249,7 +248,7 @@ def get_summary_tables(wildcards):
 
 def get_all_targets():
     """Every output of the run's experiments; for a report alone (`snakemake --report`), the
-    ones the run has built (digitface.report_request), so a report follows any target.
+    ones the run has built (digitface.report.request), so a report follows any target.
     """
     targets = {
         "digits": get_digits_targets(),

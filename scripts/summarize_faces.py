@@ -1,7 +1,7 @@
 """Snakemake script: the face classifiers' metrics table, side by side with the reference."""
 
-from digitface.faces.models.summary import write_summary_table
 from digitface.logs import log_to_file
+from digitface.report.faces_table import write_summary_table
 
 log_to_file(snakemake.log[0])
 params = snakemake.params

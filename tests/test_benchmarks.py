@@ -129,9 +129,10 @@ def test_scale_benchmark_runs_the_faces_part_and_its_figure_and_table_read_it(tm
         assert size["actors"] == size["identities"] and size["actors_per_job"] == 2
         assert set(size["targets_met"]) == set(result["targets"])
 
-    from tools import plot_scale, readme_tables
+    from digitface.report.scale_tables import scale_table
+    from tools import plot_scale
 
-    table = readme_tables.scale_table(result)
+    table = scale_table(result)
     assert f"| 3 | 45 | {result['sizes'][1]['cropped_faces']:,} |" in table
     assert "50.00% (1 of 2)" in table and "33.33% (1 of 3)" in table  # chance beside each accuracy
     png = plot_scale.plot(result, tmp_path / "scale.png")

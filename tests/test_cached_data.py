@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from digitface.faces.models import alexnet as ax
+from digitface.faces.models.alexnet import extract_features
+from digitface.faces.models.alexnet_network import load_alexnet, truncate
 from testkit.loopback import LoopbackServer, Route, closed_port
 from testkit.workflow import copy_workflow, feature_chunks, snakemake, write_config
 
@@ -40,7 +41,7 @@ def _manifest(path):
 
 def test_imagenet_weights_are_fetched_once_checked_and_used(cropped, tmp_path):
     """weights: imagenet plans fetch_alexnet_weights; the chunk job reads the verified file."""
-    model, _ = ax.load_alexnet("random", seed=3, features_only=True)  # stands in for ImageNet's
+    model, _ = load_alexnet("random", seed=3, features_only=True)  # stands in for ImageNet's
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
     body = buf.getvalue()
@@ -64,7 +65,7 @@ def test_imagenet_weights_are_fetched_once_checked_and_used(cropped, tmp_path):
     assert weights.read_bytes() == body
     features = np.load(feature_chunks(features)[("synthetic_person_a", 1)])
     crops = np.load(cropped / f"results/{RUN}/faces/arrays/synthetic_person_a_227.npy")[30:60]
-    expected = ax.extract_features(crops, ax.truncate(model, "conv5"), device="cpu")
+    expected = extract_features(crops, truncate(model, "conv5"), device="cpu")
     np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
     log = (cropped / f"results/{RUN}/logs/extract_alexnet_chunks").rglob("part_000.log")
     assert "AlexNet with ImageNet weights" in next(log).read_text()

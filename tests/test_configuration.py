@@ -10,15 +10,11 @@ import pytest
 import yaml
 from scipy.io import savemat
 
-from digitface.configuration import (
-    ConfigError,
-    check_config,
-    coerce_to_schema,
-    digits_source_problems,
-    resolved_weights,
-    run_name,
-    split_problems,
-)
+from digitface.config import ConfigError
+from digitface.config.checks import check_config, digits_source_problems, split_problems
+from digitface.config.derived import resolved_weights
+from digitface.config.overrides import coerce_to_schema
+from digitface.config.run_name import run_name
 from digitface.digits.idx import encode_idx
 from testkit.workflow import REPO
 
@@ -170,7 +166,7 @@ def test_weights_follow_the_data_unless_set():
 
 
 def test_the_feature_set_is_named_by_what_the_features_depend_on():
-    from digitface.configuration import extraction_settings, feature_set
+    from digitface.config.derived import extraction_settings, feature_set
 
     config = defaults()
     assert feature_set(config) == "conv5-random0-reference-c100"

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from digitface.digits.download import DownloadSettings
-from digitface.faces.data.crop import CropSettings
+from digitface.faces.data.crop_settings import CropSettings
 from digitface.faces.data.fetch import FetchSettings
 from digitface.faces.data.split import SplitSettings
-from digitface.faces.models.mlp import MLPSettings
+from digitface.faces.models.mlp_result import MLPSettings
 from digitface.pinned import Transfer
 from testkit.workflow import REPO
 

@@ -166,7 +166,7 @@ def test_a_run_that_may_not_fit_on_the_disk_stops_before_any_job(tmp_path):
 
 def test_the_disk_check_knows_each_layers_size_without_torch():
     from digitface.capacity import LAYER_VALUES
-    from digitface.faces.models.alexnet import build_extractor
+    from digitface.faces.models.alexnet_network import build_extractor
 
     for layer, values in LAYER_VALUES.items():
         _, meta = build_extractor(layer, "random", seed=0)

@@ -657,8 +657,8 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     import json
     import re
 
-    from digitface.faces.data import crop, fetch
-    from digitface.report_tables import tsv_page
+    from digitface.faces.data import crop, crop_image, fetch
+    from digitface.report.pages import tsv_page
 
     browser, workdir, page = _report(finished_run)
     probed = tmp_path / "pane.html"
@@ -668,7 +668,7 @@ def test_report_tables_fit_their_pane_and_compare_only_like_with_like(finished_r
     reasons = sorted(
         {
             v
-            for m in (fetch, crop)
+            for m in (fetch, crop_image, crop)
             for k, v in vars(m).items()
             if k.isupper() and isinstance(v, str) and re.fullmatch(r"[a-z_]+", v)
         }

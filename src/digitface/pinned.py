@@ -147,33 +147,51 @@ def fetch_verified(
     failures = []
     try:
         for source in sources:
-            local = _local_path(source)
-            try:
-                if local is not None:
-                    _copy_local(local, part, transfer.max_bytes)
-                else:
-                    _stream_resuming(session, source, part, transfer)
-            except (SourceFailed, OSError) as exc:
-                failures.append(f"{source}: {exc}")
-                log.warning("%s source failed: %s", what, failures[-1])
-                if not resume:
-                    part.unlink(missing_ok=True)
-                continue  # a broken transfer keeps its part file: the next source resumes it
-            problem = check(part)
-            if problem is not None:
-                part.unlink()
-                failures.append(f"{source}: {problem}")
-                log.warning("%s source failed: %s", what, failures[-1])
-                continue
-            with open(part, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(part, dest)
-            log.info("%s from %s: verified (%d bytes)", what, source, dest.stat().st_size)
-            return source
+            problem = _try_source(source, part, check, transfer, session, resume)
+            if problem is None:
+                _put_in_place(part, dest)
+                log.info("%s from %s: verified (%d bytes)", what, source, dest.stat().st_size)
+                return source
+            failures.append(f"{source}: {problem}")
+            log.warning("%s source failed: %s", what, failures[-1])
     finally:
         if own_session:
             session.close()
     raise SourcesExhausted(f"no source gave a valid {what}:\n  " + "\n  ".join(failures))
+
+
+def _try_source(
+    source: str,
+    part: Path,
+    check: Callable[[Path], str | None],
+    transfer: Transfer,
+    session: requests.Session,
+    resume: bool,
+) -> str | None:
+    """Why ``source`` did not put the pinned bytes at ``part``, or None if it did. A broken
+    transfer keeps its part file for the next source to resume (if ``resume``); complete bytes
+    that fail the check are removed."""
+    local = _local_path(source)
+    try:
+        if local is not None:
+            _copy_local(local, part, transfer.max_bytes)
+        else:
+            _stream_resuming(session, source, part, transfer)
+    except (SourceFailed, OSError) as exc:
+        if not resume:
+            part.unlink(missing_ok=True)
+        return str(exc)
+    problem = check(part)
+    if problem is not None:
+        part.unlink()
+    return problem
+
+
+def _put_in_place(part: Path, dest: Path) -> None:
+    """The verified part file, flushed to disk, renamed onto ``dest``."""
+    with open(part, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(part, dest)
 
 
 def sha256_check(expected: str) -> Callable[[Path], str | None]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from digitface import reference
-from digitface.configuration import resolved_weights, synthetic_faces
+from digitface.config.derived import resolved_weights, synthetic_faces
 
 
 def digits_data(config: Mapping) -> str:

@@ -174,3 +174,25 @@ def test_each_source_is_read_from_the_files_it_names(tmp_path):
         sources.source_files({**config, "source": "idx"}, tmp_path)
     with pytest.raises(ValueError, match="not one of"):
         sources.read_source("idx", files["download"])
+
+
+def test_each_sources_counts_come_from_its_headers_and_match_what_is_read(tmp_path):
+    """source_counts (the configuration's checks, every planning) agrees with read_source
+    without reading pixels: IDX headers (.gz or plain), the mat variable table, the sample's labels."""
+    digits = _small()
+    np.savez(tmp_path / "sample.npz", images=digits.train_images, labels=digits.train_labels)
+    savemat(tmp_path / "mnist_all.mat", sources.to_mat_dict(digits))
+    _write_idx(tmp_path / "idx", digits, gz=False)
+    _write_idx(tmp_path / "gz", digits)
+    config = {"sample": str(tmp_path / "sample.npz"), "mat": str(tmp_path / "mnist_all.mat")}
+    for source, folder in (("sample", None), ("mat", None), ("idx_dir", "idx"), ("idx_dir", "gz")):
+        files = sources.source_files({**config, "source": source, "idx_dir": str(tmp_path / str(folder))}, tmp_path)
+        read = sources.read_source(source, files)
+        expected = {"train": len(read.train_labels)}
+        if read.test_labels is not None:
+            expected["test"] = len(read.test_labels)
+        assert sources.source_counts(source, files) == expected, (source, folder)
+    assert sources.source_counts("download", {}) == sources.MNIST_COUNTS == {"train": 60_000, "test": 10_000}
+    (tmp_path / "html").write_bytes(b"<html>404</html>")
+    with pytest.raises(ValueError, match="not an IDX file"):
+        sources.source_counts("idx_dir", {"train_labels": tmp_path / "html", "test_labels": tmp_path / "html"})

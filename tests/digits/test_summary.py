@@ -1,7 +1,7 @@
 import json
 
 from digitface.atomic import read_tsv
-from digitface.digits.summary import HEADER, summarize_digits, summary_rows
+from digitface.report.digits_table import HEADER, summarize_digits, summary_rows
 
 
 def _run(model, train_acc, test_acc):

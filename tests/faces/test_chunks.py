@@ -135,7 +135,8 @@ SETTINGS = {"layer": "conv1", "seed": 0, "preprocess": "reference", "batch_size"
 
 
 def test_a_job_computes_its_chunks_once_and_a_changed_crop_only_its_chunk(tmp_path, batch_arrays, caplog):
-    from digitface.faces.models.alexnet import build_extractor, extract_features
+    from digitface.faces.models.alexnet import extract_features
+    from digitface.faces.models.alexnet_network import build_extractor
     from digitface.faces.models.extraction import extract_chunks
 
     arrays, paths = batch_arrays

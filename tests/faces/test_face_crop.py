@@ -12,18 +12,12 @@ import pytest
 from PIL import Image
 
 from digitface.faces.data import crop as crop_module
-from digitface.faces.data.crop import (
-    STORE_DAMAGED,
-    CropSettings,
-    clip_bbox,
-    crop_actor,
-    crop_face,
-    crop_name,
-    recipe,
-    square,
-)
+from digitface.faces.data.crop import STORE_DAMAGED, crop_actor
+from digitface.faces.data.crop_files import crop_name, recipe
+from digitface.faces.data.crop_image import clip_bbox, crop_face, square
 from digitface.faces.data.crop_job import crop_batch
-from digitface.faces.data.download import download_job
+from digitface.faces.data.crop_settings import CropSettings
+from digitface.faces.data.download_job import download_job
 from digitface.faces.data.list_source import write_actor_rows
 from digitface.faces.data.manifest import FaceRecord, read_manifest
 from testkit.loopback import make_row, png_bytes

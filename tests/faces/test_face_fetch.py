@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from digitface.faces.data.download import Journal, download_actor
+from digitface.faces.data.download import download_actor
+from digitface.faces.data.download_store import Journal
 from digitface.faces.data.fetch import is_transient, sniff_extension, verify
 from testkit.loopback import Route, closed_port, fast_settings, make_row, png_bytes
 
@@ -308,7 +309,8 @@ def test_verify_and_transience():
 def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(server, tmp_path):
     """The slow URLs of every actor in a batch are in flight together (one pool), not actor
     after actor; each actor's bodies and attempts stay in its own store and journal."""
-    from digitface.faces.data.download import ActorDownload, download_batch
+    from digitface.faces.data.download import download_batch
+    from digitface.faces.data.download_store import ActorDownload
 
     actors = []
     for a, name in enumerate(("Ann Bee", "Cy Dee")):

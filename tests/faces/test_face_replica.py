@@ -24,7 +24,8 @@ from PIL import Image
 from requests.utils import requote_uri
 
 import digitface
-from digitface.faces.data.crop import CropSettings, crop_actor
+from digitface.faces.data.crop import crop_actor
+from digitface.faces.data.crop_settings import CropSettings
 from digitface.faces.data.download import download_actor
 from digitface.faces.data.fetch import is_transient
 from digitface.faces.data.lists import slugify
@@ -268,7 +269,7 @@ def test_killed_download_resumes_without_refetching(server, replica, tmp_path):
 
 
 def test_replica_evidence_for_the_exif_decision(replica):
-    """crop.py crops on the raw pixel grid: no good file asks for a rotation, and every good
+    """crop_image.py crops on the raw pixel grid: no good file asks for a rotation, and every good
     row's box lies inside its raw image."""
     orientations, images = Counter(), set()
     for row in replica.rows:

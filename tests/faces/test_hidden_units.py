@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from digitface.faces.models import hidden_units as hu
-from digitface.faces.models.mlp import MLP
+from digitface.faces.models.mlp_network import MLP
 from digitface.faces.models.model_figures import hidden_units_figure
 from digitface.plotting import save_figure
 
@@ -134,7 +134,7 @@ def test_the_hidden_units_job_shows_what_each_unit_learned_from_the_training_fac
     wholly in the training faces' span, while the initial weights do not; every unit's driving
     face is the training face that activates it most."""
     from digitface.faces.data.face_index import IndexRow, write_index
-    from digitface.faces.models.mlp import initial_state, save_state
+    from digitface.faces.models.mlp_network import initial_state, save_state
     from digitface.faces.models.model_figures import plot_hidden_units
 
     rng = np.random.default_rng(0)

@@ -10,11 +10,14 @@ import pytest
 import torch
 
 from digitface.faces.data.rows import Rows
-from digitface.faces.models import mlp
+from digitface.faces.models.mlp import choose_epoch, train_mlp
+from digitface.faces.models.mlp_data import curve_sample, epoch_batches, input_statistics
+from digitface.faces.models.mlp_network import MLP, initial_state, load_state, predict, save_state
+from digitface.faces.models.mlp_result import MLPSettings
 from digitface.faces.models.model_figures import learning_curve_figure
 from digitface.plotting import save_figure
 
-FAST = mlp.MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, epochs=15, patience=15, threads=1)
+FAST = MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, epochs=15, patience=15, threads=1)
 
 
 def blobs(n, C=3, D=48, sep=1.0, seed=0, label_noise=0.0):
@@ -42,7 +45,7 @@ def _rows(result, split):
 
 
 def test_learns_a_separable_problem_and_loss_decreases(toy):
-    result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    result = train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
     train = _rows(result, "train")
     assert [r["epoch"] for r in train] == list(range(16))  # before training, then every epoch
     assert train[-1]["loss"] < 0.2 * train[0]["loss"]
@@ -60,14 +63,14 @@ def test_pixels_are_scaled_to_minus_one_one():
     rng = np.random.default_rng(0)
     imgs = rng.integers(0, 256, (90, 6, 6, 3), dtype=np.uint8)
     y = (imgs[:, :3].mean(axis=(1, 2, 3)) > imgs[:, 3:].mean(axis=(1, 2, 3))).astype(int)
-    result = mlp.train_mlp(imgs[:60], y[:60], {"validation": (imgs[60:], y[60:])}, FAST, seed=0)
+    result = train_mlp(imgs[:60], y[:60], {"validation": (imgs[60:], y[60:])}, FAST, seed=0)
     assert result.state_dict["hidden.weight"].shape[1] == 6 * 6 * 3
 
 
 def test_same_seed_same_run_other_seed_other_run(toy):
-    a = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
-    b = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
-    c = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=6)
+    a = train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
+    b = train_mlp(*toy["train"], _splits(toy), FAST, seed=5)
+    c = train_mlp(*toy["train"], _splits(toy), FAST, seed=6)
     assert a.history == b.history and a.chosen_epoch == b.chosen_epoch
     assert all(torch.equal(a.state_dict[k], b.state_dict[k]) for k in a.state_dict)
     assert not torch.equal(a.state_dict["hidden.weight"], c.state_dict["hidden.weight"])
@@ -76,14 +79,14 @@ def test_same_seed_same_run_other_seed_other_run(toy):
 def test_global_rng_and_flags_are_left_alone(toy):
     state, det = torch.get_rng_state(), torch.are_deterministic_algorithms_enabled()
     threads = torch.get_num_threads()
-    mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
     assert torch.equal(state, torch.get_rng_state())
     assert torch.are_deterministic_algorithms_enabled() == det and torch.get_num_threads() == threads
 
 
 def test_minibatches_cover_each_epoch_without_replacement():
     g = torch.Generator().manual_seed(0)
-    first, second = mlp.epoch_batches(45, 20, g), mlp.epoch_batches(45, 20, g)
+    first, second = epoch_batches(45, 20, g), epoch_batches(45, 20, g)
     assert [len(b) for b in first] == [20, 20, 5]
     for epoch in (first, second):
         assert sorted(np.concatenate(epoch).tolist()) == list(range(45))
@@ -96,7 +99,7 @@ def test_choose_epoch_rule():
         for i, a, loss in [(0, 0.5, 1.0), (1, 0.8, 0.6), (2, 0.8, 0.5), (3, 0.8, 0.5), (4, 0.7, 0.1)]
     ]
     h += [{"epoch": 4, "split": "train", "accuracy": 1.0, "loss": 0.0}]
-    assert mlp.choose_epoch(h) == 2  # best accuracy; tie -> lower loss; then earlier; train ignored
+    assert choose_epoch(h) == 2  # best accuracy; tie -> lower loss; then earlier; train ignored
 
 
 def _noisy():
@@ -107,44 +110,40 @@ def _noisy():
 
 def test_keeps_the_validation_best_state_not_the_last(tmp_path):
     x, y, data = _noisy()
-    settings = mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1)
-    result = mlp.train_mlp(x, y, data, settings, seed=0)
+    settings = MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1)
+    result = train_mlp(x, y, data, settings, seed=0)
     val = {r["epoch"]: r for r in _rows(result, "validation")}
     assert result.epochs_run == 40 and sorted(val) == list(range(41))
-    assert result.chosen_epoch == mlp.choose_epoch(result.history)
+    assert result.chosen_epoch == choose_epoch(result.history)
     assert result.chosen_epoch < 40 and not result.still_improving
     assert result.last["validation"]["accuracy"] < val[result.chosen_epoch]["accuracy"]
     assert max(r["accuracy"] for r in val.values()) == result.metrics["validation"]["accuracy"]
     # the returned weights are those of the kept epoch: they reproduce its numbers, also
     # after a save and load
-    mlp.save_state(tmp_path / "w.pt", result.state_dict)
-    model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "w.pt"))
+    save_state(tmp_path / "w.pt", result.state_dict)
+    model = MLP.from_state_dict(load_state(tmp_path / "w.pt"))
     assert json.loads(json.dumps(result.summary()))["chosen_epoch"] == result.chosen_epoch
     for split, (xs, ys) in {"train": (x, y), **data}.items():
-        acc = float(np.mean(mlp.predict(model, xs).argmax(1) == ys))
+        acc = float(np.mean(predict(model, xs).argmax(1) == ys))
         assert acc == result.metrics[split]["accuracy"]
 
 
 def test_early_stopping_ends_a_run_patience_epochs_after_its_best():
     x, y, data = _noisy()
-    full = mlp.train_mlp(
-        x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1), seed=0
-    )
-    early = mlp.train_mlp(
-        x, y, data, mlp.MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=3, threads=1), seed=0
-    )
+    full = train_mlp(x, y, data, MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=40, threads=1), seed=0)
+    early = train_mlp(x, y, data, MLPSettings(hidden=64, learning_rate=3e-3, epochs=40, patience=3, threads=1), seed=0)
     # The same run up to where it stops: 3 epochs without beating its best.
     assert early.epochs_run < 40
     assert early.epochs_run - early.chosen_epoch == 3
     assert early.history == [r for r in full.history if r["epoch"] <= early.epochs_run]
-    best_so_far = mlp.choose_epoch([r for r in full.history if r["epoch"] <= early.epochs_run])
+    best_so_far = choose_epoch([r for r in full.history if r["epoch"] <= early.epochs_run])
     assert early.chosen_epoch == best_so_far and not early.still_improving
 
 
 def test_a_run_that_keeps_its_last_epoch_says_it_was_still_improving(toy, caplog):
-    settings = mlp.MLPSettings(hidden=32, learning_rate=3e-4, epochs=2, patience=10, threads=1)
+    settings = MLPSettings(hidden=32, learning_rate=3e-4, epochs=2, patience=10, threads=1)
     with caplog.at_level("WARNING", logger="digitface.faces.models.mlp"):
-        result = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
+        result = train_mlp(*toy["train"], _splits(toy), settings, seed=0)
     assert result.chosen_epoch == result.epochs_run == 2 and result.still_improving
     assert result.summary()["still_improving"] is True
     assert "still improving" in caplog.text
@@ -154,17 +153,17 @@ def test_evaluation_is_bounded_a_curve_sample_every_epoch_the_whole_sets_once(to
     """Every epoch: the whole validation set and a fixed sample of training faces; the whole
     training set and the test set only at the kept epoch."""
     x, y = toy["train"]
-    settings = mlp.MLPSettings(hidden=32, learning_rate=3e-3, epochs=6, patience=6, curve_faces=50, threads=1)
-    result = mlp.train_mlp(x, y, _splits(toy), settings, seed=0)
+    settings = MLPSettings(hidden=32, learning_rate=3e-3, epochs=6, patience=6, curve_faces=50, threads=1)
+    result = train_mlp(x, y, _splits(toy), settings, seed=0)
     assert {r["split"] for r in result.history} == {"train", "validation"}  # no test curve
     assert result.curve_faces == 50
-    sample = mlp.curve_sample(len(x), 50)
+    sample = curve_sample(len(x), 50)
     assert len(sample) == 50 and np.array_equal(sample, np.unique(sample))
-    assert np.array_equal(sample, mlp.curve_sample(len(x), 50))  # the same faces for every seed
+    assert np.array_equal(sample, curve_sample(len(x), 50))  # the same faces for every seed
     model = result.model()
     kept_curve = next(r for r in result.history if r["split"] == "train" and r["epoch"] == result.chosen_epoch)
-    assert kept_curve["accuracy"] == float(np.mean(mlp.predict(model, x[sample]).argmax(1) == y[sample]))
-    assert result.metrics["train"]["accuracy"] == float(np.mean(mlp.predict(model, x).argmax(1) == y))
+    assert kept_curve["accuracy"] == float(np.mean(predict(model, x[sample]).argmax(1) == y[sample]))
+    assert result.metrics["train"]["accuracy"] == float(np.mean(predict(model, x).argmax(1) == y))
     assert set(result.seconds) == {"total", "training", "evaluation"}
     assert 0 < result.seconds["evaluation"] < result.seconds["total"]
 
@@ -188,10 +187,8 @@ def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
         np.testing.assert_array_equal(Rows(chunks).range(30, 120), x.astype(dtype).astype(np.float32)[30:120])
 
         split = {"validation": (val_chunks, yv), "test": toy["test"]}
-        chunked = mlp.train_mlp(chunks, y, split, FAST, seed=2)
-        whole = mlp.train_mlp(
-            x.astype(dtype), y, {"validation": (xv.astype(dtype), yv), "test": toy["test"]}, FAST, seed=2
-        )
+        chunked = train_mlp(chunks, y, split, FAST, seed=2)
+        whole = train_mlp(x.astype(dtype), y, {"validation": (xv.astype(dtype), yv), "test": toy["test"]}, FAST, seed=2)
         assert chunked.history == whole.history
         assert all(torch.equal(chunked.state_dict[k], whole.state_dict[k]) for k in whole.state_dict)
 
@@ -199,9 +196,9 @@ def test_chunked_memmaps_give_the_same_run_as_one_array(tmp_path, toy):
 def test_rejects_bad_inputs(toy):
     x, y = toy["train"]
     with pytest.raises(ValueError, match="validation"):
-        mlp.train_mlp(x, y, {"test": toy["test"]}, FAST)
+        train_mlp(x, y, {"test": toy["test"]}, FAST)
     with pytest.raises(ValueError, match="labels"):
-        mlp.train_mlp(x, y[:-1], _splits(toy), FAST)
+        train_mlp(x, y[:-1], _splits(toy), FAST)
     with pytest.raises(ValueError, match="features"):
         Rows([x[:10], x[:10, :5]])
 
@@ -209,8 +206,8 @@ def test_rejects_bad_inputs(toy):
 def test_multi_seed_summary_and_band(toy, tmp_path):
     from digitface.faces.models.seeds import history_band, summarize_runs
 
-    settings = mlp.MLPSettings(hidden=16, learning_rate=3e-3, epochs=5, patience=2, threads=1)
-    results = [mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=s) for s in range(5)]
+    settings = MLPSettings(hidden=16, learning_rate=3e-3, epochs=5, patience=2, threads=1)
+    results = [train_mlp(*toy["train"], _splits(toy), settings, seed=s) for s in range(5)]
     summary = summarize_runs([json.loads(json.dumps(r.summary())) for r in results])  # as the jobs write it
     assert summary["seeds"] == [0, 1, 2, 3, 4]
     assert summary["max_epochs"] == 5
@@ -257,7 +254,7 @@ def test_the_curves_show_the_seed_whose_kept_epoch_is_the_median():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_trains_on_cuda_when_present(toy):
-    result = mlp.train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
+    result = train_mlp(*toy["train"], _splits(toy), FAST, seed=0)
     assert result.device.startswith("cuda")
     assert all(t.device.type == "cpu" for t in result.state_dict.values())
     assert result.metrics["validation"]["accuracy"] >= 0.95
@@ -289,8 +286,8 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     labels = np.array([names.index(a) for a in actors])
     ix = {s: sp.set_indices(rows, s) for s in sp.SETS}
     assert [len(ix[s]) for s in sp.SETS] == [6 * 30, 6 * 10, 6 * 20]
-    settings = mlp.MLPSettings(hidden=32, learning_rate=1e-3, epochs=12, patience=12, threads=1)
-    result = mlp.train_mlp(
+    settings = MLPSettings(hidden=32, learning_rate=1e-3, epochs=12, patience=12, threads=1)
+    result = train_mlp(
         crops[ix["train"]],
         labels[ix["train"]],
         {s: (crops[ix[s]], labels[ix[s]]) for s in ("validation", "test")},
@@ -305,12 +302,12 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     top = hu.top_units(result.state_dict, image, actor, k=5)
     assert top and all(u.contribution > 0 for u in top)
     # What the units learned: their weights minus the initial ones, drawn again from the seed.
-    initial = mlp.initial_state(0, 32 * 32 * 3, 32, 6)
-    first = mlp.train_mlp(
+    initial = initial_state(0, 32 * 32 * 3, 32, 6)
+    first = train_mlp(
         crops[ix["train"]],
         labels[ix["train"]],
         {"validation": (crops[ix["validation"]], labels[ix["validation"]])},
-        mlp.MLPSettings(hidden=32, epochs=1, learning_rate=0.0, threads=1),
+        MLPSettings(hidden=32, epochs=1, learning_rate=0.0, threads=1),
         seed=0,
     )
     assert all(torch.equal(first.state_dict[k], initial[k]) for k in initial)  # lr 0: still the start
@@ -328,15 +325,15 @@ def test_standardized_inputs_make_training_blind_to_each_features_scale(toy, tmp
     """Features that differ only by a per-feature scale and shift (as random-weight AlexNet
     activations do, by orders of magnitude) train to the same network once standardized, and
     the statistics travel with the saved weights: the model takes raw inputs."""
-    settings = mlp.MLPSettings(**{**FAST.__dict__, "standardize": True})
+    settings = MLPSettings(**{**FAST.__dict__, "standardize": True})
     scale = np.geomspace(1e-3, 1e2, toy["train"][0].shape[1]).astype(np.float32)
 
     def rescaled(split):
         x, y = toy[split]
         return x * scale + 7.0, y
 
-    plain = mlp.train_mlp(*toy["train"], _splits(toy), settings, seed=0)
-    scaled = mlp.train_mlp(
+    plain = train_mlp(*toy["train"], _splits(toy), settings, seed=0)
+    scaled = train_mlp(
         *rescaled("train"), {"validation": rescaled("validation"), "test": rescaled("test")}, settings, seed=0
     )
     assert plain.chosen_epoch == scaled.chosen_epoch
@@ -346,10 +343,10 @@ def test_standardized_inputs_make_training_blind_to_each_features_scale(toy, tmp
         scaled.state_dict["input_scale"].numpy() * scale, plain.state_dict["input_scale"].numpy(), rtol=1e-3
     )
 
-    mlp.save_state(tmp_path / "model.pt", scaled.state_dict)
-    model = mlp.MLP.from_state_dict(mlp.load_state(tmp_path / "model.pt"))
+    save_state(tmp_path / "model.pt", scaled.state_dict)
+    model = MLP.from_state_dict(load_state(tmp_path / "model.pt"))
     x_test, y_test = rescaled("test")
-    accuracy = float((mlp.predict(model, x_test).argmax(1) == y_test).mean())
+    accuracy = float((predict(model, x_test).argmax(1) == y_test).mean())
     assert accuracy == pytest.approx(scaled.metrics["test"]["accuracy"])
 
 
@@ -358,10 +355,8 @@ def test_raw_features_a_thousandth_of_the_pixels_scale_learn_far_slower_than_sta
     hidden layer, so after the same epochs the raw network is far behind."""
     short = {**FAST.__dict__, "epochs": 3, "patience": 3, "standardize": False}
     tiny = {k: (x * 1e-3, y) for k, (x, y) in toy.items()}
-    raw = mlp.train_mlp(*tiny["train"], _splits(tiny), mlp.MLPSettings(**short), seed=0)
-    standardized = mlp.train_mlp(
-        *tiny["train"], _splits(tiny), mlp.MLPSettings(**{**short, "standardize": True}), seed=0
-    )
+    raw = train_mlp(*tiny["train"], _splits(tiny), MLPSettings(**short), seed=0)
+    standardized = train_mlp(*tiny["train"], _splits(tiny), MLPSettings(**{**short, "standardize": True}), seed=0)
     assert "input_mean" not in raw.state_dict
     assert standardized.metrics["validation"]["loss"] < 0.5 * raw.metrics["validation"]["loss"]
 
@@ -369,7 +364,7 @@ def test_raw_features_a_thousandth_of_the_pixels_scale_learn_far_slower_than_sta
 def test_input_statistics_ignore_features_constant_on_the_training_set():
     x = np.random.default_rng(0).normal(3.0, 2.0, (500, 4)).astype(np.float32)
     x[:, 2] = 5.0
-    mean, scale = mlp.input_statistics(Rows(x), batch_size=64)
+    mean, scale = input_statistics(Rows(x), batch_size=64)
     np.testing.assert_allclose(mean, x.mean(0), rtol=1e-5)
     np.testing.assert_allclose(scale[[0, 1, 3]], 1 / x[:, [0, 1, 3]].std(0), rtol=1e-4)
     assert scale[2] == 0.0

@@ -49,6 +49,6 @@ def test_slurm_scale_benchmark_compares_a_batched_cluster_run_with_a_local_one(t
     assert len(manifests) == 2 and ".." in manifests[0] and ".." not in manifests[1]
     assert len(result["products_compared"]) == 2 + 2 * 2 + 2
 
-    from tools import readme_tables
+    from digitface.report.benchmark_tables import slurm_table
 
-    assert "3 identities × 15 list rows, 2 actors per job" in readme_tables.slurm_table(result)
+    assert "3 identities × 15 list rows, 2 actors per job" in slurm_table(result)

@@ -145,54 +145,32 @@ def fit_exponents(rows: list[dict], tail: int = 3) -> list[dict]:
     for method in dict.fromkeys(r["method"] for r in rows):
         depth = next(r["n_layers"] for r in rows if r["method"] == method and r["vary"] == "K")
         width = next(r["width"] for r in rows if r["method"] == method and r["vary"] == "N")
-        k_slope, k_ci = _fit(rows, method, "K", tail)
-        if method == "paths":
-            n_slope, n_ci = _fit(rows, method, "N", tail, semilog=True)
-            fits.append(
-                {
-                    "method": method,
-                    "fit": f"time ∝ K^a at N={depth}",
-                    "measured": k_slope,
-                    "ci95": k_ci,
-                    "predicted": float(depth),
-                    "prose": "O(N·K^N)",
-                }
-            )
-            fits.append(
-                {
-                    "method": method,
-                    "fit": f"time ∝ e^(b·N) at K={width}",
-                    "measured": n_slope,
-                    "ci95": n_ci,
-                    "predicted": float(np.log(width)),
-                    "prose": "O(N·K^N): b = ln K",
-                }
-            )
-        else:
-            n_slope, n_ci = _fit(rows, method, "N", tail)
-            predicted_n = 2.0 if method == "finite differences" else 1.0
-            prose = "O(N²·K⁴)" if method == "finite differences" else "O(N·K²) one example; O(N·K³) for K examples"
-            fits.append(
-                {
-                    "method": method,
-                    "fit": f"time ∝ K^a at N={depth}",
-                    "measured": k_slope,
-                    "ci95": k_ci,
-                    "predicted": PREDICTED_K_EXPONENT[method],
-                    "prose": prose,
-                }
-            )
-            fits.append(
-                {
-                    "method": method,
-                    "fit": f"time ∝ N^a at K={width}",
-                    "measured": n_slope,
-                    "ci95": n_ci,
-                    "predicted": predicted_n,
-                    "prose": prose,
-                }
-            )
+        fits += _method_fits(rows, method, depth, width, tail)
     return fits
+
+
+def _method_fits(rows: list[dict], method: str, depth: int, width: int, tail: int) -> list[dict]:
+    """The method's two fits: time against the width K at depth N = ``depth``, and against N at
+    K = ``width`` (exponential in N for the path sum, a power of N for the others)."""
+    k = _fit(rows, method, "K", tail)
+    if method == "paths":
+        n = _fit(rows, method, "N", tail, semilog=True)
+        return [
+            _fit_row(method, f"time ∝ K^a at N={depth}", k, float(depth), "O(N·K^N)"),
+            _fit_row(method, f"time ∝ e^(b·N) at K={width}", n, float(np.log(width)), "O(N·K^N): b = ln K"),
+        ]
+    n = _fit(rows, method, "N", tail)
+    finite = method == "finite differences"
+    prose = "O(N²·K⁴)" if finite else "O(N·K²) one example; O(N·K³) for K examples"
+    return [
+        _fit_row(method, f"time ∝ K^a at N={depth}", k, PREDICTED_K_EXPONENT[method], prose),
+        _fit_row(method, f"time ∝ N^a at K={width}", n, 2.0 if finite else 1.0, prose),
+    ]
+
+
+def _fit_row(method: str, fit: str, measured: tuple[float, list[float]], predicted: float, prose: str) -> dict:
+    slope, ci95 = measured
+    return {"method": method, "fit": fit, "measured": slope, "ci95": ci95, "predicted": predicted, "prose": prose}
 
 
 def disagreeing(agreement: Mapping[str, float], tolerance: float = AGREEMENT) -> list[str]:

@@ -51,3 +51,16 @@ def read_idx(path: str | Path) -> np.ndarray:
         return parse_idx(read_idx_bytes(path))
     except (ValueError, EOFError, gzip.BadGzipFile) as err:
         raise ValueError(f"{path}: {err}") from None
+
+
+def idx_length(path: str | Path) -> int:
+    """The first dimension of an IDX file (``.gz`` or plain), read from its header only: the
+    number of images or labels, without decompressing the data."""
+    path = Path(path)
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    with (gzip.open if gzipped else open)(path, "rb") as fh:
+        head = fh.read(8)
+    if len(head) < 8 or head[:2] != b"\x00\x00":
+        raise ValueError(f"{path}: not an IDX file")
+    return struct.unpack(">I", head[4:8])[0]

@@ -11,8 +11,7 @@ from typing import Mapping
 import numpy as np
 
 from digitface.atomic import write_json
-from digitface.configuration import SAMPLE_TEST_SIZE
-from digitface.digits.sources import Digits, read_source
+from digitface.digits.sources import SAMPLE_TEST_SIZE, Digits, read_source
 from digitface.digits.split import split_digits
 from digitface.digits.store import save_arrays
 

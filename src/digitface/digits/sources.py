@@ -12,8 +12,9 @@ the official order where the source has one; ``mat`` regroups by digit, so its o
 compare sets, or sort, not positions.
 
 This module is the one place that says which files each source is and how they are read: the
-workflow declares :func:`source_files` as the prepare_mnist job's inputs, and the job reads
-them with :func:`read_source`.
+workflow declares :func:`source_files` as the prepare_mnist job's inputs, the job reads
+them with :func:`read_source`, and the configuration's checks count their images with
+:func:`source_counts` (headers only, so planning stays fast).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Mapping
 
 import numpy as np
 
-from digitface.digits.idx import read_idx
+from digitface.digits.idx import idx_length, read_idx
 
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
@@ -34,6 +35,10 @@ IDX_FILES = {
 }
 #: The values of ``digits.source``.
 SOURCES = ("sample", "mat", "idx_dir", "download")
+#: Images in the official MNIST files (their MD5s are pinned, so a download has exactly these).
+MNIST_COUNTS = {"train": 60_000, "test": 10_000}
+#: Test images carved out of the bundled sample when the setting is left empty.
+SAMPLE_TEST_SIZE = 2000
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,34 @@ def load_mat(path: str | Path) -> Digits:
     return Digits(**parts)
 
 
+def sample_count(path: str | Path) -> int:
+    """Images in the bundled npz, from its labels (the pixels are not read)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return len(npz["labels"])
+
+
+def mat_counts(path: str | Path) -> dict[str, int]:
+    """Images per part of an ``mnist_all.mat``, from its variable table (no pixels read)."""
+    from scipy.io import whosmat
+
+    path = Path(path)
+    try:
+        shapes = {name: shape for name, shape, _ in whosmat(str(path))}
+    except Exception as exc:  # scipy raises several types for a file that is not a MAT file
+        raise ValueError(f"{path} is not a MAT file ({type(exc).__name__}: {exc})") from None
+    counts = {}
+    for part in ("train", "test"):
+        keys = [f"{part}{d}" for d in range(10)]
+        missing = [k for k in keys if k not in shapes]
+        if missing:
+            raise ValueError(f"{path} lacks the variables {missing} of mnist_all.mat")
+        bad = [k for k in keys if len(shapes[k]) != 2 or shapes[k][1] != 784]
+        if bad:
+            raise ValueError(f"{path}: {bad[0]} is {shapes[bad[0]]}, not N x 784 (28x28 digits)")
+        counts[part] = sum(shapes[k][0] for k in keys)
+    return counts
+
+
 def source_files(digits: Mapping, download_dir: str | Path) -> dict[str, str]:
     """The configured source's files by role (``digits``: the ``digits`` settings): the sample,
     the ``.mat`` file, or the four IDX files (as :data:`IDX_FILES`) of ``idx_dir`` (``.gz`` or
@@ -155,6 +188,22 @@ def read_source(source: str, files: Mapping[str, str | Path]) -> Digits:
         return load_mat(files["mat"])
     if source in ("idx_dir", "download"):
         return load_idx_files(**{key: files[key] for key in IDX_FILES})
+    raise ValueError(f"digits.source is {source!r}, not one of {', '.join(SOURCES)}")
+
+
+def source_counts(source: str, files: Mapping[str, str | Path]) -> dict[str, int]:
+    """Images per part (``train``, and ``test`` where the source has one) of ``source``'s
+    files, as :func:`source_files` names them, read from headers and variable tables only:
+    cheap enough for every planning of the workflow. ``download`` is the pinned official
+    files, counted without reading them (they may not be fetched yet)."""
+    if source == "sample":
+        return {"train": sample_count(files["sample"])}
+    if source == "mat":
+        return mat_counts(files["mat"])
+    if source == "idx_dir":
+        return {part: idx_length(files[f"{part}_labels"]) for part in ("train", "test")}
+    if source == "download":
+        return dict(MNIST_COUNTS)
     raise ValueError(f"digits.source is {source!r}, not one of {', '.join(SOURCES)}")
 
 

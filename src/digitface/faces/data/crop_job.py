@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from digitface.atomic import fresh_staging
-from digitface.faces.data.crop import STORE_DAMAGED, CropSettings, crop_actor
+from digitface.faces.data.crop import STORE_DAMAGED, crop_actor
+from digitface.faces.data.crop_settings import CropSettings
 from digitface.faces.data.dataset import write_crop_array
 from digitface.faces.data.manifest import by_person, read_manifest, write_manifest
 

@@ -76,15 +76,7 @@ def build_index(
     are used only to find identical pixels. ``actors`` (slugs) fixes the labels, so an actor
     left without a crop keeps its label; by default the slugs the manifests name.
     """
-    placed: dict[str, list[tuple[str, int, FaceRecord]]] = {}
-    named = set()
-    for array, records in manifests.items():
-        named |= {slugify(r.row.name) for r in records}
-        kept = cropped(records)
-        if len(kept) != len(crops[array]):
-            raise ValueError(f"{array}: {len(kept)} cropped rows but {len(crops[array])} crops")
-        for i, r in enumerate(kept):
-            placed.setdefault(slugify(r.row.name), []).append((array, i, r))
+    placed, named = _placed_faces(manifests, crops)
     labels = sorted(named if actors is None else actors)
     unknown = set(placed) - set(labels)
     if unknown:
@@ -99,20 +91,40 @@ def build_index(
         settings=settings,
         seed=seed,
     )
-    return [
-        IndexRow(
-            a,
-            label,
-            r.row.face_id,
-            r.row.image_id,
-            r.row.sha256,
-            array,
-            i,
-            s.set,
-            "" if s.duplicate_of is None else str(s.duplicate_of),
-        )
-        for (a, label, array, i, r), s in zip(entries, split)
-    ]
+    return [_index_row(*entry, s.set, s.duplicate_of) for entry, s in zip(entries, split)]
+
+
+def _placed_faces(
+    manifests: Mapping[str, Sequence[FaceRecord]], crops: Mapping[str, np.ndarray]
+) -> tuple[dict[str, list[tuple[str, int, FaceRecord]]], set[str]]:
+    """Each actor's cropped records (by slug) with where their pixels are (batch, row of its crop
+    array), once each batch's crops match its cropped records; and every slug the manifests name."""
+    placed: dict[str, list[tuple[str, int, FaceRecord]]] = {}
+    named = set()
+    for array, records in manifests.items():
+        named |= {slugify(r.row.name) for r in records}
+        kept = cropped(records)
+        if len(kept) != len(crops[array]):
+            raise ValueError(f"{array}: {len(kept)} cropped rows but {len(crops[array])} crops")
+        for i, r in enumerate(kept):
+            placed.setdefault(slugify(r.row.name), []).append((array, i, r))
+    return placed, named
+
+
+def _index_row(
+    actor: str, label: int, array: str, array_row: int, record: FaceRecord, set_: str, duplicate_of: int | None
+) -> IndexRow:
+    return IndexRow(
+        actor,
+        label,
+        record.row.face_id,
+        record.row.image_id,
+        record.row.sha256,
+        array,
+        array_row,
+        set_,
+        "" if duplicate_of is None else str(duplicate_of),
+    )
 
 
 def set_counts(rows: Sequence[IndexRow]) -> dict[str, dict[str, int]]:

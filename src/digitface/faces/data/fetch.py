@@ -44,7 +44,8 @@ by the next run; the others are permanent and reused from the journal unless
 ``retry_permanent`` is set or the settings that can decide them (size cap, redirect cap,
 schemes: :func:`outcome_settings`) differ from those the journal recorded with them.
 
-The stage itself (the pool, the store, the journal of attempts): :mod:`digitface.faces.data.download`.
+The stage itself: the pool, :mod:`digitface.faces.data.download`; the store and the journal of
+attempts, :mod:`digitface.faces.data.download_store`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -25,21 +26,15 @@ class _LazyNetwork:
 
     def __init__(self, settings: Mapping, weights: str, weights_file: str | None, threads: int | None) -> None:
         self.settings, self.weights, self.weights_file, self.threads = settings, weights, weights_file, threads
-        self._alexnet, self._model, self.meta = None, None, None
+        self._model, self.meta = None, None
 
     def extract(self, pixels, path: Path) -> dict:
         """Features of ``pixels`` (uint8 crops) written atomically to ``path``."""
-        if self._model is None:
-            from digitface.faces.models import alexnet
+        from digitface.faces.models.alexnet import extract_chunk_to_file
 
-            self._alexnet = alexnet
-            if self.threads:
-                alexnet.torch.set_num_threads(self.threads)
-            self._model, self.meta = alexnet.build_extractor(
-                self.settings["layer"], self.weights, seed=self.settings["seed"], path=self.weights_file
-            )
-            log.info("network: %s, %s features per face", self.meta["description"], self.meta["n_features"])
-        return self._alexnet.extract_chunk_to_file(
+        if self._model is None:
+            self._build()
+        return extract_chunk_to_file(
             pixels,
             path,
             self._model,
@@ -47,6 +42,37 @@ class _LazyNetwork:
             self.settings["batch_size"],
             dtype=self.settings["dtype"],
         )
+
+    def _build(self) -> None:
+        import torch
+
+        from digitface.faces.models.alexnet_network import build_extractor
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self._model, self.meta = build_extractor(
+            self.settings["layer"], self.weights, seed=self.settings["seed"], path=self.weights_file
+        )
+        log.info("network: %s, %s features per face", self.meta["description"], self.meta["n_features"])
+
+
+@dataclass
+class _Tally:
+    """What a job's chunks came to."""
+
+    computed: int = 0
+    from_cache: int = 0
+    images: int = 0  # computed
+    seconds: float = 0.0  # in the network
+
+    def add(self, chunk: Chunk, info: dict | None) -> None:
+        """One chunk, found in the cache (``info`` None) or computed."""
+        if info is None:
+            self.from_cache += 1
+        else:
+            self.computed += 1
+            self.images += len(chunk)
+            self.seconds += info["seconds"]
 
 
 def extract_chunks(
@@ -63,50 +89,57 @@ def extract_chunks(
     manifest. ``crops``: each batch's 227 crop array by name; ``settings``: the extraction
     settings (layer, seed, preprocess, batch_size, dtype); ``threads``: torch's CPU threads.
     Returns counts and the seconds spent in the network."""
-    from_cache, computed, images, seconds = 0, 0, 0, 0.0
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     arrays = {name: NpyFile(path) for name, path in crops.items()}
     network = _LazyNetwork(settings, weights, weights_file, threads)
-    entries = []
+    tally, entries = _Tally(), []
     with reused_freed_memory():
         for chunk in chunks:
-            pixels = arrays[chunk.array][chunk.start : chunk.stop]
-            digest = crops_digest(pixels)
-            if cached_file(cache_dir, digest, len(chunk)) is not None:
-                from_cache += 1
-            else:
-                path = cache_dir / f"{digest}.npy"
-                info = network.extract(pixels, path)
-                seal(path)
-                computed, images, seconds = computed + 1, images + len(chunk), seconds + info["seconds"]
-                log.info(
-                    "%s chunk %03d: crops %d-%d, %.1f images/s",
-                    chunk.array,
-                    chunk.part,
-                    chunk.start,
-                    chunk.stop - 1,
-                    len(chunk) / max(info["seconds"], 1e-9),
-                )
+            digest, info = _cached_or_computed(chunk, arrays[chunk.array][chunk.start : chunk.stop], cache_dir, network)
+            tally.add(chunk, info)
             entries.append((chunk, digest))
     write_part(part_path, entries)
-    summary = {
+    _log_job(len(chunks), tally, network.meta)
+    return {
         "chunks": len(chunks),
-        "computed": computed,
-        "from_cache": from_cache,
-        "images_computed": images,
-        "forward_seconds": seconds,
+        "computed": tally.computed,
+        "from_cache": tally.from_cache,
+        "images_computed": tally.images,
+        "forward_seconds": tally.seconds,
     }
+
+
+def _cached_or_computed(chunk: Chunk, pixels, cache_dir: Path, network: _LazyNetwork) -> tuple[str, dict | None]:
+    """The digest of the chunk's crops, which names its features in the cache, and the
+    extraction's info if they had to be computed (None: found in the cache)."""
+    digest = crops_digest(pixels)
+    if cached_file(cache_dir, digest, len(chunk)) is not None:
+        return digest, None
+    path = cache_dir / f"{digest}.npy"
+    info = network.extract(pixels, path)
+    seal(path)
+    log.info(
+        "%s chunk %03d: crops %d-%d, %.1f images/s",
+        chunk.array,
+        chunk.part,
+        chunk.start,
+        chunk.stop - 1,
+        len(chunk) / max(info["seconds"], 1e-9),
+    )
+    return digest, info
+
+
+def _log_job(n_chunks: int, tally: _Tally, meta: dict | None) -> None:
     log.info(
         "%d chunks: %d computed (%d images, %.1f images/s in the network), %d found in the cache%s",
-        len(chunks),
-        computed,
-        images,
-        images / seconds if seconds else 0.0,
-        from_cache,
-        f"; {network.meta['description']}" if network.meta else "",
+        n_chunks,
+        tally.computed,
+        tally.images,
+        tally.images / tally.seconds if tally.seconds else 0.0,
+        tally.from_cache,
+        f"; {meta['description']}" if meta else "",
     )
-    return summary
 
 
 def extraction_job(

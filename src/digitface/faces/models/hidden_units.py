@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from digitface.faces.data.rows import Rows, as_rows
-from digitface.faces.models.mlp import MLP, initial_state
+from digitface.faces.models.mlp_network import MLP, initial_state
 
 
 @dataclass(frozen=True)

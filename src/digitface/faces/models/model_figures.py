@@ -16,7 +16,7 @@ import numpy as np
 from digitface.atomic import write_json
 from digitface.faces.data.face_index import IndexRow, choose_face, crop_sets, gather_crops, open_crop_arrays, read_index
 from digitface.faces.models.hidden_units import UnitContribution, UnitEvidence, unit_evidence, weight_picture
-from digitface.faces.models.mlp import load_state
+from digitface.faces.models.mlp_network import load_state
 from digitface.plotting import plt, save_figure
 
 _COLORS = {"train": "tab:blue", "validation": "tab:orange", "test": "tab:green"}
@@ -47,58 +47,15 @@ def learning_curve_figure(
     The legend and ``note`` sit under the axes, off the data.
     """
     fig, ax = plt.subplots(figsize=(7.2, 5.0), layout="constrained")
-    splits = [s for s in _COLORS if any(r["split"] == s for r in history)]
-    splits += sorted({r["split"] for r in history} - set(splits))
-    for split in splits:
-        color = _COLORS.get(split)
+    for split in _splits(history):
         if band is not None:
-            it, mean = _series(band, split, "mean")
-            _, sd = _series(band, split, "sd")
-            if len(it):
-                ax.fill_between(
-                    it,
-                    100 * (mean - sd),
-                    100 * (mean + sd),
-                    color=color,
-                    alpha=0.2,
-                    linewidth=0,
-                    label=f"{split}: mean ± sd over seeds",
-                )
+            _draw_band(ax, band, split)
         it, val = _series(history, split, "accuracy")
-        ax.plot(it, 100 * val, color=color, label=f"{split} (the median seed)", linewidth=1.5)
+        ax.plot(it, 100 * val, color=_COLORS.get(split), label=f"{split} (the median seed)", linewidth=1.5)
     if chosen_epoch is not None:
-        ax.axvline(
-            chosen_epoch,
-            color="0.3",
-            linestyle="--",
-            linewidth=1,
-            label=f"kept on validation, the median seed (epoch {chosen_epoch})",
-        )
-        if test is not None:
-            ax.plot(
-                [chosen_epoch],
-                [100 * test],
-                marker="o",
-                color=_COLORS["test"],
-                linestyle="none",
-                label=f"test at the kept epoch, the median seed ({100 * test:.1f}%)",
-            )
-    for i, it in enumerate(chosen):
-        ax.plot(
-            [it],
-            [0],
-            marker="^",
-            color="0.3",
-            markersize=7,
-            clip_on=False,
-            label="kept epoch of each seed" if i == 0 else None,
-        )
-    ax.set_xlabel("epoch (passes over the training set)")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 102)
-    ax.grid(alpha=0.3)
-    if title:
-        ax.set_title(title, fontsize=10)
+        _mark_kept_epoch(ax, chosen_epoch, test)
+    _mark_seeds_choices(ax, chosen)
+    _label_curve_axes(ax, title)
     fig.legend(
         *ax.get_legend_handles_labels(),
         loc="outside lower center",
@@ -109,6 +66,71 @@ def learning_curve_figure(
         title_fontsize=7,
     )
     return fig
+
+
+def _splits(history: Sequence[dict]) -> list[str]:
+    """The history's splits: train, validation, test first, then any other, by name."""
+    splits = [s for s in _COLORS if any(r["split"] == s for r in history)]
+    return splits + sorted({r["split"] for r in history} - set(splits))
+
+
+def _draw_band(ax, band: Sequence[dict], split: str) -> None:
+    """The split's mean ± sd over seeds, shaded (nothing if the band has no rows for it)."""
+    it, mean = _series(band, split, "mean")
+    _, sd = _series(band, split, "sd")
+    if len(it):
+        ax.fill_between(
+            it,
+            100 * (mean - sd),
+            100 * (mean + sd),
+            color=_COLORS.get(split),
+            alpha=0.2,
+            linewidth=0,
+            label=f"{split}: mean ± sd over seeds",
+        )
+
+
+def _mark_kept_epoch(ax, chosen_epoch: int, test: float | None) -> None:
+    """The shown run's kept epoch (a dashed line) and its test accuracy there (a point)."""
+    ax.axvline(
+        chosen_epoch,
+        color="0.3",
+        linestyle="--",
+        linewidth=1,
+        label=f"kept on validation, the median seed (epoch {chosen_epoch})",
+    )
+    if test is not None:
+        ax.plot(
+            [chosen_epoch],
+            [100 * test],
+            marker="o",
+            color=_COLORS["test"],
+            linestyle="none",
+            label=f"test at the kept epoch, the median seed ({100 * test:.1f}%)",
+        )
+
+
+def _mark_seeds_choices(ax, chosen: Sequence[int]) -> None:
+    """Every seed's kept epoch, a tick on the epoch axis (one legend entry for all)."""
+    for i, it in enumerate(chosen):
+        ax.plot(
+            [it],
+            [0],
+            marker="^",
+            color="0.3",
+            markersize=7,
+            clip_on=False,
+            label="kept epoch of each seed" if i == 0 else None,
+        )
+
+
+def _label_curve_axes(ax, title: str) -> None:
+    ax.set_xlabel("epoch (passes over the training set)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 102)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=10)
 
 
 def hidden_units_figure(
@@ -135,29 +157,37 @@ def hidden_units_figure(
     ax.set_title(f"the input:\n{actor}", fontsize=8)
     ax.axis("off")
     for k, (unit, change, driver) in enumerate(zip(units, changes, drivers)):
-        row, col = 2 * (k // cols), 1 + k % cols
-        top = fig.add_subplot(grid[row, col])
-        top.imshow(change, interpolation="nearest")
-        top.set_title(f"#{k + 1}: unit {unit.unit}\nadds {unit.contribution:+.2f} to the score", fontsize=7)
-        top.axis("off")
-        bottom = fig.add_subplot(grid[row + 1, col])
-        bottom.imshow(np.asarray(driver))
-        bottom.set_title("drives it most", fontsize=7)
-        bottom.axis("off")
+        _draw_unit(fig, grid, 2 * (k // cols), 1 + k % cols, k, unit, change, driver)
     fig.suptitle(title or f"hidden units that push towards {actor}", fontsize=9)
-    note = fig.add_subplot(grid[-1, :])
+    _draw_explanation(fig.add_subplot(grid[-1, :]), explanation, width=int(28 * (cols + 1)))
+    return fig
+
+
+def _draw_unit(fig, grid, row: int, col: int, k: int, unit: UnitContribution, change, driver) -> None:
+    """The ``k``-th unit's column in its block: what it learned above the face that drives it most."""
+    top = fig.add_subplot(grid[row, col])
+    top.imshow(change, interpolation="nearest")
+    top.set_title(f"#{k + 1}: unit {unit.unit}\nadds {unit.contribution:+.2f} to the score", fontsize=7)
+    top.axis("off")
+    bottom = fig.add_subplot(grid[row + 1, col])
+    bottom.imshow(np.asarray(driver))
+    bottom.set_title("drives it most", fontsize=7)
+    bottom.axis("off")
+
+
+def _draw_explanation(note, explanation: str, width: int) -> None:
+    """The words under the figure, wrapped to ``width`` characters, in their own axes."""
     note.axis("off")
     note.text(
         0,
         1,
-        textwrap.fill(explanation, width=int(28 * (cols + 1))),
+        textwrap.fill(explanation, width=width),
         fontsize=7,
         color="0.25",
         va="top",
         ha="left",
         transform=note.transAxes,
     )
-    return fig
 
 
 def hidden_units_explanation(name: str, evidence: UnitEvidence, training_faces: int) -> str:

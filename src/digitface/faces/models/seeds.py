@@ -32,7 +32,7 @@ def summarize_runs(runs: Sequence[dict]) -> dict:
     """Mean and sample sd (ddof=1) over seeds of each split's accuracy and loss at the kept
     epoch, of the kept epoch itself and of the epochs run, and which seeds were still
     improving (kept their last epoch). ``runs``: one summary per seed, as
-    :meth:`~digitface.faces.models.mlp.MLPResult.summary` gives it; ``n`` (faces per set), ``device``
+    :meth:`~digitface.faces.models.mlp_result.MLPResult.summary` gives it; ``n`` (faces per set), ``device``
     and the settings' ``epochs`` are carried over from the first."""
     if len(runs) < 2:
         raise ValueError("need at least two seeds for a standard deviation")

@@ -13,7 +13,10 @@ from typing import Mapping, Protocol, Sequence
 from digitface.atomic import write_json, write_tsv
 from digitface.faces.data.face_index import crop_sets, open_crop_arrays, read_index
 from digitface.faces.models.chunks import feature_sets, read_parts
-from digitface.faces.models.mlp import VALIDATION, MLPResult, MLPSettings, save_state, train_mlp
+from digitface.faces.models.mlp import train_mlp
+from digitface.faces.models.mlp_data import VALIDATION
+from digitface.faces.models.mlp_network import save_state
+from digitface.faces.models.mlp_result import MLPResult, MLPSettings
 
 HISTORY_COLUMNS = ["epoch", "split", "accuracy", "loss"]
 

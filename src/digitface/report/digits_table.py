@@ -1,4 +1,9 @@
-"""One table of every digits result beside the reference report's number, where it has one."""
+"""One table of every digits result beside the reference report's number, where it has one.
+
+The summarize_digits job's table (``results/<run>/digits/metrics.tsv``): each accuracy at the
+iteration chosen on validation, its difference to the reference with one binomial standard
+error, the gradient check's verdict and, where evaluated, the course's snapshot network.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,9 @@ from typing import Mapping
 
 from digitface import reference
 from digitface.atomic import write_tsv
+from digitface.report.numbers import difference, pct
 
 HEADER = ["experiment", "metric", "split", "ours", "reference", "difference", "data"]
-
-
-def _pct(x: float | None) -> str:
-    return "" if x is None else f"{100 * x:.2f}%"
-
-
-def _difference(ours: float, ref: float | None, n: int) -> str:
-    """Ours minus the reference in percentage points, with our estimate's binomial standard
-    error, so a reader can tell a real gap from the noise of a finite test set."""
-    if ref is None:
-        return ""
-    se = (ours * (1 - ours) / n) ** 0.5
-    return f"{100 * (ours - ref):+.2f} pts (1 SE = {100 * se:.2f} pts, n = {n})"
 
 
 def summary_rows(
@@ -60,9 +53,9 @@ def summary_rows(
                     name,
                     "accuracy",
                     split,
-                    _pct(values["accuracy"]),
-                    _pct(ref),
-                    _difference(values["accuracy"], ref, n),
+                    pct(values["accuracy"]),
+                    pct(ref),
+                    difference(values["accuracy"], ref, n),
                     data,
                 ]
             )
@@ -74,7 +67,7 @@ def summary_rows(
         n = {"train": counts["train"] + counts["val"], "test": counts["test"]}
         for split in ("train", "test"):
             acc, ref = metrics["final"][split]["accuracy"], reference.DIGITS.get((opt, split))
-            rows.append([name, "accuracy", split, _pct(acc), _pct(ref), _difference(acc, ref, n[split]), data])
+            rows.append([name, "accuracy", split, pct(acc), pct(ref), difference(acc, ref, n[split]), data])
     rows.append(
         [
             "gradient check (central differences, float64)",
@@ -88,7 +81,7 @@ def summary_rows(
     )
     if snapshot:
         for split, acc in snapshot["accuracy"].items():
-            rows.append(["snapshot50.pkl tanh network", "accuracy", split, _pct(acc), "", "", data])
+            rows.append(["snapshot50.pkl tanh network", "accuracy", split, pct(acc), "", "", data])
     return rows
 
 

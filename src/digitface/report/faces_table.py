@@ -14,6 +14,7 @@ from pathlib import Path
 
 from digitface import reference
 from digitface.atomic import write_tsv
+from digitface.report.numbers import chance, difference, pct, pct_mean_sd, se_pts
 
 HEADER = [
     "experiment",
@@ -29,15 +30,6 @@ HEADER = [
     "weights",
 ]
 NAMES = {"mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)", "alexnet": "MLP on AlexNet features (600 ReLU, Adam)"}
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.2f}%"
-
-
-def standard_error(accuracy: float, n: int) -> float:
-    """One binomial standard error of an accuracy measured on ``n`` faces."""
-    return (accuracy * (1 - accuracy) / n) ** 0.5 if n else float("nan")
 
 
 def epoch_note(summary: dict) -> str:
@@ -59,9 +51,8 @@ def comparison(model: str, split: str, accuracy: float, n: int, not_comparable: 
     if ref is None:
         return "", ""
     if not_comparable:
-        return "", f"no comparison: {not_comparable}; the reference got {_pct(ref)} on its own"
-    se = standard_error(accuracy, n)
-    return _pct(ref), f"{100 * (accuracy - ref):+.2f} pts (1 SE = {100 * se:.2f} pts, n = {n})"
+        return "", f"no comparison: {not_comparable}; the reference got {pct(ref)} on its own"
+    return pct(ref), difference(accuracy, ref, n)
 
 
 def summary_rows(
@@ -78,12 +69,12 @@ def summary_rows(
                 [
                     f"{NAMES[model]}, {len(summary['seeds'])} seeds",
                     split,
-                    f"{_pct(acc['mean'])} ± {100 * acc['sd']:.2f}",
+                    pct_mean_sd(acc["mean"], acc["sd"]),
                     ref,
                     diff,
-                    f"{100 * standard_error(acc['mean'], n):.2f} pts",
+                    se_pts(acc["mean"], n),
                     str(n),
-                    f"{_pct(1 / n_classes)} (1 of {n_classes})",
+                    chance(n_classes),
                     epoch_note(summary),
                     data,
                     weights.get(model, ""),

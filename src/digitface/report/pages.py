@@ -3,18 +3,20 @@
 Snakemake's report offers a TSV only as a download, so every table is also written as a small
 self-contained HTML page (shown in the report's viewer), and the run's summary table is also
 rendered into the report's first page (:func:`summary_fragment`). The TSV stays the data;
-the HTML is its reading copy, made from the same rows.
+the HTML is its reading copy, made from the same rows. This module says which tables the
+workflow writes, their headings and how their cells are laid out; the HTML itself is
+:mod:`digitface.report.html_table`'s.
 """
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from digitface.atomic import read_tsv, write_text
+from digitface.atomic import read_tsv
+from digitface.report.html_table import TABLE_STYLE, is_number, table_html, write_table_page
 
 #: Human headings of the columns of each table the workflow writes (TSV name -> heading).
 HEADINGS = {
@@ -163,98 +165,6 @@ TABLES = {
 }
 
 
-_PAGE_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1em; color: #222; }
-h1 { font-size: 1.1em; }
-p.note { color: #555; max-width: 60em; }
-"""
-_TABLE_STYLE = """
-table.df { border-collapse: collapse; font-size: 0.9em; max-width: 100%; }
-table.df th, table.df td { border: 1px solid #ccc; padding: 0.3em 0.45em; text-align: left; vertical-align: top;
-                           overflow-wrap: break-word; }
-table.df th { background: #f0f0f0; cursor: pointer; user-select: none; overflow-wrap: normal; }
-table.df td.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.df td.num.short { white-space: nowrap; }
-table.df td.lines { white-space: pre-line; }
-table.df tr:nth-child(even) td { background: #fafafa; }
-"""
-
-_SORT = """
-document.querySelectorAll("table.df th").forEach(function (th, col) {
-  th.title = "click to sort";
-  th.addEventListener("click", function () {
-    var body = th.closest("table").tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    var up = th.dataset.order !== "up";
-    th.dataset.order = up ? "up" : "down";
-    var key = function (r) {
-      var t = r.cells[col].textContent.trim(), n = parseFloat(t.replace(/[^0-9eE.+-].*$/, ""));
-      return isNaN(n) ? t : n;
-    };
-    rows.sort(function (a, b) {
-      var x = key(a), y = key(b);
-      var c = (typeof x === typeof y) ? (x < y ? -1 : x > y ? 1 : 0) : (typeof x === "number" ? -1 : 1);
-      return up ? c : -c;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  });
-});
-"""
-
-
-#: A number cell up to this long never wraps ("86.11% ± 0.48"); a longer one ("+1.55 pts (1 SE =
-#: 0.27 pts, n = 7000)") wraps like text, so that no table is wider than the report's pane.
-SHORT = 16
-
-
-def _is_number(text: str) -> bool:
-    head = text.replace("%", " ").replace("±", " ").split()
-    try:
-        float(head[0])
-    except (IndexError, ValueError):
-        return False
-    return True
-
-
-def table_html(rows: Sequence[Mapping[str, str]], headings: Mapping[str, str]) -> str:
-    """An HTML table of ``rows`` (dicts), the columns in the order of ``headings``, plus any
-    column ``rows`` have that ``headings`` does not name (shown under its own name)."""
-    columns = list(headings)
-    for row in rows:
-        columns += [c for c in row if c not in columns]
-    head = "".join(f"<th>{html.escape(headings.get(c, c))}</th>" for c in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for c in columns:
-            text = str(row.get(c, ""))
-            cls = (
-                ' class="lines"'
-                if "\n" in text
-                else ""
-                if not _is_number(text)
-                else ' class="num short"'
-                if len(text) <= SHORT
-                else ' class="num"'
-            )
-            cells.append(f"<td{cls}>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table class="df"><thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body) + "\n</tbody></table>"
-
-
-def write_table_page(
-    dest: str | os.PathLike, title: str, rows: Sequence[Mapping[str, str]], headings: Mapping[str, str], note: str = ""
-) -> None:
-    """A self-contained HTML page with one sortable table (atomically)."""
-    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    page = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{_PAGE_STYLE}{_TABLE_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{note_html}\n"
-        f"{table_html(rows, headings)}\n<script>{_SORT}</script></body></html>\n"
-    )
-    write_text(dest, page)
-
-
 def folded(rows: Sequence[Mapping[str, str]], keep: Sequence[str], into: str) -> list[dict[str, str]]:
     """``rows`` with every column outside ``keep`` folded into one cell ``into``: a line
     "column: value" per nonzero value, largest first. One column per failure reason makes a
@@ -263,7 +173,7 @@ def folded(rows: Sequence[Mapping[str, str]], keep: Sequence[str], into: str) ->
     out = []
     for row in rows:
         rest = [(c, v) for c, v in row.items() if c not in keep and v not in ("", "0")]
-        rest.sort(key=lambda cv: (-float(cv[1]) if _is_number(cv[1]) else 0.0, cv[0]))
+        rest.sort(key=lambda cv: (-float(cv[1]) if is_number(cv[1]) else 0.0, cv[0]))
         out.append({**{c: row[c] for c in keep if c in row}, into: "\n".join(f"{c}: {v}" for c, v in rest)})
     return out
 
@@ -332,6 +242,6 @@ def summary_fragment(tsv: str | os.PathLike) -> str:
     if not path.is_file():
         return ""
     rows = [{c: r[c] for c in FIRST_PAGE} for r in read_tsv(path)]
-    return f"<style>{_TABLE_STYLE} table.df.first {{ font-size: 0.75em; }}</style>\n" + table_html(
+    return f"<style>{TABLE_STYLE} table.df.first {{ font-size: 0.75em; }}</style>\n" + table_html(
         rows, FIRST_PAGE
     ).replace('<table class="df">', '<table class="df first" id="summary">', 1)

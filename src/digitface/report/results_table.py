@@ -7,7 +7,7 @@ import os
 from typing import Iterable, Mapping
 
 from digitface.atomic import read_tsv, write_tsv
-from digitface.faces.models.summary import HEADER as FACES_HEADER
+from digitface.report.faces_table import HEADER as FACES_HEADER
 
 HEADER = ["experiment", "split", "ours", "reference", "note", "data"]
 
