@@ -15,6 +15,7 @@ from digitface.capacity import disk_problem, memory_problem, physical_memory_mb
 from digitface.config import ConfigError
 from digitface.config.checks import check_config
 from digitface.config.derived import (
+    descriptor_set,
     extraction_settings,
     feature_set,
     resolved_weights,
@@ -77,6 +78,12 @@ IMAGENET = ALEXNET["imagenet"]
 # jobs, and only those) and the settings an extraction job depends on.
 FEATURES = feature_set(config)
 EXTRACTION = extraction_settings(config)
+# The face descriptor's feature set (dlib's ResNet) and its two classifiers, when enabled.
+DESCRIPTOR = MODELS["descriptor"]
+DESCRIPTORS = descriptor_set(config)
+DESCRIPTOR_CLASSIFIERS = ["mlp", "linear"]
+# Each feature family's chunking (its folder under <results>/faces/ is the family's name).
+CHUNKING = {"alexnet": ALEXNET, "descriptor": DESCRIPTOR}
 HIDDEN_UNIT_IMAGES = {
     slugify(item["actor"]): item["image_id"]
     for item in MODELS["hidden_units"]["actors"]
@@ -106,7 +113,7 @@ wildcard_constraints:
     seed="[0-9]+",
     part="[0-9]+",
     features="[A-Za-z0-9_.-]+",
-    model="mlp|alexnet/[A-Za-z0-9_.-]+/mlp",
+    model="mlp|alexnet/[A-Za-z0-9_.-]+/mlp|descriptor/[A-Za-z0-9_.-]+/(?:mlp|linear)",
     sha256="[0-9a-f]{64}",
     table="|".join(re.escape(name) for name in TABLES),
 
@@ -177,41 +184,67 @@ def get_alexnet_weights(wildcards):
     return {}
 
 
-def alexnet_jobs():
-    """The chunks of every extraction job, read from the face index once the split
-    checkpoint has run (digitface.faces.models.chunks; memoised per version of the
-    index)."""
+def feature_jobs(family):
+    """The chunks of every extraction job of a feature family ("alexnet", "descriptor"), read
+    from the face index once the split checkpoint has run (digitface.faces.models.chunks;
+    memoised per version of the index)."""
     index = checkpoints.split_faces.get().output.index
-    return extraction_jobs(index, ALEXNET["chunk_size"], ALEXNET["chunks_per_job"])
+    chunking = CHUNKING[family]
+    return extraction_jobs(index, chunking["chunk_size"], chunking["chunks_per_job"])
 
 
-def get_alexnet_parts(wildcards):
-    """Every extraction job's manifest (how many jobs there are depends on the crops)."""
-    return [
-        f"<results>/faces/alexnet/{wildcards.features}/parts/part_{p:03d}.tsv"
-        for p in range(len(alexnet_jobs()))
-    ]
+def feature_parts(family, suffix=".tsv"):
+    """Input function: every extraction job's manifest (or, with suffix ".problems.tsv", its
+    table of crops without features); how many jobs there are depends on the crops."""
+
+    def parts(wildcards):
+        return [
+            f"<results>/faces/{family}/{wildcards.features}/parts/part_{p:03d}{suffix}"
+            for p in range(len(feature_jobs(family)))
+        ]
+
+    return parts
 
 
-def _job(wildcards):
-    jobs = alexnet_jobs()
+def _job(family, wildcards):
+    jobs = feature_jobs(family)
     part = int(wildcards.part)
     if part >= len(jobs):
         raise ValueError(f"no extraction job {part}: the crops make {len(jobs)}")
     return jobs[part]
 
 
-def part_chunks(wildcards):
-    """The job's chunks as a param: a changed grouping reruns it (cached chunks are kept)."""
-    return as_params(_job(wildcards))
+def part_chunks(family):
+    """Param function: the job's chunks (a changed grouping reruns it; cached chunks are kept)."""
+    return lambda wildcards: as_params(_job(family, wildcards))
 
 
-def part_crop_arrays(wildcards, what):
-    """The 227 crop arrays the job's chunks read: batch names, or their files."""
-    names = list(dict.fromkeys(c.array for c in _job(wildcards)))
-    if what == "names":
-        return names
-    return [f"<results>/faces/arrays/{name}_227.npy" for name in names]
+def part_crop_arrays(family, what):
+    """Input or param function: the 227 crop arrays the job's chunks read, as batch names or
+    as their files."""
+
+    def arrays(wildcards):
+        names = list(dict.fromkeys(c.array for c in _job(family, wildcards)))
+        if what == "names":
+            return names
+        return [f"<results>/faces/arrays/{name}_227.npy" for name in names]
+
+    return arrays
+
+
+def feature_cache(family):
+    """Param function: the feature set's cache of chunk files."""
+    return lambda wildcards: f"{RESULTS}/faces/{family}/{wildcards.features}/chunks"
+
+
+def get_descriptor_summaries(wildcards):
+    """The face-descriptor classifiers' summaries, when the run computes the descriptors."""
+    if not DESCRIPTOR["enabled"]:
+        return {}
+    return {
+        f"descriptor_{name}": f"<results>/faces/descriptor/{DESCRIPTORS}/{name}/summary.json"
+        for name in DESCRIPTOR_CLASSIFIERS
+    }
 
 
 def get_faces_models_targets():
@@ -224,6 +257,11 @@ def get_faces_models_targets():
             "<results>/faces/mlp/curves.png",
             f"<results>/faces/alexnet/{FEATURES}/mlp/curves.png",
         ]
+        + expand(
+            "<results>/faces/descriptor/{features}/{classifier}/curves.png",
+            features=DESCRIPTORS,
+            classifier=DESCRIPTOR_CLASSIFIERS if DESCRIPTOR["enabled"] else [],
+        )
         + expand(
             "<results>/faces/figures/hidden_units_{actor}.png",
             actor=sorted(HIDDEN_UNIT_IMAGES),
@@ -270,8 +308,11 @@ def get_all_targets():
 
 # The report's menu: one short label per result (long or many labels widen it over the text).
 def model_label(wildcards):
-    model = "MLP on crops" if wildcards.model == "mlp" else "MLP on AlexNet features"
-    return {"result": f"learning curves, {model}"}
+    family, *rest = wildcards.model.split("/")
+    names = {"mlp": "MLP on crops", "alexnet": "MLP on AlexNet features"}
+    kind = "linear" if rest and rest[-1] == "linear" else "MLP"
+    names["descriptor"] = f"{kind} on descriptors"
+    return {"result": f"learning curves, {names[family]}"}
 
 
 def optimizer_label(what):

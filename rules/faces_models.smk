@@ -119,13 +119,13 @@ rule extract_alexnet_chunks:
     input:
         unpack(get_alexnet_weights),
         index=rules.split_faces.output.index,
-        crops=lambda wildcards: part_crop_arrays(wildcards, "paths"),
+        crops=part_crop_arrays("alexnet", "paths"),
     output:
         part="<results>/faces/alexnet/{features}/parts/part_{part}.tsv",
     params:
-        chunks=part_chunks,
-        arrays=lambda wildcards: part_crop_arrays(wildcards, "names"),
-        cache=lambda wildcards: f"{RESULTS}/faces/alexnet/{wildcards.features}/chunks",
+        chunks=part_chunks("alexnet"),
+        arrays=part_crop_arrays("alexnet", "names"),
+        cache=feature_cache("alexnet"),
         alexnet=EXTRACTION,
         weights=WEIGHTS,
     log:
@@ -148,14 +148,14 @@ rule train_alexnet_mlp:
     """One seed of the MLP on the AlexNet features of every used face; epoch kept on validation."""
     input:
         index=rules.split_faces.output.index,
-        parts=get_alexnet_parts,
+        parts=feature_parts("alexnet"),
     output:
         history="<results>/faces/alexnet/{features}/mlp/seed_{seed}/history.tsv",
         metrics="<results>/faces/alexnet/{features}/mlp/seed_{seed}/metrics.json",
         model="<results>/faces/alexnet/{features}/mlp/seed_{seed}/model.pt",
     params:
         settings=ALEXNET["mlp"],
-        cache=lambda wildcards: f"{RESULTS}/faces/alexnet/{wildcards.features}/chunks",
+        cache=feature_cache("alexnet"),
     log:
         "<logs>/train_alexnet_mlp/{features}/seed_{seed}.log",
     benchmark:
@@ -170,6 +170,79 @@ rule train_alexnet_mlp:
         "../envs/faces.yaml"
     script:
         "../scripts/train_alexnet_mlp.py"
+
+
+# The face descriptor (dlib's ResNet, 128 numbers per face) in the same cached chunks as the
+# AlexNet features, on one core each (dlib computes on one thread).
+rule extract_descriptor_chunks:
+    """dlib's face descriptor of a few consecutive chunks of crops, each chunk its own cached file."""
+    input:
+        index=rules.split_faces.output.index,
+        crops=part_crop_arrays("descriptor", "paths"),
+    output:
+        part="<results>/faces/descriptor/{features}/parts/part_{part}.tsv",
+        problems="<results>/faces/descriptor/{features}/parts/part_{part}.problems.tsv",
+    params:
+        chunks=part_chunks("descriptor"),
+        arrays=part_crop_arrays("descriptor", "names"),
+        cache=feature_cache("descriptor"),
+    log:
+        "<logs>/extract_descriptor_chunks/{features}/part_{part}.log",
+    benchmark:
+        "<benchmarks>/extract_descriptor_chunks/{features}/part_{part}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    priority: 3
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/extract_descriptor_chunks.py"
+
+
+# Every seed of both classifiers in one job: on 128 numbers per face a run takes seconds, less
+# than a job's start-up (Python and torch).
+rule train_descriptor_classifiers:
+    """Every seed of the MLP and of a linear softmax on the face descriptors; epochs kept on validation."""
+    input:
+        index=rules.split_faces.output.index,
+        parts=feature_parts("descriptor"),
+        problems=feature_parts("descriptor", ".problems.tsv"),
+    output:
+        histories=expand(
+            "<results>/faces/descriptor/{{features}}/{classifier}/seed_{seed}/history.tsv",
+            classifier=DESCRIPTOR_CLASSIFIERS,
+            seed=SEEDS,
+        ),
+        metrics=expand(
+            "<results>/faces/descriptor/{{features}}/{classifier}/seed_{seed}/metrics.json",
+            classifier=DESCRIPTOR_CLASSIFIERS,
+            seed=SEEDS,
+        ),
+        models=expand(
+            "<results>/faces/descriptor/{{features}}/{classifier}/seed_{seed}/model.pt",
+            classifier=DESCRIPTOR_CLASSIFIERS,
+            seed=SEEDS,
+        ),
+    params:
+        settings={name: DESCRIPTOR[name] for name in DESCRIPTOR_CLASSIFIERS},
+        seeds=SEEDS,
+        cache=feature_cache("descriptor"),
+    log:
+        "<logs>/train_descriptor_classifiers/{features}.log",
+    benchmark:
+        "<benchmarks>/train_descriptor_classifiers/{features}.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+        gpu=1 if GPU else 0,
+    priority: 2
+    conda:
+        "../envs/faces.yaml"
+    script:
+        "../scripts/train_descriptor_classifiers.py"
 
 
 rule summarize_face_runs:
@@ -200,6 +273,7 @@ rule summarize_face_runs:
 rule summarize_faces:
     """The face classifiers' accuracies beside the reference's, with data and weights named."""
     input:
+        unpack(get_descriptor_summaries),
         mlp="<results>/faces/mlp/summary.json",
         alexnet=f"<results>/faces/alexnet/{FEATURES}/mlp/summary.json",
         index=rules.split_faces.output.index,
@@ -212,6 +286,7 @@ rule summarize_faces:
         alexnet=ALEXNET,
         actors=ACTORS,
         not_comparable=provenance.faces_not_comparable(config),
+        descriptor=provenance.descriptor(config),
     log:
         "<logs>/summarize_faces/summarize_faces.log",
     conda:

@@ -6,11 +6,12 @@ from digitface.report.faces_table import write_summary_table
 log_to_file(snakemake.log[0])
 params = snakemake.params
 write_summary_table(
-    {"mlp": snakemake.input.mlp, "alexnet": snakemake.input.alexnet},
+    snakemake.input,
     snakemake.output.table,
     params.data,
     params.weights,
     params.alexnet,
     len(params.actors),
     params.not_comparable,
+    params.descriptor,
 )

@@ -1,11 +1,14 @@
-"""A small digits split file, as the prepare_mnist job writes it, for the jobs that read one."""
+"""MNIST as tests make it: a small split file, as the prepare_mnist job writes it, for the jobs
+that read one; IDX bytes and folders, and ``mnist_all.mat`` matrices, for the source readers."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
 
+from digitface.digits.sources import IDX_FILES, Digits, idx_file, load_idx_files
 from digitface.digits.store import save_arrays
 
 #: Images per part of :func:`write_split`'s file (the split file's keys: train, val, test).
@@ -27,3 +30,31 @@ def write_split(path: Path, counts: dict[str, int] = COUNTS, seed: int = 0) -> d
         arrays[f"y_{part}"] = y
     save_arrays(path, **arrays)
     return arrays
+
+
+def encode_idx(array: np.ndarray) -> bytes:
+    """Encode a uint8 array as IDX bytes (the inverse of :func:`digitface.digits.idx.parse_idx`)."""
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.tobytes()
+
+
+def load_idx_dir(folder: str | Path) -> Digits:
+    """The four standard IDX files from one folder (``.gz`` or not)."""
+    paths = {}
+    for key, stem in IDX_FILES.items():
+        paths[key] = idx_file(folder, stem)
+        if not paths[key].is_file():
+            raise FileNotFoundError(f"{folder}: neither {stem}.gz nor {stem} exists")
+    return load_idx_files(**paths)
+
+
+def to_mat_dict(digits: Digits) -> dict[str, np.ndarray]:
+    """The inverse of :func:`digitface.digits.sources.load_mat`'s layout, for writing
+    ``mnist_all.mat`` with scipy."""
+    out = {}
+    for part in ("train", "test"):
+        images, labels = getattr(digits, f"{part}_images"), getattr(digits, f"{part}_labels")
+        for d in range(10):
+            out[f"{part}{d}"] = images[labels == d].reshape(-1, 784)
+    return out

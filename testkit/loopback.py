@@ -23,7 +23,8 @@ from PIL import Image
 from requests.utils import requote_uri
 
 from digitface.faces.data.fetch import FetchSettings
-from digitface.faces.data.lists import ListRow, read_list, select_actors
+from digitface.faces.data.lists import ListRow
+from testkit.faces import read_list, select_actors
 
 SIX = ("Lorraine Bracco", "Peri Gilpin", "Angie Harmon", "Alec Baldwin", "Bill Hader", "Steve Carell")
 

@@ -39,8 +39,18 @@ TINY = {
         "seeds": [0, 1],
         "mlp": {"epochs": 4, "patience": 2},
         "alexnet": {"chunk_size": 40, "chunks_per_job": 4, "mlp": {"epochs": 2}},
+        "descriptor": {"chunk_size": 40, "mlp": {"epochs": 4, "patience": 2}, "linear": {"epochs": 4, "patience": 2}},
     },
 }
+
+
+def default_config() -> dict:
+    """config.yaml with the schema's defaults filled in, as the workflow sees it."""
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    validate(config, str(REPO / "schemas/config.schema.yaml"), set_default=True)
+    return config
 
 
 def unavailable(reason: str) -> None:

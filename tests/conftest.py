@@ -35,6 +35,15 @@ def shared_facescrub_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def replica(shared_facescrub_dir):
+    """The six project actors' rows and the replica of their 2018 responses (skips without the
+    shared data)."""
+    from testkit.loopback import load_replica
+
+    return load_replica(shared_facescrub_dir)
+
+
+@pytest.fixture(scope="session")
 def finished_run(tmp_path_factory):
     """The tiny configuration run to the end once per session, for every test that needs a
     finished run (tests that change its files work on a copy)."""

@@ -6,7 +6,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from digitface.atomic import DiskFullError, read_tsv, write_bytes, write_tsv
+from digitface.atomic import DiskFullError, atomic_path, read_tsv, write_bytes, write_tsv
 
 
 def test_tables_read_back_as_written(tmp_path):
@@ -36,8 +36,13 @@ def full_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+def _save_array(dest, array):
+    """``np.save`` through :func:`atomic_path`, as the jobs that write ``.npy`` files do."""
+    with atomic_path(dest) as tmp:
+        np.save(tmp, array, allow_pickle=False)
+
+
 def _writers():
-    from digitface.faces.data.dataset import save_array
     from digitface.plotting import plt, save_figure
 
     def figure(dest):
@@ -47,7 +52,7 @@ def _writers():
 
     return {
         "bytes": ("blob.bin", lambda dest: write_bytes(dest, os.urandom(1 << 20))),
-        "numpy array": ("crops.npy", lambda dest: save_array(dest, np.ones((300, 64, 64, 3), np.uint8))),
+        "numpy array": ("crops.npy", lambda dest: _save_array(dest, np.ones((300, 64, 64, 3), np.uint8))),
         "table": ("table.tsv", lambda dest: write_tsv(dest, ["a"], [["x" * 100]] * 20_000)),
         "figure": ("figure.png", figure),
     }
@@ -82,10 +87,11 @@ def test_a_file_size_limit_is_reported_the_same_way(tmp_path):
     code = textwrap.dedent(f"""
         import resource, signal
         import numpy as np
-        from digitface.faces.data.dataset import save_array
+        from digitface.atomic import atomic_path
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
-        save_array({str(dest)!r}, np.ones((100, 64, 64, 3), np.uint8))
+        with atomic_path({str(dest)!r}) as tmp:
+            np.save(tmp, np.ones((100, 64, 64, 3), np.uint8), allow_pickle=False)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode != 0

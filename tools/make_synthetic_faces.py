@@ -49,7 +49,7 @@ in the list valid.
 
 Output is deterministic: the same seed gives byte-identical files (generated with Pillow
 {pillow}; another Pillow build may encode JPEG/PNG bytes differently, which
-`tests/faces/test_synthetic.py` would report).
+`tests/testkit/test_synthetic_faces.py` would report).
 """
 
 

@@ -33,8 +33,9 @@ def weights(config: Mapping) -> str:
 
 
 def faces_not_comparable(config: Mapping) -> dict[str, str]:
-    """Per face classifier ("mlp", "alexnet"), why its numbers cannot be set against the
-    reference's ("" when they can): other data, other identities, other features."""
+    """Per face classifier ("mlp", "alexnet", "descriptor_mlp", "descriptor_linear"), why its
+    numbers cannot be set against the reference's ("" when they can): other data, other
+    identities, other features."""
     faces, alexnet = config["faces"], config["face_models"]["alexnet"]
     common = []
     n = len(faces["actors"])
@@ -50,7 +51,26 @@ def faces_not_comparable(config: Mapping) -> dict[str, str]:
     for key in ("layer", "preprocess"):
         if alexnet[key] != reference.ALEXNET[key]:
             features.append(f"{key} {alexnet[key]} (the reference: {reference.ALEXNET[key]})")
-    return {"mlp": "; ".join(common), "alexnet": "; ".join(common + features)}
+    network = "a face network's features (the reference had none: pixels and AlexNet only)"
+    return {
+        "mlp": "; ".join(common),
+        "alexnet": "; ".join(common + features),
+        "descriptor_mlp": "; ".join(common + [network]),
+        "descriptor_linear": "; ".join(common + [network]),
+    }
+
+
+def descriptor(config: Mapping) -> str:
+    """What the face-descriptor rows were computed with, and the caveat that goes with them."""
+    from digitface.faces.models.face_descriptor import LANDMARKS_SHA256, NETWORK, RESNET_SHA256
+
+    chunk = config["face_models"]["descriptor"]["chunk_size"]
+    cartoons = "; here on synthetic cartoon faces" if synthetic_faces(config) else ""
+    return (
+        f"dlib {NETWORK} (sha256 {RESNET_SHA256[:12]}...), 5-point landmarks (sha256 "
+        f"{LANDMARKS_SHA256[:12]}...) in the crop's own box, chunks of up to {chunk} faces; trained on "
+        f"data that includes FaceScrub: on FaceScrub an upper bound, not an independent test{cartoons}"
+    )
 
 
 def table_line(config: Mapping, part: str) -> str:
@@ -67,9 +87,13 @@ def table_line(config: Mapping, part: str) -> str:
 
 
 def model_title(config: Mapping, model: str) -> str:
-    """The learning-curve title of a face classifier ("mlp", or an AlexNet feature MLP)."""
+    """The learning-curve title of a face classifier ("mlp", an AlexNet feature MLP, or a
+    classifier on the face descriptor)."""
     data = "synthetic faces" if synthetic_faces(config) else "real FaceScrub photographs"
     if model == "mlp":
         return f"MLP on 64x64 RGB crops ({data})"
+    if model.startswith("descriptor/"):
+        kind = "linear softmax" if model.endswith("/linear") else "MLP"
+        return f"{kind} on dlib face descriptors ({data}; dlib's training data includes FaceScrub)"
     kind = "random" if resolved_weights(config) == "random" else "ImageNet"
     return f"MLP on AlexNet {config['face_models']['alexnet']['layer']} features, {kind} weights ({data})"

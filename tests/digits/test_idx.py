@@ -3,7 +3,8 @@ import gzip
 import numpy as np
 import pytest
 
-from digitface.digits.idx import encode_idx, parse_idx, read_idx
+from digitface.digits.idx import parse_idx, read_idx
+from testkit.digits import encode_idx
 
 
 def test_roundtrip_plain_and_gzip(tmp_path):

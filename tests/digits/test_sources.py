@@ -9,7 +9,7 @@ from scipy.io import savemat
 
 from digitface.digits import sources
 from digitface.digits.download import OFFICIAL_MD5
-from digitface.digits.idx import encode_idx
+from testkit.digits import encode_idx, load_idx_dir, to_mat_dict
 
 
 def _sorted_pairs(images, labels):
@@ -21,7 +21,7 @@ def _sorted_pairs(images, labels):
 
 @pytest.fixture(scope="module")
 def full_idx(shared_mnist_dir):
-    return sources.load_idx_dir(shared_mnist_dir)
+    return load_idx_dir(shared_mnist_dir)
 
 
 def test_shared_idx_is_the_official_data(shared_mnist_dir, full_idx):
@@ -37,14 +37,14 @@ def test_plain_idx_equals_gzip_idx(tmp_path, shared_mnist_dir, full_idx):
     for stem in sources.IDX_FILES.values():
         raw = gzip.decompress((shared_mnist_dir / f"{stem}.gz").read_bytes())
         (tmp_path / stem).write_bytes(raw)
-    plain = sources.load_idx_dir(tmp_path)
+    plain = load_idx_dir(tmp_path)
     for field in ("train_images", "train_labels", "test_images", "test_labels"):
         np.testing.assert_array_equal(getattr(plain, field), getattr(full_idx, field))
 
 
 def test_mat_source_equals_idx_source(tmp_path, full_idx):
     path = tmp_path / "mnist_all.mat"
-    savemat(path, sources.to_mat_dict(full_idx), do_compression=True)
+    savemat(path, to_mat_dict(full_idx), do_compression=True)
     mat = sources.load_mat(path)
     for part in ("train", "test"):
         a = _sorted_pairs(getattr(mat, f"{part}_images"), getattr(mat, f"{part}_labels"))
@@ -145,7 +145,7 @@ def test_each_source_is_read_from_the_files_it_names(tmp_path):
     for the four sources."""
     digits = _small()
     np.savez(tmp_path / "sample.npz", images=digits.train_images, labels=digits.train_labels)
-    savemat(tmp_path / "mnist_all.mat", sources.to_mat_dict(digits))
+    savemat(tmp_path / "mnist_all.mat", to_mat_dict(digits))
     _write_idx(tmp_path / "idx", digits, gz=False)
     _write_idx(tmp_path / "downloads", digits)
     config = {
@@ -181,7 +181,7 @@ def test_each_sources_counts_come_from_its_headers_and_match_what_is_read(tmp_pa
     without reading pixels: IDX headers (.gz or plain), the mat variable table, the sample's labels."""
     digits = _small()
     np.savez(tmp_path / "sample.npz", images=digits.train_images, labels=digits.train_labels)
-    savemat(tmp_path / "mnist_all.mat", sources.to_mat_dict(digits))
+    savemat(tmp_path / "mnist_all.mat", to_mat_dict(digits))
     _write_idx(tmp_path / "idx", digits, gz=False)
     _write_idx(tmp_path / "gz", digits)
     config = {"sample": str(tmp_path / "sample.npz"), "mat": str(tmp_path / "mnist_all.mat")}

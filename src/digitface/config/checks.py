@@ -126,7 +126,32 @@ def faces_problems(config: Mapping) -> list[str]:
         problem = _file_problem("face_models.alexnet.imagenet.path", path)
         if problem:
             problems.append(problem)
+    if models["descriptor"]["enabled"]:
+        problems += _descriptor_problems()
     return problems
+
+
+def _descriptor_problems() -> list[str]:
+    """The face descriptor's network and model files are installed (their checksums are checked
+    by the job that reads them)."""
+    try:
+        from digitface.faces.models import face_descriptor
+    except ImportError as exc:
+        return [
+            f"face_models.descriptor.enabled: dlib cannot be imported ({exc}); "
+            "install the project's pinned dlib-bin, or set it to false"
+        ]
+    try:
+        folder = face_descriptor.models_dir()
+    except face_descriptor.ModelFileError as exc:
+        return [f"face_models.descriptor.enabled: {exc}"]
+    missing = [name for name in face_descriptor.MODEL_FILES if not (folder / name).is_file()]
+    if missing:
+        return [
+            f"face_models.descriptor.enabled: {', '.join(missing)} missing in {folder}; "
+            f"pip install --force-reinstall {face_descriptor.PACKAGE_PIN}, or set it to false"
+        ]
+    return []
 
 
 def check_config(config: Mapping) -> dict[str, int] | None:

@@ -1,5 +1,5 @@
 """Settings that follow from other settings: whether the faces are synthetic, which AlexNet
-weights ``auto`` means, what an extraction job depends on and the name of its feature set.
+weights ``auto`` means, what an extraction job depends on and the names of the feature sets.
 
 Why apart from the checks: the rules and the provenance table read these on every plan and
 in the report; they decide nothing about whether the configuration can run (the checks ask
@@ -47,3 +47,9 @@ def feature_set(config: Mapping) -> str:
     )
     half = "-f16" if alexnet["dtype"] == "float16" else ""
     return f"{alexnet['layer']}-{weights}-{alexnet['preprocess']}-c{alexnet['chunk_size']}{half}"
+
+
+def descriptor_set(config: Mapping) -> str:
+    """The name of a run's face-descriptor feature set: the network, its landmarks and the chunk
+    size (the model files are pinned in the code: other files would be another network's name)."""
+    return f"dlib-resnet-v1-5pt-c{config['face_models']['descriptor']['chunk_size']}"

@@ -1,4 +1,4 @@
-"""Read and write the IDX format of the MNIST distribution (optionally gzip-compressed).
+"""Read the IDX format of the MNIST distribution (optionally gzip-compressed).
 
 IDX: two zero bytes, a type code (0x08 = unsigned byte), the number of dimensions, then each
 dimension as a big-endian uint32, then the data in C order.
@@ -30,13 +30,6 @@ def parse_idx(raw: bytes) -> np.ndarray:
     if len(raw) - header != expected:
         raise ValueError(f"IDX body has {len(raw) - header} bytes, shape {shape} needs {expected}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
-
-
-def encode_idx(array: np.ndarray) -> bytes:
-    """Encode a uint8 array as IDX bytes (the inverse of :func:`parse_idx`)."""
-    array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = bytes([0, 0, _UBYTE, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.tobytes()
 
 
 def read_idx_bytes(path: str | Path) -> bytes:

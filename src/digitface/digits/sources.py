@@ -79,19 +79,6 @@ def idx_file(folder: str | Path, stem: str) -> Path:
     return gz if gz.is_file() else Path(folder) / stem
 
 
-def _find_idx(folder: Path, stem: str) -> Path:
-    path = idx_file(folder, stem)
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder}: neither {stem}.gz nor {stem} exists")
-    return path
-
-
-def load_idx_dir(folder: str | Path) -> Digits:
-    """The four standard IDX files from one folder."""
-    folder = Path(folder)
-    return load_idx_files(**{key: _find_idx(folder, stem) for key, stem in IDX_FILES.items()})
-
-
 def load_idx_files(**paths: str | Path) -> Digits:
     """The four IDX files given by role (``train_images=...``, as in :data:`IDX_FILES`)."""
     return Digits(**{key: read_idx(paths[key]) for key in IDX_FILES})
@@ -205,13 +192,3 @@ def source_counts(source: str, files: Mapping[str, str | Path]) -> dict[str, int
     if source == "download":
         return dict(MNIST_COUNTS)
     raise ValueError(f"digits.source is {source!r}, not one of {', '.join(SOURCES)}")
-
-
-def to_mat_dict(digits: Digits) -> dict[str, np.ndarray]:
-    """The inverse of :func:`load_mat`'s layout, for writing ``mnist_all.mat`` with scipy."""
-    out = {}
-    for part in ("train", "test"):
-        images, labels = getattr(digits, f"{part}_images"), getattr(digits, f"{part}_labels")
-        for d in range(10):
-            out[f"{part}{d}"] = images[labels == d].reshape(-1, 784)
-    return out

@@ -29,7 +29,12 @@ HEADER = [
     "data",
     "weights",
 ]
-NAMES = {"mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)", "alexnet": "MLP on AlexNet features (600 ReLU, Adam)"}
+NAMES = {
+    "mlp": "MLP on 64x64 RGB crops (600 ReLU, Adam)",
+    "alexnet": "MLP on AlexNet features (600 ReLU, Adam)",
+    "descriptor_mlp": "MLP on dlib face descriptors (600 ReLU, Adam)",
+    "descriptor_linear": "linear softmax on dlib face descriptors (Adam)",
+}
 
 
 def epoch_note(summary: dict) -> str:
@@ -49,10 +54,21 @@ def comparison(model: str, split: str, accuracy: float, n: int, not_comparable: 
     """(reference cell, difference cell) of one row."""
     ref = reference.FACES.get((model, split))
     if ref is None:
-        return "", ""
+        return "", f"no comparison: {not_comparable}" if model.startswith("descriptor") else ""
     if not_comparable:
         return "", f"no comparison: {not_comparable}; the reference got {pct(ref)} on its own"
     return pct(ref), difference(accuracy, ref, n)
+
+
+def _excluded_note(summary: dict) -> str:
+    """The faces a feature set could not describe, left out of every seed's sets."""
+    if "excluded" not in summary:
+        return ""
+    count = sum(summary["excluded"].values())
+    if not count:
+        return "; every face described"
+    by_set = ", ".join(f"{n} {s}" for s, n in summary["excluded"].items() if n)
+    return f"; {count} faces without a descriptor left out ({by_set}; the extraction's problems tables say why)"
 
 
 def summary_rows(
@@ -76,7 +92,7 @@ def summary_rows(
                     str(n),
                     chance(n_classes),
                     epoch_note(summary),
-                    data,
+                    data + _excluded_note(summary),
                     weights.get(model, ""),
                 ]
             )
@@ -91,11 +107,17 @@ def write_summary_table(
     alexnet: dict,
     n_classes: int,
     not_comparable: dict[str, str],
+    descriptor: str = "",
 ) -> None:
-    """The summarize_faces job: each classifier's summary.json -> metrics.tsv."""
-    runs = {model: json.loads(Path(path).read_text(encoding="utf-8")) for model, path in summaries.items()}
+    """The summarize_faces job: each classifier's summary.json (``summaries``: by classifier; other
+    names, such as the rule's other inputs, are passed over) -> metrics.tsv (``descriptor``:
+    what the face-descriptor rows were computed with)."""
+    given = dict(summaries.items())
+    runs = {model: json.loads(Path(given[model]).read_text(encoding="utf-8")) for model in NAMES if model in given}
     described = {
         "alexnet": f"{weights}, layer {alexnet['layer']}, {alexnet['preprocess']} preprocessing, "
-        f"chunks of up to {alexnet['chunk_size']} faces"
+        f"chunks of up to {alexnet['chunk_size']} faces",
+        "descriptor_mlp": descriptor,
+        "descriptor_linear": descriptor,
     }
     write_tsv(table, HEADER, summary_rows(runs, data, described, n_classes, not_comparable))

@@ -21,7 +21,7 @@ p.note { color: #555; max-width: 60em; }
 TABLE_STYLE = """
 table.df { border-collapse: collapse; font-size: 0.9em; max-width: 100%; }
 table.df th, table.df td { border: 1px solid #ccc; padding: 0.3em 0.45em; text-align: left; vertical-align: top;
-                           overflow-wrap: break-word; }
+                           overflow-wrap: anywhere; }
 table.df th { background: #f0f0f0; cursor: pointer; user-select: none; overflow-wrap: normal; }
 table.df td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.df td.num.short { white-space: nowrap; }

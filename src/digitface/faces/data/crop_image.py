@@ -17,7 +17,7 @@ body in the replica (ok or not) has any other value, so no rotation would apply 
 image and the data cannot favour the rotated reading; the replica README states that all ok
 boxes lie inside the raw images; and the course's code read images with scipy.misc.imread,
 which ignores EXIF, so the raw grid is the reading the course's results were made with.
-(tests/faces/test_face_replica.py re-checks this evidence.) A box partly outside the image is
+(tests/faces/data/test_replica.py re-checks this evidence.) A box partly outside the image is
 clipped when the clipped box keeps at least ``min_bbox_fraction`` of its area; otherwise, or
 for an empty box, the row is ``bad_bbox``.
 

@@ -39,9 +39,3 @@ def write_crop_array(
         for record in rows:
             fh.write(np.ascontiguousarray(pixels[record.crop][size]).data)
     return len(rows)
-
-
-def save_array(path: str | Path, array: np.ndarray) -> None:
-    """``np.save`` atomically (the array's bytes are deterministic, so reruns are identical)."""
-    with atomic_path(path) as tmp:
-        np.save(tmp, array, allow_pickle=False)

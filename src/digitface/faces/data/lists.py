@@ -13,12 +13,10 @@ from __future__ import annotations
 import codecs
 import functools
 import hashlib
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 _NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
 _UINT = re.compile(r"[0-9]{1,18}")  # bounded: int() of a 5,000-digit string raises
@@ -216,19 +214,3 @@ def content_problem(data: bytes, source: str) -> str | None:
     if why:
         return f"no line is a list row (first: {why})"
     return "it has only FaceScrub's header line, no rows" if header else "it is empty"
-
-
-def read_list(path: str | os.PathLike) -> tuple[list[ListRow], list[Reject]]:
-    """:func:`parse_list` on a file; ``source`` is the file's name."""
-    path = Path(path)
-    return parse_list(path.read_bytes(), path.name)
-
-
-def select_actors(rows: Iterable[ListRow], names: Iterable[str]) -> list[ListRow]:
-    """The rows of the named people, in input order; an unknown name is an error (a config typo)."""
-    wanted = set(names)
-    selected = [row for row in rows if row.name in wanted]
-    missing = wanted - {row.name for row in selected}
-    if missing:
-        raise ValueError(f"no list rows for: {', '.join(sorted(missing))}")
-    return selected

@@ -211,11 +211,6 @@ def _deal_actor(reps: Sequence[int], actor: str, settings: SplitSettings, seed: 
         sets[reps[k]] = TEST if pos < n_test else VALIDATION if pos < n_test + n_val else TRAIN
 
 
-def set_indices(rows: Sequence[SplitRow], name: str) -> np.ndarray:
-    """Positions of the rows in set ``name`` (positions in the order the rows were given)."""
-    return np.array([i for i, r in enumerate(rows) if r.set == name], dtype=np.int64)
-
-
 def split_counts(rows: Iterable[SplitRow]) -> dict[str, dict[str, int]]:
     """{actor: {set: count}} for every set name, zeros included (for reports)."""
     out: dict[str, dict[str, int]] = {}

@@ -190,8 +190,10 @@ def extraction_jobs(index: str | os.PathLike, chunk_size: int, chunks_per_job: i
     """:func:`job_plan` of the face index at ``index``, read once per version of the file
     (Snakemake asks for it once per job while it builds the DAG)."""
     stat = os.stat(index)
-    key = (str(index), stat.st_mtime_ns, stat.st_size, chunk_size, chunks_per_job)
+    version = (str(index), stat.st_mtime_ns, stat.st_size)
+    key = (*version, chunk_size, chunks_per_job)  # one plan per feature set's chunking
     if key not in _JOBS:
-        _JOBS.clear()
+        for stale in [k for k in _JOBS if k[:3] != version]:
+            del _JOBS[stale]
         _JOBS[key] = job_plan(chunk_plan(read_index(index), chunk_size), chunks_per_job)
     return _JOBS[key]

@@ -1,4 +1,5 @@
-"""The AlexNet extraction job: a few consecutive chunks (:mod:`digitface.faces.models.chunks`), each
+"""The feature extraction jobs (AlexNet; :mod:`~digitface.faces.models.descriptor_extraction` for
+the face descriptor): a few consecutive chunks (:mod:`digitface.faces.models.chunks`), each
 looked up in the feature set's cache by the digest of its crops and computed only if missing.
 
 torch and the network are loaded only when a chunk has to be computed, so a job whose chunks
@@ -12,7 +13,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from digitface.faces.data.npy_file import NpyFile
 from digitface.faces.models.chunks import Chunk, cached_file, crops_digest, from_params, seal, write_part
@@ -89,10 +90,30 @@ def extract_chunks(
     manifest. ``crops``: each batch's 227 crop array by name; ``settings``: the extraction
     settings (layer, seed, preprocess, batch_size, dtype); ``threads``: torch's CPU threads.
     Returns counts and the seconds spent in the network."""
+    return fill_cache(chunks, crops, cache_dir, part_path, _LazyNetwork(settings, weights, weights_file, threads))
+
+
+class Network(Protocol):
+    """What :func:`fill_cache` computes a missing chunk with (AlexNet, or the face descriptor)."""
+
+    meta: dict | None  # {"description": ...} once built
+
+    def extract(self, pixels, path: Path) -> dict:
+        """Features of ``pixels`` (uint8 crops) written atomically to ``path``; {"seconds": ...}."""
+
+
+def fill_cache(
+    chunks: Sequence[Chunk],
+    crops: Mapping[str, str | os.PathLike],
+    cache_dir: str | os.PathLike,
+    part_path: str | os.PathLike,
+    network: Network,
+) -> dict:
+    """Every chunk's features in the feature set's cache (``network`` computes the missing
+    ones), then the job's manifest; counts and the seconds spent in the network."""
     cache_dir = Path(cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     arrays = {name: NpyFile(path) for name, path in crops.items()}
-    network = _LazyNetwork(settings, weights, weights_file, threads)
     tally, entries = _Tally(), []
     with reused_freed_memory():
         for chunk in chunks:
@@ -110,7 +131,7 @@ def extract_chunks(
     }
 
 
-def _cached_or_computed(chunk: Chunk, pixels, cache_dir: Path, network: _LazyNetwork) -> tuple[str, dict | None]:
+def _cached_or_computed(chunk: Chunk, pixels, cache_dir: Path, network: Network) -> tuple[str, dict | None]:
     """The digest of the chunk's crops, which names its features in the cache, and the
     extraction's info if they had to be computed (None: found in the cache)."""
     digest = crops_digest(pixels)

@@ -39,7 +39,6 @@ import os
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
-import dlib
 import numpy as np
 
 from digitface.digests import sha256_file
@@ -120,6 +119,8 @@ def _version(distribution: str) -> str | None:
 
 def provenance() -> dict:
     """What the features are made with, for tables and run provenance (reads no model file)."""
+    import dlib
+
     return {
         "network": NETWORK,
         "dimensions": DIM,
@@ -159,7 +160,10 @@ class FaceDescriptor:
     """The 5-point landmark predictor and the ResNet, loaded once from verified files."""
 
     def __init__(self, folder: str | os.PathLike | None = None):
+        import dlib  # here, not at the top: planning reads this module's pins without dlib
+
         self.paths = verified_model_files(folder)
+        self._rectangle = dlib.rectangle
         self.predictor = dlib.shape_predictor(str(self.paths[LANDMARKS_FILE]))
         self.model = dlib.face_recognition_model_v1(str(self.paths[RESNET_FILE]))
 
@@ -171,7 +175,7 @@ class FaceDescriptor:
         image = np.ascontiguousarray(crop)  # dlib refuses strided views (and memory maps are read as given)
         h, w = image.shape[:2]
         try:
-            shape = self.predictor(image, dlib.rectangle(0, 0, w - 1, h - 1))
+            shape = self.predictor(image, self._rectangle(0, 0, w - 1, h - 1))
             vector = self.model.compute_face_descriptor(image, shape, NUM_JITTERS, PADDING)
         except Exception as exc:  # noqa: BLE001 - one crop dlib refuses is that row's outcome, not the job's
             return None, _dlib_error(exc)

@@ -31,7 +31,8 @@ from digitface.faces.data.rows import as_rows
 
 
 class MLP(nn.Module):
-    """Inputs (N, D) -> ReLU hidden layer -> class logits.
+    """Inputs (N, D) -> ReLU hidden layer -> class logits; ``n_hidden`` 0: no hidden layer, the
+    inputs' linear softmax (the baseline for an embedding that should need no hidden layer).
 
     With :meth:`standardize`, inputs are first shifted and scaled per feature by statistics of
     the training set, kept in the weights (buffers ``input_mean``, ``input_scale``), so a saved
@@ -40,21 +41,21 @@ class MLP(nn.Module):
 
     def __init__(self, n_inputs: int, n_hidden: int, n_classes: int):
         super().__init__()
-        self.hidden = nn.Linear(n_inputs, n_hidden)
-        self.out = nn.Linear(n_hidden, n_classes)
+        self.hidden = nn.Linear(n_inputs, n_hidden) if n_hidden else None
+        self.out = nn.Linear(n_hidden or n_inputs, n_classes)
         self.register_buffer("input_mean", None)  # None: not in the state dict
         self.register_buffer("input_scale", None)
 
     def standardize(self, mean: np.ndarray, scale: np.ndarray) -> None:
         """Inputs become ``(x - mean) * scale`` before the hidden layer."""
-        device = self.hidden.weight.device
+        device = self.out.weight.device
         self.input_mean = torch.as_tensor(mean, dtype=torch.float32, device=device)
         self.input_scale = torch.as_tensor(scale, dtype=torch.float32, device=device)
 
     def hidden_activations(self, x: torch.Tensor) -> torch.Tensor:
         if self.input_mean is not None:
             x = (x - self.input_mean) * self.input_scale
-        return torch.relu(self.hidden(x))
+        return x if self.hidden is None else torch.relu(self.hidden(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.hidden_activations(x))
@@ -62,8 +63,9 @@ class MLP(nn.Module):
     @classmethod
     def from_state_dict(cls, state: Mapping[str, torch.Tensor]) -> "MLP":
         """Rebuild a trained network from :attr:`~digitface.faces.models.mlp_result.MLPResult.state_dict`."""
-        hidden, n_inputs = state["hidden.weight"].shape
-        model = cls(n_inputs, hidden, state["out.weight"].shape[0])
+        n_classes, width = state["out.weight"].shape
+        hidden, n_inputs = state["hidden.weight"].shape if "hidden.weight" in state else (0, width)
+        model = cls(n_inputs, hidden, n_classes)
         if "input_mean" in state:
             model.standardize(state["input_mean"], state["input_scale"])
         model.load_state_dict(state)
@@ -74,7 +76,7 @@ def init_mlp(n_inputs: int, n_hidden: int, n_classes: int, generator: torch.Gene
     """An MLP with PyTorch's default Linear initialisation drawn from ``generator`` (on the CPU)."""
     with torch.random.fork_rng(devices=[]):  # the constructor's own init would draw from the global RNG
         model = MLP(n_inputs, n_hidden, n_classes)
-    for layer in (model.hidden, model.out):
+    for layer in (model.hidden, model.out) if model.hidden is not None else (model.out,):
         bound = 1.0 / math.sqrt(layer.in_features)
         with torch.no_grad():
             layer.weight.uniform_(-bound, bound, generator=generator)

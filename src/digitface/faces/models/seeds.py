@@ -43,7 +43,7 @@ def summarize_runs(runs: Sequence[dict]) -> dict:
         "max_epochs": runs[0]["settings"]["epochs"],
         "still_improving": [r["seed"] for r in runs if r["still_improving"]],
     }
-    out.update({k: runs[0][k] for k in ("n", "device") if k in runs[0]})
+    out.update({k: runs[0][k] for k in ("n", "device", "excluded") if k in runs[0]})
     for split in runs[0]["metrics"]:
         out[split] = {m: mean_sd([r["metrics"][split][m] for r in runs]) for m in ("accuracy", "loss")}
     return out

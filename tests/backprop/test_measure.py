@@ -1,3 +1,6 @@
+"""Timing the gradient methods: the grid in rounds, fast calls in a loop, fitted exponents with
+their intervals, and a measuring job that times only methods that agree."""
+
 import json
 
 import numpy as np
@@ -5,27 +8,7 @@ import pytest
 
 from digitface.atomic import read_tsv
 from digitface.backprop.figures import plot_cost
-from digitface.backprop.measure import disagreeing, fit_exponents, max_disagreement, measure_job, medians, run_grid
-from digitface.backprop.network import METHODS, cost, make_network
-
-
-@pytest.mark.parametrize("n_layers, width", [(2, 3), (3, 3), (4, 5), (5, 2)])
-def test_three_methods_agree(n_layers, width):
-    diff = max_disagreement(n_layers, width)
-    assert diff["paths"] < 1e-12  # the same chain rule, summed path by path
-    assert diff["finite differences"] < 1e-7
-
-
-def test_backprop_matches_a_directional_derivative():
-    weights, x, t = make_network(4, 6, seed=3)
-    grads = METHODS["backprop"](weights, x, t)
-    rng = np.random.default_rng(0)
-    direction = [rng.normal(size=W.shape) for W in weights]
-    h = 1e-6
-    plus = cost([W + h * d for W, d in zip(weights, direction)], x, t)
-    minus = cost([W - h * d for W, d in zip(weights, direction)], x, t)
-    expected = sum(float(np.sum(g * d)) for g, d in zip(grads, direction))
-    assert (plus - minus) / (2 * h) == pytest.approx(expected, rel=1e-6)
+from digitface.backprop.measure import disagreeing, fit_exponents, measure_job, medians, run_grid
 
 
 def test_fits_recover_known_exponents_and_bracket_them():

@@ -1,4 +1,5 @@
-"""FaceScrub list parsing: the shipped files, bad rows, slugs, actor selection, speed."""
+"""FaceScrub list parsing: the shipped files, bad rows, slugs, speed; and the actor selection the
+tests use (testkit.faces)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from digitface.faces.data.lists import ListRow, parse_list, read_list, select_actors, slugify
+from digitface.faces.data.lists import ListRow, parse_list, slugify
+from testkit.faces import read_list, select_actors
 
 SHA = hashlib.sha256(b"face").hexdigest()
 

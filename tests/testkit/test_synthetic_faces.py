@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from testkit import synthetic_faces as synthetic
+from testkit.workflow import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "synthetic_faces"
 LIST = SAMPLE / synthetic.LIST_NAME
 

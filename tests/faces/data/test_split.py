@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from digitface.faces.data import split as sp
+from testkit.faces import set_indices
 
 SMALL = sp.SplitSettings(test_per_actor=5, validation_per_actor=3, min_train_per_actor=2)
 
@@ -50,7 +51,7 @@ def test_counts_per_actor_and_every_image_in_exactly_one_set():
     counts = sp.split_counts(rows)
     for actor, n in zip(("actor_0", "actor_1", "actor_2"), (20, 15, 12)):
         assert counts[actor] == {"train": n - 8, "validation": 3, "test": 5, "duplicate": 0, "conflict": 0}
-    idx = {s: set(sp.set_indices(rows, s).tolist()) for s in sp.SETS}
+    idx = {s: set(set_indices(rows, s).tolist()) for s in sp.SETS}
     assert not (idx["train"] & idx["validation"]) and not (idx["train"] & idx["test"])
     assert not (idx["validation"] & idx["test"])
     assert set().union(*idx.values()) == set(range(len(rows)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 
+import dlib
 import numpy as np
 import pytest
 
@@ -84,8 +85,8 @@ def test_a_tampered_model_file_is_refused_before_dlib_reads_it(tmp_path, monkeyp
         else:
             (tmp_path / name).symlink_to(models_dir() / name)
     found = sha256_file(tmp_path / tampered)
-    monkeypatch.setattr(fd.dlib, "shape_predictor", _no_dlib_read)
-    monkeypatch.setattr(fd.dlib, "face_recognition_model_v1", _no_dlib_read)
+    monkeypatch.setattr(dlib, "shape_predictor", _no_dlib_read)
+    monkeypatch.setattr(dlib, "face_recognition_model_v1", _no_dlib_read)
     with pytest.raises(ModelFileError) as err:
         FaceDescriptor(tmp_path)
     message = str(err.value)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
-from digitface.digits.idx import encode_idx
+from testkit.digits import encode_idx
 from testkit.workflow import OUT, TINY, copy_workflow, planned_outputs, snakemake, write_config
 
 #: What a new MNIST source reruns: the digits part and the summary, nothing of the faces.
@@ -171,6 +171,17 @@ def test_nested_overrides_have_the_schemas_types(finished_run):
 def test_a_new_crop_size_is_made(finished_run):
     planned = plan(finished_run[0], "--config", "faces={crop: {sizes: [64, 227, 128]}}")
     assert {f"{OUT}/faces/arrays/synthetic_person_{p}_128.npy" for p in "abcdef"} <= planned
+
+
+def test_bad_config_value_fails_before_any_job(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = write_config(workdir / "bad.yaml", {"digits": {"source": "floppy"}})
+    proc = snakemake(workdir, "--configfile", str(config), check=False)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "'floppy' is not one of ['sample', 'idx_dir', 'download', 'mat']" in message
+    assert "source" in message
+    assert not (workdir / "results").exists()
 
 
 @pytest.mark.parametrize(

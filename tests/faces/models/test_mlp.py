@@ -16,6 +16,8 @@ from digitface.faces.models.mlp_network import MLP, initial_state, load_state, p
 from digitface.faces.models.mlp_result import MLPSettings
 from digitface.faces.models.model_figures import learning_curve_figure
 from digitface.plotting import save_figure
+from testkit.faces import set_indices
+from testkit.workflow import REPO
 
 FAST = MLPSettings(hidden=32, learning_rate=3e-3, batch_size=20, epochs=15, patience=15, threads=1)
 
@@ -260,7 +262,7 @@ def test_trains_on_cuda_when_present(toy):
     assert result.metrics["validation"]["accuracy"] >= 0.95
 
 
-SAMPLE = __import__("pathlib").Path(__file__).resolve().parents[2] / "data" / "synthetic_faces"
+SAMPLE = REPO / "data" / "synthetic_faces"
 
 
 @pytest.mark.skipif(not (SAMPLE / "synthetic_faces.txt").exists(), reason="needs data/synthetic_faces")
@@ -284,7 +286,7 @@ def test_synthetic_sample_split_train_and_explain(tmp_path):
     rows = sp.split_table(actors, ids, shas, crops, seed=0)
     names = sorted(set(actors))
     labels = np.array([names.index(a) for a in actors])
-    ix = {s: sp.set_indices(rows, s) for s in sp.SETS}
+    ix = {s: set_indices(rows, s) for s in sp.SETS}
     assert [len(ix[s]) for s in sp.SETS] == [6 * 30, 6 * 10, 6 * 20]
     settings = MLPSettings(hidden=32, learning_rate=1e-3, epochs=12, patience=12, threads=1)
     result = train_mlp(

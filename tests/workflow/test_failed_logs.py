@@ -15,7 +15,7 @@ import socket
 import numpy as np
 import pytest
 
-from digitface.digits.idx import encode_idx
+from testkit.digits import encode_idx
 from testkit.loopback import LoopbackServer, Route
 from testkit.workflow import copy_workflow, snakemake, write_config
 
