@@ -56,6 +56,7 @@ def _run_workflow(workdir, rows):
                 "mlp": {"epochs": 2},
                 "hidden_units": {"actors": [{"actor": "Lorraine Bracco"}, {"actor": "Alec Baldwin"}]},
                 "alexnet": {"weights": "random", "mlp": {"epochs": 1}},
+                "descriptor": {"mlp": {"epochs": 3}, "linear": {"epochs": 3}},
             },
         },
     )
@@ -68,7 +69,17 @@ def test_face_models_run_on_the_replica_crops(replica_run):
     faces = workdir / "results" / "replica" / "faces"
     with open(faces / "metrics.tsv") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    assert len(rows) == 6 and all(r["data"] == "FaceScrub crops (real photographs)" for r in rows)
+    # Pixels, AlexNet, and the MLP and linear softmax on dlib's face descriptor: 3 splits each.
+    assert len(rows) == 12 and all(r["data"].startswith("FaceScrub crops (real photographs)") for r in rows)
+    described = [r for r in rows if "dlib face descriptors" in r["experiment"]]
+    assert len(described) == 6
+    for r in described:
+        # Every real crop got a descriptor; the overlap of dlib's training data is said, no cartoons.
+        assert r["data"] == "FaceScrub crops (real photographs); every face described"
+        assert "includes FaceScrub" in r["weights"] and "cartoon" not in r["weights"]
+        assert r["reference"] == "" and r["difference"].startswith("no comparison: a face network's features")
+    problems = list((faces / "descriptor").glob("*/parts/*.problems.tsv"))
+    assert problems and all(p.read_text().splitlines() == ["array\tarray_row\treason"] for p in problems)
     # Random weights on real photographs are an explicit choice, and the table says so.
     alexnet = [r for r in rows if "AlexNet" in r["experiment"]]
     assert all("RANDOM AlexNet weights (seed 0, set explicitly on real photographs" in r["weights"] for r in alexnet)

@@ -322,7 +322,9 @@ def test_a_batch_of_actors_is_fetched_through_one_pool_each_into_its_own_store(s
         server.add(server.url(f"/{a}/ok.png"), Route("body", body))
         rows.append(make_row(server.url(f"/{a}/ok.png"), body, 10 * a + 9, name))
         actors.append(ActorDownload(rows, tmp_path / f"store{a}", tmp_path / f"journal{a}.jsonl"))
-    settings = fast_settings(workers=16, per_host=16, total_timeout=0.5, retries=0)
+    # 2 s for each hang: long enough that all eight are in flight together even when a busy
+    # machine is slow to start the pool's threads (0.5 s was not, under a loaded CI runner).
+    settings = fast_settings(workers=16, per_host=16, total_timeout=2.0, retries=0)
     found = download_batch(actors, settings)
     assert server.max_active >= 8  # both actors' four hangs at once
     for a, records in enumerate(found):
