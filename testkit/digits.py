@@ -3,6 +3,7 @@ that read one; IDX bytes and folders, and ``mnist_all.mat`` matrices, for the so
 
 from __future__ import annotations
 
+import gzip
 import struct
 from pathlib import Path
 
@@ -58,3 +59,19 @@ def to_mat_dict(digits: Digits) -> dict[str, np.ndarray]:
         for d in range(10):
             out[f"{part}{d}"] = images[labels == d].reshape(-1, 784)
     return out
+
+
+def write_idx_folder(path: Path, n_train: int, n_test: int) -> Path:
+    """A folder of the four gzipped IDX files: random digit pictures, labels cycling through 0-9
+    (every class present in any part of ten or more images)."""
+    path.mkdir()
+    rng = np.random.default_rng(0)
+    for stem, n, shape in (
+        ("train-images-idx3-ubyte", n_train, (28, 28)),
+        ("t10k-images-idx3-ubyte", n_test, (28, 28)),
+        ("train-labels-idx1-ubyte", n_train, ()),
+        ("t10k-labels-idx1-ubyte", n_test, ()),
+    ):
+        data = rng.integers(0, 256, (n, *shape)) if shape else np.arange(n) % 10
+        (path / f"{stem}.gz").write_bytes(gzip.compress(encode_idx(data.astype(np.uint8))))
+    return path

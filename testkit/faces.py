@@ -10,6 +10,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from digitface.faces.data.face_index import IndexRow
 from digitface.faces.data.lists import ListRow, Reject, parse_list
 from digitface.faces.data.split import SplitRow
 
@@ -33,3 +34,15 @@ def select_actors(rows: Iterable[ListRow], names: Iterable[str]) -> list[ListRow
 def set_indices(rows: Sequence[SplitRow], name: str) -> np.ndarray:
     """Positions of the rows in set ``name`` (positions in the order the rows were given)."""
     return np.array([i for i, r in enumerate(rows) if r.set == name], dtype=np.int64)
+
+
+def index_rows(
+    counts: dict[str, int], sets: Sequence[str] = ("train", "validation", "test", "duplicate")
+) -> list[IndexRow]:
+    """Face-index rows in the split's order: actors by label, each in its crop array's order
+    (one array per actor), the sets dealt in turn."""
+    rows = []
+    for label, (actor, n) in enumerate(sorted(counts.items())):
+        for i in range(n):
+            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i, sets[i % len(sets)]))
+    return rows

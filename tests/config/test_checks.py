@@ -5,36 +5,20 @@ tests/workflow/test_run_settings.py.)"""
 
 from __future__ import annotations
 
-import gzip
-
 import numpy as np
 import pytest
 from scipy.io import savemat
 
 from digitface.config import ConfigError
 from digitface.config.checks import check_config, digits_source_problems, split_problems
-from testkit.digits import encode_idx
+from testkit.digits import write_idx_folder
 from testkit.workflow import default_config
-
-
-def _idx_folder(path, n_train=50, n_test=20):
-    path.mkdir()
-    rng = np.random.default_rng(0)
-    for stem, n, shape in (
-        ("train-images-idx3-ubyte", n_train, (28, 28)),
-        ("t10k-images-idx3-ubyte", n_test, (28, 28)),
-        ("train-labels-idx1-ubyte", n_train, ()),
-        ("t10k-labels-idx1-ubyte", n_test, ()),
-    ):
-        data = encode_idx(rng.integers(0, 10 if not shape else 256, (n, *shape)).astype(np.uint8))
-        (path / f"{stem}.gz").write_bytes(gzip.compress(data))
-    return path
 
 
 def test_every_source_is_checked_and_counted_from_headers(tmp_path):
     config = default_config()["digits"]
     assert digits_source_problems(config) == ([], {"train": 10_000})
-    folder = _idx_folder(tmp_path / "idx")
+    folder = write_idx_folder(tmp_path / "idx", n_train=50, n_test=20)
     assert digits_source_problems({**config, "source": "idx_dir", "idx_dir": str(folder)}) == (
         [],
         {"train": 50, "test": 20},

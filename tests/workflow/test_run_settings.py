@@ -8,14 +8,13 @@ honoured are refused naming the key; runs of different configurations live side 
 
 from __future__ import annotations
 
-import gzip
 import os
 
 import numpy as np
 import pytest
 from scipy.io import savemat
 
-from testkit.digits import encode_idx
+from testkit.digits import write_idx_folder
 from testkit.workflow import OUT, TINY, copy_workflow, planned_outputs, snakemake, write_config
 
 #: What a new MNIST source reruns: the digits part and the summary, nothing of the faces.
@@ -51,23 +50,8 @@ def plan(workdir, *args: str) -> set[str]:
     return planned_outputs(snakemake(workdir, "--configfile", "tiny.yaml", *args, "-n").stdout)
 
 
-def _idx_folder(path, n_train=1200, n_test=300):
-    """Four gzipped IDX files of random digits (enough for the tiny run's 300 validation images)."""
-    path.mkdir()
-    rng = np.random.default_rng(0)
-    for stem, n, shape in (
-        ("train-images-idx3-ubyte", n_train, (28, 28)),
-        ("t10k-images-idx3-ubyte", n_test, (28, 28)),
-        ("train-labels-idx1-ubyte", n_train, ()),
-        ("t10k-labels-idx1-ubyte", n_test, ()),
-    ):
-        data = rng.integers(0, 256, (n, *shape)) if shape else np.arange(n) % 10
-        (path / f"{stem}.gz").write_bytes(gzip.compress(encode_idx(data.astype(np.uint8))))
-    return path
-
-
 def test_switching_to_an_idx_folder_reruns_the_digits_part(finished_run, tmp_path):
-    folder = _idx_folder(tmp_path / "idx")
+    folder = write_idx_folder(tmp_path / "idx", n_train=1200, n_test=300)
     planned = plan(
         finished_run[0], "--config", f"digits={{source: idx_dir, idx_dir: {folder}, split: {{test_size: null}}}}"
     )

@@ -2,16 +2,8 @@ import numpy as np
 import pytest
 
 from digitface.faces.data.face_index import IndexRow
+from testkit.faces import index_rows
 from digitface.faces.models.chunks import Chunk, chunk_plan
-
-
-def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
-    """Index rows in the split's order: actors by label, each in crop-array order."""
-    rows = []
-    for label, (actor, n) in enumerate(sorted(counts.items())):
-        for i in range(n):
-            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i, sets[i % len(sets)]))
-    return rows
 
 
 def test_the_configured_image_is_the_image_shown():

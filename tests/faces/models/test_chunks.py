@@ -10,19 +10,11 @@ import pytest
 from digitface.faces.data.face_index import IndexRow
 from digitface.faces.models import chunks as ch
 from digitface.faces.models.chunks import Chunk, chunk_plan, chunk_rows, feature_sets, job_plan
-
-
-def _rows(counts: dict[str, int], sets=("train", "validation", "test", "duplicate")) -> list[IndexRow]:
-    """Index rows in the split's order: actors by label, each in crop-array order."""
-    rows = []
-    for label, (actor, n) in enumerate(sorted(counts.items())):
-        for i in range(n):
-            rows.append(IndexRow(actor, label, 1000 * label + i, i, f"{actor}{i:04x}", actor, i, sets[i % len(sets)]))
-    return rows
+from testkit.faces import index_rows
 
 
 def test_chunks_are_runs_of_one_actors_crop_array():
-    plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
+    plan = chunk_plan(index_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
     assert plan == [
         Chunk("a", 0, 0, 3),
         Chunk("a", 1, 3, 6),
@@ -35,11 +27,11 @@ def test_chunks_are_runs_of_one_actors_crop_array():
     with pytest.raises(ValueError, match="no chunk 3: 7 crops make 3 chunks of 3"):
         chunk_rows(7, 3, 3)
     with pytest.raises(ValueError, match="positive"):
-        chunk_plan(_rows({"a": 3}), 0)
+        chunk_plan(index_rows({"a": 3}), 0)
 
 
 def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
-    rows = _rows({"a": 8, "b": 6, "c": 5})
+    rows = index_rows({"a": 8, "b": 6, "c": 5})
     resplit = [
         IndexRow(
             **{**r.__dict__, "set": {"train": "test", "test": "validation", "validation": "train"}.get(r.set, r.set)}
@@ -47,12 +39,12 @@ def test_chunks_do_not_depend_on_the_split_or_on_other_actors():
         for r in rows
     ]
     assert chunk_plan(resplit, 4) == chunk_plan(rows, 4)
-    fewer_b = chunk_plan(_rows({"a": 8, "b": 3, "c": 5}), 4)
+    fewer_b = chunk_plan(index_rows({"a": 8, "b": 3, "c": 5}), 4)
     assert [c for c in fewer_b if c.array != "b"] == [c for c in chunk_plan(rows, 4) if c.array != "b"]
 
 
 def test_feature_sets_follow_the_index_and_catch_stale_chunks():
-    rows = _rows({"a": 5, "b": 4})
+    rows = index_rows({"a": 5, "b": 4})
     plan = chunk_plan(rows, chunk_size=2)
     # Each feature row carries its face's id, as the chunk job would have computed it.
     by_place = {(r.array, r.array_row): r.face_id for r in rows}
@@ -71,12 +63,12 @@ def test_feature_sets_follow_the_index_and_catch_stale_chunks():
 
 
 def test_jobs_take_consecutive_chunks_across_batches():
-    plan = chunk_plan(_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
+    plan = chunk_plan(index_rows({"a": 7, "b": 2, "c": 6}), chunk_size=3)
     jobs = job_plan(plan, 4)
     assert jobs == [plan[0:3], plan[3:6]]  # the second job spans b and c: no job is b's 2 crops alone
     assert [c for job in jobs for c in job] == plan
     # As even as they can be: 9 chunks at 4 a job are 3 jobs of 3, not 4, 4 and a fragment of 1.
-    nine = chunk_plan(_rows({"a": 27}), chunk_size=3)
+    nine = chunk_plan(index_rows({"a": 27}), chunk_size=3)
     assert [len(job) for job in job_plan(nine, 4)] == [3, 3, 3]
     assert [len(job) for job in job_plan(nine, 2)] == [2, 2, 2, 2, 1]
     assert job_plan(plan, 100) == [plan]
@@ -89,11 +81,11 @@ def test_the_job_plan_is_read_again_only_when_the_index_changes(tmp_path):
     from digitface.faces.data.face_index import write_index
 
     index = tmp_path / "split.tsv"
-    write_index(index, _rows({"a": 7, "b": 2}))
+    write_index(index, index_rows({"a": 7, "b": 2}))
     first = ch.extraction_jobs(index, 3, 2)
     assert ch.extraction_jobs(index, 3, 2) is first  # memoised
-    write_index(index, _rows({"a": 7, "b": 4}))
-    assert ch.extraction_jobs(index, 3, 2) == job_plan(chunk_plan(_rows({"a": 7, "b": 4}), 3), 2)
+    write_index(index, index_rows({"a": 7, "b": 4}))
+    assert ch.extraction_jobs(index, 3, 2) == job_plan(chunk_plan(index_rows({"a": 7, "b": 4}), 3), 2)
 
 
 def _crops(n, seed=0):
